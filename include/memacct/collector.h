@@ -1,0 +1,40 @@
+/* collector: the interface every source implements (one file each under
+ * src/collectors/). A collector knows where its numbers come from; it never
+ * sees the output format (it adds samples to a registry, see expfmt.h).
+ *
+ * Contract:
+ *  - init() runs once at start-up with the parsed config and the logger (for
+ *    background work only, e.g. the JetStream poller); it validates what
+ *    it needs (paths, regexes) and returns 0 or -errno with e naming the flag
+ *    or path. *state is the collector's own (opaque to everyone else).
+ *  - collect() runs once per scrape, possibly in several threads at once:
+ *    state must be read-only there or guarded by the collector's own lock.
+ *    It returns 0, or -errno with e set when the collector as a whole failed
+ *    (its success metric becomes 0). Partial failures (one vanished cgroup)
+ *    are skipped and are not errors.
+ *  - fini() frees state; it may be NULL. */
+#ifndef MEMACCT_COLLECTOR_H
+#define MEMACCT_COLLECTOR_H
+
+#include <stdbool.h>
+
+#include "memacct/errmsg.h"
+#include "memacct/expfmt.h"
+#include "memacct/flags.h"
+#include "memacct/log.h"
+
+struct collector {
+	const char *name;
+	bool default_on;
+	int (*init)(const struct config *cfg, struct logger *log, void **state, struct errmsg *e);
+	int (*collect)(void *state, struct registry *reg, struct errmsg *e);
+	void (*fini)(void *state);
+};
+
+extern const struct collector collector_cgroup;
+extern const struct collector collector_process;
+extern const struct collector collector_node;
+extern const struct collector collector_jetstream;
+extern const struct collector collector_self;
+
+#endif

@@ -1,0 +1,25 @@
+/* readfile: one whole-file read of a pseudo-file into a reused buffer.
+ * openat() relative to a directory fd (htop's linux/Compat.c idea), one read
+ * loop, NUL-terminated. A file larger than the buffer's cap is -EFBIG, never
+ * silently truncated. It does not parse. */
+#ifndef MEMACCT_READFILE_H
+#define MEMACCT_READFILE_H
+
+#include <stddef.h>
+
+struct readbuf {
+	char *data; /* NUL-terminated after a successful read */
+	size_t len;
+	size_t cap;
+	size_t max; /* cap growth stops here */
+};
+
+void readbuf_init(struct readbuf *b, size_t max);
+void readbuf_free(struct readbuf *b);
+
+/* Reads dirfd/name (dirfd may be AT_FDCWD) into b. Returns 0, -ENOENT when
+ * the file (or its cgroup) is gone, -EFBIG when larger than b->max, or
+ * another -errno. */
+int readfile_at(int dirfd, const char *name, struct readbuf *b);
+
+#endif
