@@ -1,0 +1,216 @@
+/* cgroup collector: walks every memory cgroup below the root and exports the
+ * usage split, working set, limits, events, PSI and page-cache activity
+ * counters (SPEC section 2). Reading is cgroup_mem.c's job, labelling
+ * cgroup_labels.c's; this file only maps numbers to metric families. It does
+ * not read /proc (the process collector does). */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memacct/cgroup_fs.h"
+#include "memacct/cgroup_labels.h"
+#include "memacct/cgroup_mem.h"
+#include "memacct/cgroup_walk.h"
+#include "memacct/collector.h"
+
+struct cgroup_state {
+	struct cgroup_root root;
+	struct cgroup_filter filter;
+	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
+};
+
+/* Families of one scrape, looked up once. */
+struct fams {
+	struct family *split, *usage, *ws, *limit, *high, *low, *min, *peak, *swap;
+	struct family *mapped, *dirty, *writeback, *events, *failcnt, *psi;
+	struct family *refault, *activate, *pgscan, *pgsteal, *pgmajfault;
+};
+
+struct visit {
+	struct cgroup_state *st;
+	struct registry *reg;
+	struct fams f;
+	struct labels labels;
+	struct readbuf buf;
+	unsigned long errors;
+	struct errmsg first_error;
+};
+
+#define P "memacct_cgroup_memory_"
+
+static void lookup_families(struct registry *r, struct fams *f)
+{
+	f->split = registry_family(r, P "bytes", METRIC_GAUGE,
+		"Cgroup memory usage split into disjoint components that sum to usage_bytes: "
+		"anon (excl. shmem), shmem, file_active and file_inactive page cache, kernel, and "
+		"other (usage minus the rest).");
+	f->usage = registry_family(r, P "usage_bytes", METRIC_GAUGE,
+		"Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
+	f->ws = registry_family(r, P "working_set_bytes", METRIC_GAUGE,
+		"Usage minus inactive file pages, floored at 0: the kubelet and cAdvisor working set "
+		"(container_memory_working_set_bytes).");
+	f->limit = registry_family(r, P "limit_bytes", METRIC_GAUGE,
+		"Hard memory limit (v2 memory.max, v1 memory.limit_in_bytes); absent when unlimited.");
+	f->high = registry_family(r, P "high_bytes", METRIC_GAUGE,
+		"Throttling limit (v2 memory.high); absent when max.");
+	f->low = registry_family(r, P "low_bytes", METRIC_GAUGE,
+		"Best-effort protection (v2 memory.low); absent when 0.");
+	f->min = registry_family(r, P "min_bytes", METRIC_GAUGE,
+		"Hard protection (v2 memory.min); absent when 0.");
+	f->peak = registry_family(r, P "peak_bytes", METRIC_GAUGE,
+		"Highest usage recorded (v2 memory.peak, v1 memory.max_usage_in_bytes).");
+	f->swap = registry_family(r, P "swap_bytes", METRIC_GAUGE,
+		"Swap used by the cgroup (v2 memory.swap.current, v1 total_swap).");
+	f->mapped = registry_family(r, P "file_mapped_bytes", METRIC_GAUGE,
+		"Page cache mapped into process address spaces (v2 file_mapped, v1 total_mapped_file).");
+	f->dirty = registry_family(r, P "file_dirty_bytes", METRIC_GAUGE,
+		"Page cache waiting to be written back (v2 file_dirty, v1 total_dirty).");
+	f->writeback = registry_family(r, P "file_writeback_bytes", METRIC_GAUGE,
+		"Page cache being written back (v2 file_writeback, v1 total_writeback).");
+	f->events = registry_family(r, P "events_total", METRIC_COUNTER,
+		"v2 memory.events: times usage went over low/high/max, OOM and OOM kills.");
+	f->failcnt = registry_family(r, P "failcnt_total", METRIC_COUNTER,
+		"v1 memory.failcnt: times usage hit the limit.");
+	f->psi = registry_family(r, P "pressure_seconds_total", METRIC_COUNTER,
+		"Time some or all tasks of the cgroup stalled on memory (PSI, v2 memory.pressure).");
+	f->refault = registry_family(r, P "workingset_refault_total", METRIC_COUNTER,
+		"Evicted pages faulted back in (workingset_refault_*): high means the cache is too "
+		"small, not too big.");
+	f->activate = registry_family(r, P "workingset_activate_total", METRIC_COUNTER,
+		"Refaulted pages activated immediately (workingset_activate_*): hot pages being "
+		"thrashed.");
+	f->pgscan = registry_family(r, P "pgscan_total", METRIC_COUNTER,
+		"Pages scanned by reclaim in the cgroup (v2 pgscan).");
+	f->pgsteal = registry_family(r, P "pgsteal_total", METRIC_COUNTER,
+		"Pages reclaimed from the cgroup (v2 pgsteal).");
+	f->pgmajfault = registry_family(r, P "pgmajfault_total", METRIC_COUNTER,
+		"Major page faults in the cgroup (pgmajfault).");
+}
+
+static void put(struct family *f, const struct labels *l, const struct cgroup_mem *m,
+		enum cgroup_mem_field field, const char *key, const char *val)
+{
+	if (cgroup_mem_has(m, field))
+		metric_u64(f, l, key, val, m->v[field]);
+}
+
+static void emit(struct visit *v, const struct cgroup_mem *m)
+{
+	const struct fams *f = &v->f;
+	const struct labels *l = &v->labels;
+	if (m->has_split)
+		for (int i = 0; i < COMP_N; i++)
+			metric_u64(f->split, l, "component", mem_component_names[i], m->comp[i]);
+	put(f->usage, l, m, CM_USAGE, NULL, NULL);
+	put(f->ws, l, m, CM_WORKING_SET, NULL, NULL);
+	put(f->limit, l, m, CM_LIMIT, NULL, NULL);
+	put(f->high, l, m, CM_HIGH, NULL, NULL);
+	put(f->low, l, m, CM_LOW, NULL, NULL);
+	put(f->min, l, m, CM_MIN, NULL, NULL);
+	put(f->peak, l, m, CM_PEAK, NULL, NULL);
+	put(f->swap, l, m, CM_SWAP, NULL, NULL);
+	put(f->mapped, l, m, CM_FILE_MAPPED, NULL, NULL);
+	put(f->dirty, l, m, CM_FILE_DIRTY, NULL, NULL);
+	put(f->writeback, l, m, CM_FILE_WRITEBACK, NULL, NULL);
+	put(f->events, l, m, CM_EV_LOW, "event", "low");
+	put(f->events, l, m, CM_EV_HIGH, "event", "high");
+	put(f->events, l, m, CM_EV_MAX, "event", "max");
+	put(f->events, l, m, CM_EV_OOM, "event", "oom");
+	put(f->events, l, m, CM_EV_OOM_KILL, "event", "oom_kill");
+	put(f->failcnt, l, m, CM_FAILCNT, NULL, NULL);
+	if (cgroup_mem_has(m, CM_PSI_SOME_US))
+		metric_f64(f->psi, l, "kind", "some", (double)m->v[CM_PSI_SOME_US] / 1e6);
+	if (cgroup_mem_has(m, CM_PSI_FULL_US))
+		metric_f64(f->psi, l, "kind", "full", (double)m->v[CM_PSI_FULL_US] / 1e6);
+	put(f->refault, l, m, CM_REFAULT_FILE, "type", "file");
+	put(f->refault, l, m, CM_REFAULT_ANON, "type", "anon");
+	put(f->activate, l, m, CM_ACTIVATE_FILE, "type", "file");
+	put(f->activate, l, m, CM_ACTIVATE_ANON, "type", "anon");
+	put(f->pgscan, l, m, CM_PGSCAN, NULL, NULL);
+	put(f->pgsteal, l, m, CM_PGSTEAL, NULL, NULL);
+	put(f->pgmajfault, l, m, CM_PGMAJFAULT, NULL, NULL);
+}
+
+static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
+{
+	struct visit *v = arg;
+	struct cgroup_mem m;
+	const char *bad = NULL;
+	(void)depth;
+	int rc = cgroup_mem_read(dirfd, v->st->root.mode, &v->buf, &m, &bad);
+	if (rc == -ENOENT)
+		return 0; /* removed while we walked: normal churn */
+	if (rc) {
+		if (!v->errors++)
+			errmsg_set(&v->first_error, "%s%s/%s: %s",
+				 v->st->root.path, strcmp(path, "/") ? path : "", bad ? bad : "?",
+				 strerror(-rc));
+		return 0;
+	}
+	if (cgroup_labels_build(&v->labels, path))
+		return registry_error(v->reg) ? registry_error(v->reg) : -ENOMEM;
+	emit(v, &m);
+	return registry_error(v->reg);
+}
+
+static int cgroup_collect(void *state, struct registry *reg, struct errmsg *e)
+{
+	struct cgroup_state *st = state;
+	struct visit v = {.st = st, .reg = reg};
+	lookup_families(reg, &v.f);
+	labels_init(&v.labels);
+	readbuf_init(&v.buf, 1 << 20);
+	int rc = cgroup_walk(st->root.path, &st->filter, visit_cgroup, &v, NULL, e);
+	labels_free(&v.labels);
+	readbuf_free(&v.buf);
+	if (v.errors)
+		atomic_fetch_add(&st->read_errors, v.errors);
+	metric_u64(registry_family(reg, "memacct_cgroup_read_errors_total", METRIC_COUNTER,
+				   "Cgroups skipped because a memory file was unreadable or malformed "
+				   "(vanished cgroups are not counted)."),
+		   NULL, NULL, NULL, atomic_load(&st->read_errors));
+	if (rc)
+		return rc;
+	if (v.errors) {
+		errmsg_set(e, "%lu cgroup(s) skipped; first: %s", v.errors, v.first_error.msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int cgroup_init(const struct config *cfg, struct logger *log, void **state,
+		       struct errmsg *e)
+{
+	(void)log;
+	struct cgroup_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	int rc = cgroup_fs_root(cfg, &st->root, e);
+	if (rc == 0)
+		rc = cgroup_filter_init(&st->filter, cfg, e);
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	atomic_init(&st->read_errors, 0);
+	*state = st;
+	return 0;
+}
+
+static void cgroup_fini(void *state)
+{
+	struct cgroup_state *st = state;
+	if (!st)
+		return;
+	cgroup_filter_fini(&st->filter);
+	free(st);
+}
+
+const struct collector collector_cgroup = {
+	.name = "cgroup",
+	.default_on = true,
+	.init = cgroup_init,
+	.collect = cgroup_collect,
+	.fini = cgroup_fini,
+};

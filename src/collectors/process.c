@@ -1,0 +1,153 @@
+/* process collector: for every exported cgroup, the number of its own
+ * processes (cgroup.procs, not descendants') and their summed RSS parts and
+ * swap from /proc/<pid>/status, PSS from smaps_rollup behind
+ * --collector.process.pss (SPEC section 2). Reading is proc_mem.c's job; this
+ * file walks and maps numbers to families. It does not read memory.* files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memacct/cgroup_fs.h"
+#include "memacct/cgroup_labels.h"
+#include "memacct/cgroup_walk.h"
+#include "memacct/collector.h"
+#include "memacct/proc_mem.h"
+
+struct process_state {
+	struct cgroup_root root;
+	struct cgroup_filter filter;
+	const char *procfs; /* borrowed from the config */
+	bool pss;
+	atomic_ulong vanished; /* processes gone between listing and reading */
+	atomic_ulong pss_denied;
+};
+
+struct visit {
+	struct process_state *st;
+	struct registry *reg;
+	int procfd;
+	struct family *procs, *rss, *swap, *pss;
+	struct labels labels;
+	struct readbuf listbuf, filebuf;
+	unsigned long vanished, pss_denied, errors;
+	struct errmsg first_error;
+};
+
+static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
+{
+	struct visit *v = arg;
+	struct proc_mem pm = {0};
+	(void)depth;
+	int rc = proc_mem_read_cgroup(dirfd, v->procfd, v->st->pss, &v->listbuf, &v->filebuf, &pm);
+	v->vanished += pm.vanished;
+	v->pss_denied += pm.pss_denied;
+	if (rc == -ENOENT)
+		return 0; /* the cgroup itself vanished */
+	if (rc) {
+		if (!v->errors++)
+			errmsg_set(&v->first_error, "%s%s/cgroup.procs or a process in it: %s",
+				   v->st->root.path, strcmp(path, "/") ? path : "", strerror(-rc));
+		return 0;
+	}
+	if (cgroup_labels_build(&v->labels, path))
+		return -ENOMEM;
+	const struct labels *l = &v->labels;
+	metric_u64(v->procs, l, NULL, NULL, pm.processes);
+	metric_u64(v->rss, l, "component", "anon", pm.rss_anon);
+	metric_u64(v->rss, l, "component", "file", pm.rss_file);
+	metric_u64(v->rss, l, "component", "shmem", pm.rss_shmem);
+	metric_u64(v->swap, l, NULL, NULL, pm.swap);
+	if (v->st->pss)
+		metric_u64(v->pss, l, NULL, NULL, pm.pss);
+	return registry_error(v->reg);
+}
+
+static int process_collect(void *state, struct registry *reg, struct errmsg *e)
+{
+	struct process_state *st = state;
+	struct visit v = {.st = st, .reg = reg};
+	v.procfd = open(st->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (v.procfd < 0) {
+		int err = errno;
+		errmsg_set(e, "--path.procfs: cannot open %s: %s", st->procfs, strerror(err));
+		return -err;
+	}
+	v.procs = registry_family(reg, "memacct_cgroup_processes", METRIC_GAUGE,
+		"Processes in the cgroup itself (cgroup.procs; descendants not included).");
+	v.rss = registry_family(reg, "memacct_cgroup_process_rss_bytes", METRIC_GAUGE,
+		"Summed resident memory of the cgroup's own processes from /proc/PID/status "
+		"(RssAnon, RssFile, RssShmem). Working set minus this is memory charged to the "
+		"cgroup that no process maps.");
+	v.swap = registry_family(reg, "memacct_cgroup_process_swap_bytes", METRIC_GAUGE,
+		"Summed VmSwap of the cgroup's own processes.");
+	v.pss = registry_family(reg, "memacct_cgroup_process_pss_bytes", METRIC_GAUGE,
+		"Summed proportional set size (smaps_rollup Pss) of the cgroup's own processes.");
+	labels_init(&v.labels);
+	readbuf_init(&v.listbuf, 16 << 20);
+	readbuf_init(&v.filebuf, 1 << 20);
+	int rc = cgroup_walk(st->root.path, &st->filter, visit_cgroup, &v, NULL, e);
+	close(v.procfd);
+	labels_free(&v.labels);
+	readbuf_free(&v.listbuf);
+	readbuf_free(&v.filebuf);
+	atomic_fetch_add(&st->vanished, v.vanished);
+	atomic_fetch_add(&st->pss_denied, v.pss_denied);
+	metric_u64(registry_family(reg, "memacct_process_vanished_total", METRIC_COUNTER,
+				   "Processes listed in a cgroup that exited before their status "
+				   "could be read (skipped)."),
+		   NULL, NULL, NULL, atomic_load(&st->vanished));
+	if (st->pss)
+		metric_u64(registry_family(reg, "memacct_process_pss_denied_total", METRIC_COUNTER,
+					   "smaps_rollup reads refused (the exporter needs "
+					   "CAP_SYS_PTRACE for other users' processes)."),
+			   NULL, NULL, NULL, atomic_load(&st->pss_denied));
+	if (rc)
+		return rc;
+	if (v.errors) {
+		errmsg_set(e, "%lu cgroup(s) skipped; first: %s", v.errors, v.first_error.msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int process_init(const struct config *cfg, struct logger *log, void **state,
+			struct errmsg *e)
+{
+	(void)log;
+	struct process_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	int rc = cgroup_fs_root(cfg, &st->root, e);
+	if (rc == 0)
+		rc = cgroup_filter_init(&st->filter, cfg, e);
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	st->procfs = cfg->procfs;
+	st->pss = cfg->process_pss;
+	atomic_init(&st->vanished, 0);
+	atomic_init(&st->pss_denied, 0);
+	*state = st;
+	return 0;
+}
+
+static void process_fini(void *state)
+{
+	struct process_state *st = state;
+	if (!st)
+		return;
+	cgroup_filter_fini(&st->filter);
+	free(st);
+}
+
+const struct collector collector_process = {
+	.name = "process",
+	.default_on = true,
+	.init = process_init,
+	.collect = process_collect,
+	.fini = process_fini,
+};

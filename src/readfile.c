@@ -1,0 +1,70 @@
+/* readfile: whole-file reads of pseudo-files into a reused, capped buffer.
+ * One openat() relative to a directory fd, one read loop, NUL-terminated;
+ * too large is -EFBIG, never a silent truncation. It does not parse. */
+#include "memacct/readfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void readbuf_init(struct readbuf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void readbuf_free(struct readbuf *b)
+{
+	free(b->data);
+	readbuf_init(b, b->max);
+}
+
+static int readbuf_grow(struct readbuf *b)
+{
+	if (b->cap >= b->max + 1)
+		return -EFBIG;
+	size_t cap = b->cap ? b->cap * 2 : 4096;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int readfile_at(int dirfd, const char *name, struct readbuf *b)
+{
+	int rc = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	b->len = 0;
+	for (;;) {
+		/* Keep one byte for the NUL; a full buffer means "maybe more". */
+		if (b->cap == 0 || b->len + 1 >= b->cap) {
+			rc = readbuf_grow(b);
+			if (rc)
+				goto out;
+		}
+		ssize_t n = read(fd, b->data + b->len, b->cap - 1 - b->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* A cgroup removed while open reads as ENODEV. */
+			rc = errno == ENODEV ? -ENOENT : -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	b->data[b->len] = '\0';
+out:
+	close(fd);
+	return rc;
+}
