@@ -19,9 +19,15 @@ struct cgroup_identity {
 };
 
 /* Fills id from path (a cgroup path below the cgroupfs root, starting with
- * '/'); every field empty/NULL when the path is not a pod's. Returns true
- * when a pod UID was found. Never fails on odd input (any bytes, any
- * length): an unrecognised path is simply not a pod's. */
+ * '/'); path and id are borrowed, nothing is allocated, no state is kept
+ * (thread-safe). qos and runtime point at string literals. Returns true when
+ * a pod UID was found; then uid and qos are set, and container_id/runtime
+ * too where the path names a container (or a sub-cgroup of one). When the
+ * path is not a pod's, uid is "" and qos NULL, and every other field is
+ * empty/NULL too except on plain Docker hosts ("/docker/<id>",
+ * "docker-<id>.scope"), where container_id and runtime "docker" are still
+ * set. Never fails on odd input (any bytes, any length, NULL path): an
+ * unrecognised path is simply not a pod's. Details in src/cgroup_id.c. */
 bool cgroup_id_parse(const char *path, struct cgroup_identity *id);
 
 #endif
