@@ -158,6 +158,18 @@ static void derive(struct cgroup_mem *m, const uint64_t *st, uint64_t kernel)
 	for (int i = 0; i < COMP_OTHER; i++)
 		sum += m->comp[i];
 	m->comp[COMP_OTHER] = usage > sum ? usage - sum : 0;
+	/* v1 usage is batched per CPU and can trail memory.stat by a few pages:
+	 * take the excess off the fuzziest parts (kernel, then inactive file,
+	 * active file, shmem, anon) so the components still sum to usage. */
+	static const enum mem_component shave[] = {COMP_KERNEL, COMP_FILE_INACTIVE,
+						   COMP_FILE_ACTIVE, COMP_SHMEM, COMP_ANON};
+	for (size_t i = 0; sum > usage && i < NELEM(shave); i++) {
+		uint64_t cut = sum - usage;
+		if (cut > m->comp[shave[i]])
+			cut = m->comp[shave[i]];
+		m->comp[shave[i]] -= cut;
+		sum -= cut;
+	}
 	m->has_split = true;
 	uint64_t inactive = st[S_INACTIVE_FILE];
 	set(m, CM_WORKING_SET, usage > inactive ? usage - inactive : 0);

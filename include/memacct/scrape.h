@@ -1,0 +1,30 @@
+/* scrape: the collector table and one scrape: runs every enabled collector
+ * into a fresh registry, adds memacct_scrape_collector_duration_seconds and
+ * _success, and writes the exposition. Collector failures are logged with
+ * back-off, never fatal. It does no HTTP (http.c) and no parsing.
+ * Thread-safety: scraper_scrape() may run in several threads at once. */
+#ifndef MEMACCT_SCRAPE_H
+#define MEMACCT_SCRAPE_H
+
+#include "memacct/errmsg.h"
+#include "memacct/expfmt.h"
+#include "memacct/flags.h"
+#include "memacct/log.h"
+
+struct scraper;
+
+/* Initialises the enabled collectors. -EINVAL and e when a --collector.NAME
+ * names no collector or a collector's init fails (e names the flag/path).
+ * log is borrowed and must outlive the scraper. */
+int scraper_new(const struct config *cfg, struct logger *log, struct scraper **out,
+		struct errmsg *e);
+void scraper_free(struct scraper *s);
+
+/* One scrape into out (appended). Returns 0, or -ENOMEM/-EFBIG when the
+ * output could not be built (then out holds nothing useful). */
+int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt);
+
+/* Upper bound on one scrape's output. */
+#define SCRAPE_MAX_BYTES ((size_t)512 << 20)
+
+#endif

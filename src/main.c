@@ -1,0 +1,75 @@
+/* main: wiring only. Parses flags, sets up logging, the collectors and the
+ * HTTP server, then waits for SIGTERM/SIGINT and shuts down cleanly. The
+ * explain subcommand is handed to explain.c. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memacct/explain.h"
+#include "memacct/flags.h"
+#include "memacct/http.h"
+#include "memacct/log.h"
+#include "memacct/scrape.h"
+
+static int serve(const struct config *cfg, struct logger *log)
+{
+	struct errmsg e = {{0}};
+	struct scraper *s = NULL;
+	struct http_server *h = NULL;
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	/* Blocked before any thread starts, so only sigwait() sees them. */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = scraper_new(cfg, log, &s, &e);
+	if (rc == 0)
+		rc = http_start(cfg, s, log, &h, &e);
+	if (rc) {
+		fprintf(stderr, "memacct_exporter: %s\n", e.msg[0] ? e.msg : strerror(-rc));
+		scraper_free(s);
+		return 1;
+	}
+	log_kv(log, LOG_INFO, "listening", "address", cfg->listen_address, "version",
+	       MEMACCT_VERSION, NULL);
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	log_kv(log, LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+	       NULL);
+	http_stop(h);
+	scraper_free(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct errmsg e = {{0}};
+	if (flags_parse(&cfg, argc, argv, &e)) {
+		fprintf(stderr, "memacct_exporter: %s\n", e.msg);
+		return 2;
+	}
+	if (cfg.mode == MODE_HELP) {
+		flags_usage(stdout, "memacct_exporter");
+		return 0;
+	}
+	if (cfg.mode == MODE_VERSION) {
+		printf("memacct_exporter %s\n", MEMACCT_VERSION);
+		return 0;
+	}
+	struct logger log;
+	if (logger_init(&log, cfg.log_level, cfg.log_format, stderr, &e)) {
+		fprintf(stderr, "memacct_exporter: %s\n", e.msg);
+		return 2;
+	}
+	int rc = cfg.mode == MODE_EXPLAIN ? explain_run(&cfg, stdout, &e) : serve(&cfg, &log);
+	if (cfg.mode == MODE_EXPLAIN && rc)
+		fprintf(stderr, "memacct_exporter explain: %s\n", e.msg[0] ? e.msg : strerror(-rc));
+	logger_fini(&log);
+	return rc ? 1 : 0;
+}
