@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages memacct_exporter needs, only those missing.
+# Usage: scripts/deps.sh build|test
+# build: compiler, CMake and the libraries; test: also the real components the
+# tests drive (nats-server, prometheus/promtool, curl, tmux, chromium, go, ...).
+set -euo pipefail
+want=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-dev)
+if [ "${1:-build}" = test ]; then
+  want+=(libcmocka-dev nats-server prometheus curl python3 valgrind clang
+         libclang-rt-14-dev tmux chromium chromium-driver golang-go
+         golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds memacct_exporter twice and runs every test:
+# 1. an ASan+UBSan build running the unit and fixture tests;
+# 2. a warnings-as-errors build running the whole suite (unit, fixture,
+#    integration: real cgroups, nats-server, promtool, Prometheus).
+# The last lines are ctest's summary of the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh test
+jobs=$(nproc)
+
+echo "== sanitizer build (ASan+UBSan): unit and fixture tests"
+cmake -S . -B build-asan -DMEMACCT_WERROR=ON -DMEMACCT_SANITIZE=ON -DMEMACCT_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs" >/dev/null
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -L 'unit|fixture' --output-on-failure -j"$jobs"
+
+echo "== warnings-as-errors build: the whole suite"
+cmake -S . -B build-test -DMEMACCT_WERROR=ON >/dev/null
+cmake --build build-test -j"$jobs" >/dev/null
+ctest --test-dir build-test --output-on-failure

@@ -1,0 +1,50 @@
+# Shared helpers for the integration tests (sourced, not run): free loopback
+# ports, starting/stopping the real exporter, scraping and reading one
+# sample's value. Everything listens on 127.0.0.1 only.
+
+: "${MEMACCT_BIN:?MEMACCT_BIN must point at the memacct_exporter binary}"
+: "${MEMACCT_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${MEMACCT_FIXTURES:=$MEMACCT_SRC/tests/fixture}"
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_exporter LOGFILE ARGS... : starts the exporter on a free port, sets
+# EXPORTER_PID and EXPORTER_URL, waits until /healthz answers.
+start_exporter() {
+  local log=$1; shift
+  local port; port=$(free_port)
+  "$MEMACCT_BIN" --web.listen-address=127.0.0.1:"$port" "$@" >"$log" 2>&1 &
+  EXPORTER_PID=$!
+  EXPORTER_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    curl -fsS "$EXPORTER_URL/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$EXPORTER_PID" 2>/dev/null || { cat "$log"; fail "exporter exited at start"; }
+    sleep 0.05
+  done
+  cat "$log"; fail "exporter did not answer on $EXPORTER_URL"
+}
+
+stop_exporter() {
+  [ -n "${EXPORTER_PID:-}" ] || return 0
+  kill -TERM "$EXPORTER_PID" 2>/dev/null || true
+  wait "$EXPORTER_PID" 2>/dev/null || true
+  EXPORTER_PID=""
+}
+
+scrape() { curl -fsS "$EXPORTER_URL/metrics"; }
+
+# value FILE NAME LABEL_SUBSTRING... : the value of the one sample of NAME
+# whose line contains every given substring; fails when not exactly one.
+value() {
+  local file=$1 name=$2; shift 2
+  local lines; lines=$(grep -E "^${name}(\{| )" "$file" || true)
+  for s in "$@"; do lines=$(printf '%s\n' "$lines" | grep -F -- "$s" || true); done
+  local n; n=$(printf '%s' "$lines" | grep -c . || true)
+  [ "$n" = 1 ] || fail "expected one sample of $name matching [$*], found $n"
+  printf '%s\n' "$lines" | awk '{print $NF}'
+}
