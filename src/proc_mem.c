@@ -31,11 +31,11 @@ int proc_mem_parse_status(const char *text, struct proc_mem *out)
 	return rc;
 }
 
-static int read_pss(int procfd, const char *pidstr, struct readbuf *buf, struct proc_mem *out)
+static int read_pss(int procfd, int pid, struct readbuf *buf, struct proc_mem *out)
 {
 	static const struct keyed_field pss_field[] = {{"Pss", 0}};
 	char name[32];
-	snprintf(name, sizeof(name), "%s/smaps_rollup", pidstr);
+	snprintf(name, sizeof(name), "%d/smaps_rollup", pid);
 	int rc = readfile_at(procfd, name, buf);
 	if (rc)
 		return rc;
@@ -71,8 +71,7 @@ int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf
 		out->processes++;
 		proc_mem_parse_status(filebuf->data, out);
 		if (pss) {
-			snprintf(name, sizeof(name), "%d", pid);
-			rc = read_pss(procfd, name, filebuf, out);
+			rc = read_pss(procfd, pid, filebuf, out);
 			if (rc == -EACCES || rc == -EPERM)
 				out->pss_denied++;
 		}
