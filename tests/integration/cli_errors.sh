@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Bad input at start-up: one clear line naming the flag or path, non-zero
+# exit, no crash. Also --help and --version, and a clean exit on SIGTERM.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+trap 'stop_exporter; rm -rf "$work"' EXIT
+
+expect_error() {  # EXPECTED_SUBSTRING ARGS...
+  local want=$1; shift
+  local rc=0
+  "$MEMACCT_BIN" "$@" >"$work/out" 2>"$work/err" </dev/null || rc=$?
+  [ "$rc" -ne 0 ] || fail "exit 0 for: $*"
+  [ "$rc" -lt 128 ] || fail "crashed (rc $rc) for: $*"
+  grep -qF -- "$want" "$work/err" || { cat "$work/err"; fail "no '$want' in the error for: $*"; }
+  [ "$(wc -l < "$work/err")" -eq 1 ] || { cat "$work/err"; fail "more than one line for: $*"; }
+  echo "ok: $* -> $(cat "$work/err")"
+}
+
+expect_error "unknown flag --bogus" --bogus
+expect_error "--path.cgroupfs needs a value" --path.cgroupfs
+expect_error "--path.cgroupfs: cannot open /nonexistent" --path.cgroupfs=/nonexistent
+expect_error "is not a memory cgroup" --path.cgroupfs="$work"
+expect_error "--collector.cgroup.include: invalid regex" --collector.cgroup.include='('
+expect_error "--no-collector.bogus: no such collector" --no-collector.bogus
+expect_error "--web.max-requests: invalid value" --web.max-requests=many
+expect_error "--log.level: unknown level" --log.level=loud
+expect_error "--web.listen-address: invalid address" --web.listen-address=nonsense
+
+# An unreadable root (needs a non-root user to mean anything; root reads all).
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir "$work/locked"; chmod 000 "$work/locked"
+  expect_error "cannot open $work/locked" --path.cgroupfs="$work/locked"
+fi
+
+# A port already in use.
+fixture="$MEMACCT_FIXTURES/cgroup-v2/3-read-twice"
+start_exporter "$work/first.log" --path.cgroupfs="$fixture/sys" --path.procfs="$fixture/proc"
+port=${EXPORTER_URL##*:}
+expect_error "cannot listen on 127.0.0.1:$port: Address already in use" \
+  --web.listen-address=127.0.0.1:"$port" --path.cgroupfs="$fixture/sys"
+
+"$MEMACCT_BIN" --help | grep -q -- '--path.cgroupfs' || fail "--help does not list --path.cgroupfs"
+"$MEMACCT_BIN" --version | grep -Eq '^memacct_exporter [0-9]+\.[0-9]+\.[0-9]+' || fail "--version"
+
+# SIGTERM: exits 0 and logs the shutdown.
+pid=$EXPORTER_PID
+kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?
+EXPORTER_PID=""
+[ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM"
+grep -q 'msg="shutting down" signal=SIGTERM' "$work/first.log" || fail "no shutdown log line"
+echo PASS
