@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libcgroup.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +51,23 @@ static int discover(char *out, size_t n)
 	return rc;
 }
 
+/* Below <sysfs>/fs/cgroup: the v1 memory hierarchy when there is one (v1 and
+ * hybrid hosts), else the unified v2 root. */
+static int under_sysfs(const char *sysfs, char *out, size_t n)
+{
+	int len = snprintf(out, n, "%s/fs/cgroup/memory", sysfs);
+	if (len < 0 || (size_t)len >= n)
+		return -ENAMETOOLONG;
+	int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	enum cgroup_mode mode;
+	bool v1 = fd >= 0 && cgroup_fs_detect_mode(fd, &mode) == 0 && mode == CGROUP_V1;
+	if (fd >= 0)
+		close(fd);
+	if (!v1)
+		out[len - strlen("/memory")] = '\0';
+	return 0;
+}
+
 int cgroup_fs_root(const struct config *cfg, struct cgroup_root *root, struct errmsg *e)
 {
 	const char *flag = "--path.cgroupfs";
@@ -58,11 +77,19 @@ int cgroup_fs_root(const struct config *cfg, struct cgroup_root *root, struct er
 			return -ENAMETOOLONG;
 		}
 		strcpy(root->path, cfg->cgroupfs);
-	} else if (discover(root->path, sizeof(root->path)) != 0) {
-		strcpy(root->path, "/sys/fs/cgroup");
-		flag = "the default cgroup root (set --path.cgroupfs)";
-	} else {
+	} else if (strcmp(cfg->sysfs, "/sys") != 0) {
+		/* A host /sys mounted elsewhere: libcgroup would report this
+		 * process's own mounts, not the host's. */
+		if (under_sysfs(cfg->sysfs, root->path, sizeof(root->path))) {
+			errmsg_set(e, "--path.sysfs: path too long");
+			return -ENAMETOOLONG;
+		}
+		flag = "the cgroup root under --path.sysfs (set --path.cgroupfs)";
+	} else if (discover(root->path, sizeof(root->path)) == 0) {
 		flag = "the memory cgroup mount found by libcgroup (set --path.cgroupfs)";
+	} else {
+		under_sysfs("/sys", root->path, sizeof(root->path));
+		flag = "the default cgroup root (set --path.cgroupfs)";
 	}
 	int fd = open(root->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
