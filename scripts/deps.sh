@@ -4,9 +4,10 @@
 # build: compiler, CMake and the libraries; test: also the real components the
 # tests drive (nats-server, prometheus/promtool, curl, tmux, chromium, go, ...).
 set -euo pipefail
-want=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-dev)
+want=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-dev
+      libjson-c-dev libssl-dev zlib1g-dev)
 if [ "${1:-build}" = test ]; then
-  want+=(libcmocka-dev nats-server prometheus curl python3 valgrind clang
+  want+=(libcmocka-dev nats-server prometheus curl python3 python3-prometheus-client valgrind clang
          libclang-rt-14-dev tmux chromium chromium-driver golang-go
          golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
 fi

@@ -4,6 +4,9 @@
  * metrics; scrape.c does. */
 #include "memacct/http.h"
 
+#include "memacct/gzip.h"
+#include "memacct/negotiate.h"
+
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -132,11 +135,23 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 				"too many concurrent scrapes (--web.max-requests)\n");
 		goto out;
 	}
+	enum expfmt_format fmt = negotiate_format(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
+	bool gzip = negotiate_gzip(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	struct mbuf body;
 	mbuf_init(&body, SCRAPE_MAX_BYTES);
-	int rc = scraper_scrape(h->scraper, &body, EXPFMT_TEXT_004);
+	int rc = scraper_scrape(h->scraper, &body, fmt);
 	size_t len = 0;
 	char *data = rc ? NULL : mbuf_detach(&body, &len);
+	if (data && gzip) {
+		char *z = NULL;
+		size_t zlen = 0;
+		rc = gzip_compress(data, len, &z, &zlen);
+		free(data);
+		data = z;
+		len = zlen;
+	}
 	if (!data) {
 		mbuf_free(&body);
 		log_kv(h->log, LOG_ERROR, "scrape failed", "err", strerror(rc ? -rc : ENOMEM),
@@ -151,7 +166,12 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 		ret = MHD_NO;
 		goto out;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPFMT_CONTENT_TYPE_TEXT);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
+							      : EXPFMT_CONTENT_TYPE_TEXT);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (gzip)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 out:
