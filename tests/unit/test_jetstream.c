@@ -1,0 +1,641 @@
+/* Unit tests of the JetStream collector's pieces without a NATS server:
+ * the JSON decoding of API replies (jetstream_json.c), the snapshot's
+ * finishing (order, duplicates, filters, cap, derived reservations), the
+ * retention judgements, one poll's paging against a fake transport (pages of
+ * 256 built here, like nats-server's), the NKey public key derivation, and
+ * the collector's wiring (not configured, bad flags, a refused server). The
+ * real server is tests/integration/jetstream_*.sh's job. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memacct/collector.h"
+#include "memacct/expfmt.h"
+#include "memacct/flags.h"
+#include "memacct/jetstream.h"
+#include "memacct/mbuf.h"
+#include "memacct/nkey.h"
+
+/* ---- time ---- */
+
+static void test_parse_time(void **unused)
+{
+	(void)unused;
+	int64_t ns;
+	assert_int_equal(js_parse_time("1970-01-01T00:00:00Z", &ns), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(js_parse_time("2026-11-22T21:30:22.04861053Z", &ns), 0);
+	/* date -u -d 2026-11-22T21:30:22Z +%s = 1795383022 */
+	assert_true(ns == 1795383022LL * 1000000000 + 48610530);
+	assert_int_equal(js_parse_time("2024-02-29T12:00:00.123456789123Z", &ns), 0);
+	assert_true(ns == 1709208000LL * 1000000000 + 123456789);
+	assert_int_equal(js_parse_time("2024-02-29T14:00:00+02:00", &ns), 0);
+	assert_true(ns == 1709208000LL * 1000000000);
+	assert_int_equal(js_parse_time("2024-02-29T11:30:00.5-00:30", &ns), 0);
+	assert_true(ns == 1709208000LL * 1000000000 + 500000000);
+	/* Go's zero time: an empty stream's first_ts. */
+	assert_int_equal(js_parse_time("0001-01-01T00:00:00Z", &ns), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(js_parse_time("2024-02-29 12:00:00Z", &ns), -EINVAL);
+	assert_int_equal(js_parse_time("2024-13-01T00:00:00Z", &ns), -EINVAL);
+	assert_int_equal(js_parse_time("2024-01-01T00:00:00", &ns), -EINVAL);
+	assert_int_equal(js_parse_time("2024-01-01T00:00:00.Z", &ns), -EINVAL);
+	assert_int_equal(js_parse_time("2024-01-01T00:00:00Zjunk", &ns), -EINVAL);
+	assert_int_equal(js_parse_time("", &ns), -EINVAL);
+	assert_int_equal(js_parse_time(NULL, &ns), -EINVAL);
+	assert_int_equal(js_parse_time("2300-01-01T00:00:00Z", &ns), -ERANGE);
+}
+
+/* ---- JSON replies ---- */
+
+/* nats-server 2.9.10's $JS.API.INFO reply, verbatim but for numbers. */
+static const char account_29[] =
+	"{\"type\":\"io.nats.jetstream.api.v1.account_info_response\",\"memory\":248890,"
+	"\"storage\":117,\"streams\":2,\"consumers\":3,\"limits\":{\"max_memory\":-1,"
+	"\"max_storage\":1073741824,\"max_streams\":100,\"max_consumers\":-1,"
+	"\"max_ack_pending\":-1,\"memory_max_stream_bytes\":-1,"
+	"\"storage_max_stream_bytes\":-1,\"max_bytes_required\":false},"
+	"\"api\":{\"total\":10521,\"errors\":4}}";
+
+static void test_account_info(void **unused)
+{
+	(void)unused;
+	struct js_account a;
+	struct errmsg e = {{0}};
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(js_parse_account_info(account_29, strlen(account_29), &a, &e), 0);
+	assert_int_equal(a.memory, 248890);
+	assert_int_equal(a.storage, 117);
+	assert_false(a.has_reserved);
+	assert_int_equal(a.streams, 2);
+	assert_int_equal(a.consumers, 3);
+	assert_int_equal(a.api_total, 10521);
+	assert_int_equal(a.api_errors, 4);
+	assert_int_equal(a.max_memory, -1);
+	assert_int_equal(a.max_storage, 1073741824);
+	assert_int_equal(a.max_streams, 100);
+	assert_int_equal(a.max_consumers, -1);
+
+	/* Newer servers report reservations, some as Go's MaxUint64 (which
+	 * jansson would reject as a whole reply). */
+	const char *newer = "{\"memory\":1,\"storage\":2,\"reserved_memory\":18446744073709551615,"
+			    "\"reserved_storage\":5000,\"streams\":1,\"consumers\":0,"
+			    "\"limits\":{},\"api\":{\"total\":1,\"errors\":0}}";
+	assert_int_equal(js_parse_account_info(newer, strlen(newer), &a, &e), 0);
+	assert_true(a.has_reserved);
+	assert_true(a.reserved_memory == UINT64_MAX);
+	assert_int_equal(a.reserved_storage, 5000);
+	assert_int_equal(a.max_storage, -1); /* absent limit: unlimited */
+
+	const char *err = "{\"type\":\"io.nats.jetstream.api.v1.account_info_response\","
+			  "\"error\":{\"code\":503,\"err_code\":10039,"
+			  "\"description\":\"jetstream not enabled for account\"}}";
+	assert_int_equal(js_parse_account_info(err, strlen(err), &a, &e), -EREMOTEIO);
+	assert_non_null(strstr(e.msg, "503"));
+	assert_non_null(strstr(e.msg, "jetstream not enabled for account"));
+
+	assert_int_equal(js_parse_account_info("{\"memory\":", 10, &a, &e), -EINVAL);
+	assert_int_equal(js_parse_account_info("[1,2]", 5, &a, &e), -EINVAL);
+	assert_int_equal(js_parse_account_info("", 0, &a, &e), -EINVAL);
+}
+
+static void test_user_account(void **unused)
+{
+	(void)unused;
+	char name[16];
+	struct errmsg e;
+	const char *ok = "{\"data\":{\"user\":\"exporter\",\"account\":\"APP\"},\"server\":{}}";
+	assert_int_equal(js_parse_user_account(ok, strlen(ok), name, sizeof(name), &e), 0);
+	assert_string_equal(name, "APP");
+	const char *none = "{\"data\":{\"user\":\"x\"}}";
+	assert_int_equal(js_parse_user_account(none, strlen(none), name, sizeof(name), &e),
+			 -ENOENT);
+	const char *lng = "{\"data\":{\"account\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZ\"}}";
+	assert_int_equal(js_parse_user_account(lng, strlen(lng), name, sizeof(name), &e), 0);
+	assert_string_equal(name, "ABCDEFGHIJKLMNO");
+}
+
+/* Two streams as nats-server 2.9.10 lists them (one empty), one with no
+ * name (skipped), one not an object. */
+static const char page_29[] =
+	"{\"type\":\"io.nats.jetstream.api.v1.stream_list_response\",\"total\":4,\"offset\":0,"
+	"\"limit\":256,\"streams\":["
+	"{\"config\":{\"name\":\"A\",\"subjects\":[\"a.>\"],\"retention\":\"limits\","
+	"\"max_consumers\":-1,\"max_msgs\":-1,\"max_bytes\":1000000,"
+	"\"max_age\":3600000000000,\"max_msgs_per_subject\":-1,\"max_msg_size\":-1,"
+	"\"discard\":\"old\",\"storage\":\"file\",\"num_replicas\":1,"
+	"\"duplicate_window\":120000000000,\"sealed\":false},"
+	"\"created\":\"2026-11-22T21:30:22.045544706Z\",\"state\":{\"messages\":3,"
+	"\"bytes\":117,\"first_seq\":1,\"first_ts\":\"2026-11-22T21:30:22.04861053Z\","
+	"\"last_seq\":3,\"last_ts\":\"2026-11-22T21:30:22.049243626Z\",\"num_subjects\":1,"
+	"\"num_deleted\":2,\"consumer_count\":5}},"
+	"{\"config\":{\"name\":\"E\",\"retention\":\"workqueue\",\"max_msgs\":10,"
+	"\"max_bytes\":-1,\"max_age\":0,\"max_msgs_per_subject\":3,\"discard\":\"new\","
+	"\"storage\":\"memory\",\"num_replicas\":3,\"sealed\":true},"
+	"\"state\":{\"messages\":0,\"bytes\":0,\"first_seq\":0,"
+	"\"first_ts\":\"0001-01-01T00:00:00Z\",\"last_seq\":0,"
+	"\"last_ts\":\"0001-01-01T00:00:00Z\",\"consumer_count\":0}},"
+	"{\"config\":{\"subjects\":[\"x\"]},\"state\":{}},"
+	"17]}";
+
+static void test_stream_page(void **unused)
+{
+	(void)unused;
+	struct js_snapshot *s = js_snapshot_new();
+	struct errmsg e = {{0}};
+	uint64_t total;
+	size_t count;
+	assert_int_equal(js_parse_stream_page(page_29, strlen(page_29), s, &total, &count, &e), 0);
+	assert_int_equal(total, 4);
+	assert_int_equal(count, 4);
+	assert_int_equal(s->n_streams, 2);
+
+	const struct js_stream *a = &s->streams[0];
+	assert_string_equal(a->name, "A");
+	assert_int_equal(a->storage, JS_STORAGE_FILE);
+	assert_int_equal(a->retention, JS_RETENTION_LIMITS);
+	assert_int_equal(a->discard, JS_DISCARD_OLD);
+	assert_int_equal(a->replicas, 1);
+	assert_false(a->sealed);
+	assert_int_equal(a->messages, 3);
+	assert_int_equal(a->bytes, 117);
+	assert_int_equal(a->first_seq, 1);
+	assert_int_equal(a->last_seq, 3);
+	assert_true(a->first_ts_ns == 1795383022LL * 1000000000 + 48610530);
+	assert_true(a->last_ts_ns == 1795383022LL * 1000000000 + 49243626);
+	assert_int_equal(a->subjects, 1);
+	assert_int_equal(a->deleted, 2);
+	assert_int_equal(a->consumers, 5);
+	assert_true(a->max_age_ns == 3600000000000LL);
+	assert_int_equal(a->max_bytes, 1000000);
+	assert_int_equal(a->max_msgs, -1);
+	assert_int_equal(a->max_msgs_per_subject, -1);
+
+	const struct js_stream *b = &s->streams[1];
+	assert_string_equal(b->name, "E");
+	assert_int_equal(b->storage, JS_STORAGE_MEMORY);
+	assert_int_equal(b->retention, JS_RETENTION_WORKQUEUE);
+	assert_int_equal(b->discard, JS_DISCARD_NEW);
+	assert_int_equal(b->replicas, 3);
+	assert_true(b->sealed);
+	assert_int_equal(b->first_ts_ns, 0); /* empty: no time */
+	assert_int_equal(b->last_ts_ns, 0);
+	assert_int_equal(b->subjects, 0);    /* omitted: 0 */
+	js_snapshot_free(s);
+
+	s = js_snapshot_new();
+	const char *empty = "{\"total\":0,\"offset\":0,\"limit\":256,\"streams\":null}";
+	assert_int_equal(js_parse_stream_page(empty, strlen(empty), s, &total, &count, &e), 0);
+	assert_int_equal(count, 0);
+	const char *bad = "{\"total\":1,\"streams\":{}}";
+	assert_int_equal(js_parse_stream_page(bad, strlen(bad), s, &total, &count, &e), -EINVAL);
+	js_snapshot_free(s);
+}
+
+/* ---- judgements ---- */
+
+static struct js_stream mk(int64_t age, int64_t bytes, int64_t msgs)
+{
+	struct js_stream s;
+	memset(&s, 0, sizeof(s));
+	s.retention = JS_RETENTION_LIMITS;
+	s.max_age_ns = age;
+	s.max_bytes = bytes;
+	s.max_msgs = msgs;
+	s.max_msgs_per_subject = -1;
+	return s;
+}
+
+static void test_retention_judgement(void **unused)
+{
+	(void)unused;
+	struct js_stream s = mk(0, -1, -1);
+	assert_true(js_stream_unbounded(&s));
+	assert_false(js_stream_time_bounded_only(&s));
+	s.max_msgs_per_subject = 5; /* bounds subjects, not their number */
+	assert_true(js_stream_unbounded(&s));
+	s.sealed = true;
+	assert_false(js_stream_unbounded(&s));
+	s = mk(0, 0, 0); /* 0 is unlimited too */
+	assert_true(js_stream_unbounded(&s));
+	s.retention = JS_RETENTION_INTEREST;
+	assert_false(js_stream_unbounded(&s));
+	s = mk(0, 1000, -1);
+	assert_false(js_stream_unbounded(&s));
+	s = mk(0, -1, 10);
+	assert_false(js_stream_unbounded(&s));
+	s = mk(60000000000LL, -1, -1);
+	assert_false(js_stream_unbounded(&s));
+	assert_true(js_stream_time_bounded_only(&s));
+	s.sealed = true;
+	assert_false(js_stream_time_bounded_only(&s));
+	s = mk(60000000000LL, 1000, -1);
+	assert_false(js_stream_time_bounded_only(&s));
+	s = mk(60000000000LL, -1, 5);
+	assert_false(js_stream_time_bounded_only(&s));
+}
+
+/* ---- snapshot ---- */
+
+static void add(struct js_snapshot *s, const char *name, enum js_storage st, int64_t max_bytes,
+		int64_t replicas, uint64_t msgs)
+{
+	struct js_stream x = mk(0, max_bytes, -1);
+	x.name = strdup(name);
+	x.storage = st;
+	x.replicas = replicas;
+	x.messages = msgs;
+	assert_int_equal(js_snapshot_add(s, &x), 0);
+	assert_null(x.name);
+}
+
+static void test_snapshot_finish(void **unused)
+{
+	(void)unused;
+	regex_t inc, exc;
+	assert_int_equal(regcomp(&inc, "^(orders|audit)", REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(regcomp(&exc, "tmp$", REG_EXTENDED | REG_NOSUB), 0);
+
+	struct js_snapshot *s = js_snapshot_new();
+	add(s, "orders-2", JS_STORAGE_FILE, 1000, 3, 1);
+	add(s, "audit", JS_STORAGE_MEMORY, 500, 1, 1);
+	add(s, "orders-1", JS_STORAGE_FILE, -1, 1, 1);
+	add(s, "orders-2", JS_STORAGE_FILE, 1000, 3, 2); /* listed twice */
+	add(s, "orders-tmp", JS_STORAGE_FILE, 10, 1, 1);
+	add(s, "other", JS_STORAGE_FILE, 7, 1, 1);
+	add(s, "orders-3", JS_STORAGE_MEMORY, 0, 1, 1);
+	struct js_filter f = {.include = &inc, .exclude = &exc, .max_streams = 3};
+	js_snapshot_finish(s, &f);
+
+	assert_int_equal(s->seen, 6);
+	assert_int_equal(s->filtered, 2); /* orders-tmp, other */
+	assert_int_equal(s->dropped, 1);  /* orders-3: past the cap in name order */
+	assert_int_equal(s->n_streams, 3);
+	assert_string_equal(s->streams[0].name, "audit");
+	assert_string_equal(s->streams[1].name, "orders-1");
+	assert_string_equal(s->streams[2].name, "orders-2");
+	/* Reservations cover every listed stream, filtered or not. */
+	assert_int_equal(s->account.reserved_storage, 3000 + 10 + 7);
+	assert_int_equal(s->account.reserved_memory, 500);
+	js_snapshot_free(s);
+
+	/* A server that reports reservations is believed. */
+	s = js_snapshot_new();
+	s->account.has_reserved = true;
+	s->account.reserved_storage = 42;
+	add(s, "x", JS_STORAGE_FILE, 1000, 1, 0);
+	js_snapshot_finish(s, NULL);
+	assert_int_equal(s->account.reserved_storage, 42);
+	assert_int_equal(s->n_streams, 1);
+	js_snapshot_free(s);
+	regfree(&inc);
+	regfree(&exc);
+}
+
+/* ---- one poll against a fake transport ---- */
+
+struct fake {
+	unsigned n_streams;	 /* the server's streams */
+	unsigned page;		 /* its page size */
+	int connect_rc;		 /* what connect returns */
+	int user_info_rc;	 /* 0: answers with account "APP" */
+	int fail_list_at;	 /* offset whose page fails with -ETIMEDOUT; -1 none */
+	unsigned grow_after_first; /* streams created after page 1 (shifts names) */
+	unsigned requests, list_requests, user_info_requests;
+	uint64_t generation;
+};
+
+static int f_connect(void *ctx, struct errmsg *e)
+{
+	struct fake *f = ctx;
+	if (f->connect_rc)
+		errmsg_set(e, "fake connect failure");
+	return f->connect_rc;
+}
+
+static uint64_t f_generation(void *ctx)
+{
+	return ((struct fake *)ctx)->generation;
+}
+
+static unsigned parse_offset(const char *data, size_t len)
+{
+	const char *p = memmem(data, len, "\"offset\":", 9);
+	assert_non_null(p);
+	return (unsigned)strtoul(p + 9, NULL, 10);
+}
+
+static int f_request(void *ctx, const char *subject, const char *data, size_t len,
+		     unsigned timeout_ms, struct mbuf *reply, struct errmsg *e)
+{
+	struct fake *f = ctx;
+	(void)timeout_ms;
+	f->requests++;
+	mbuf_reset(reply);
+	if (!strcmp(subject, "$SYS.REQ.USER.INFO")) {
+		f->user_info_requests++;
+		if (f->user_info_rc)
+			return f->user_info_rc;
+		mbuf_addstr(reply, "{\"data\":{\"account\":\"APP\"}}");
+		return 0;
+	}
+	if (!strcmp(subject, "$JS.API.INFO")) {
+		mbuf_printf(reply, "{\"memory\":0,\"storage\":%u,\"streams\":%u,\"consumers\":0,"
+				   "\"limits\":{},\"api\":{\"total\":9,\"errors\":1}}",
+			    f->n_streams * 10, f->n_streams);
+		return 0;
+	}
+	assert_string_equal(subject, "$JS.API.STREAM.LIST");
+	unsigned off = parse_offset(data, len);
+	if ((int)off == f->fail_list_at) {
+		errmsg_set(e, "fake timeout");
+		return -ETIMEDOUT;
+	}
+	if (f->list_requests++ == 1)
+		f->n_streams += f->grow_after_first;
+	unsigned total = f->n_streams;
+	mbuf_printf(reply, "{\"total\":%u,\"offset\":%u,\"limit\":%u,\"streams\":[", total, off,
+		    f->page);
+	/* Streams created after page 1 sort first ("A..."), shifting the
+	 * later pages by that many: the first page's tail is listed again. */
+	for (unsigned i = off, n = 0; i < total && n < f->page; i++, n++) {
+		char name[32];
+		unsigned grown = total - (f->n_streams - f->grow_after_first);
+		if (f->list_requests > 1 && i < grown)
+			snprintf(name, sizeof(name), "A%05u", i);
+		else
+			snprintf(name, sizeof(name), "S%05u",
+				 f->list_requests > 1 ? i - grown : i);
+		mbuf_printf(reply,
+			    "%s{\"config\":{\"name\":\"%s\",\"retention\":\"limits\","
+			    "\"storage\":\"file\",\"max_bytes\":100,\"num_replicas\":1},"
+			    "\"state\":{\"messages\":%u,\"bytes\":10}}",
+			    n ? "," : "", name, i);
+	}
+	mbuf_addstr(reply, "]}");
+	return mbuf_error(reply);
+}
+
+static void poll_with(struct fake *f, const struct js_filter *filt, int want_rc,
+		      struct js_snapshot **out)
+{
+	struct js_transport t = {.ctx = f,
+				 .connect = f_connect,
+				 .generation = f_generation,
+				 .request = f_request};
+	struct mbuf reply;
+	mbuf_init(&reply, 1 << 24);
+	struct js_poll_state ps = {.generation = UINT64_MAX, .reply = &reply};
+	struct errmsg e = {{0}};
+	int rc = js_poll_once(&t, &ps, filt, 5000, out, &e);
+	if (rc != want_rc)
+		print_error("poll: %d (%s)\n", rc, e.msg);
+	assert_int_equal(rc, want_rc);
+	mbuf_free(&reply);
+}
+
+static void test_poll_paging(void **unused)
+{
+	(void)unused;
+	struct fake f = {.n_streams = 600, .page = 256, .fail_list_at = -1};
+	struct js_snapshot *s = NULL;
+	poll_with(&f, NULL, 0, &s);
+	assert_int_equal(f.list_requests, 3);
+	assert_int_equal(s->n_streams, 600);
+	assert_int_equal(s->seen, 600);
+	assert_string_equal(s->account.name, "APP");
+	assert_int_equal(s->account.streams, 600);
+	assert_int_equal(s->account.api_total, 9);
+	assert_int_equal(s->account.reserved_storage, 600 * 100);
+	assert_string_equal(s->streams[0].name, "S00000");
+	assert_string_equal(s->streams[599].name, "S00599");
+	assert_int_equal(s->streams[599].messages, 599);
+	js_snapshot_free(s);
+
+	/* Exactly one page, and zero streams (cnats's js_Streams says
+	 * NATS_NOT_FOUND there; an empty list is a good poll). */
+	f = (struct fake){.n_streams = 256, .page = 256, .fail_list_at = -1};
+	poll_with(&f, NULL, 0, &s);
+	assert_int_equal(f.list_requests, 1);
+	assert_int_equal(s->n_streams, 256);
+	js_snapshot_free(s);
+	f = (struct fake){.n_streams = 0, .page = 256, .fail_list_at = -1};
+	poll_with(&f, NULL, 0, &s);
+	assert_int_equal(f.list_requests, 1);
+	assert_int_equal(s->n_streams, 0);
+	js_snapshot_free(s);
+}
+
+static void test_poll_streams_change_while_paging(void **unused)
+{
+	(void)unused;
+	/* 10 streams appear after the first page: offsets shift and page 2
+	 * repeats the first page's last 10; the snapshot keeps each once. */
+	struct fake f = {.n_streams = 300, .page = 256, .fail_list_at = -1, .grow_after_first = 10};
+	struct js_snapshot *s = NULL;
+	poll_with(&f, NULL, 0, &s);
+	assert_int_equal(s->seen, s->n_streams);
+	for (size_t i = 1; i < s->n_streams; i++)
+		assert_true(strcmp(s->streams[i - 1].name, s->streams[i].name) < 0);
+	/* Every original stream is there. */
+	unsigned originals = 0;
+	for (size_t i = 0; i < s->n_streams; i++)
+		originals += s->streams[i].name[0] == 'S';
+	assert_int_equal(originals, 300);
+	js_snapshot_free(s);
+}
+
+static void test_poll_failures(void **unused)
+{
+	(void)unused;
+	struct js_snapshot *s = NULL;
+	struct fake f = {.n_streams = 600, .page = 256, .fail_list_at = 256};
+	poll_with(&f, NULL, -ETIMEDOUT, &s);
+	assert_null(s);
+
+	f = (struct fake){.n_streams = 10, .page = 256, .fail_list_at = -1, .connect_rc = -EACCES};
+	poll_with(&f, NULL, -EACCES, &s);
+	assert_null(s);
+	assert_int_equal(f.requests, 0);
+
+	/* A pre-2.10 server has no user info responder: the poll goes on
+	 * with no account name. */
+	f = (struct fake){.n_streams = 3, .page = 256, .fail_list_at = -1, .user_info_rc = -ENOENT};
+	poll_with(&f, NULL, 0, &s);
+	assert_string_equal(s->account.name, "");
+	assert_int_equal(s->n_streams, 3);
+	js_snapshot_free(s);
+}
+
+static void test_poll_filters_and_cap(void **unused)
+{
+	(void)unused;
+	regex_t exc;
+	assert_int_equal(regcomp(&exc, "7$", REG_EXTENDED | REG_NOSUB), 0);
+	struct js_filter filt = {.exclude = &exc, .max_streams = 100};
+	struct fake f = {.n_streams = 1000, .page = 256, .fail_list_at = -1};
+	struct js_snapshot *s = NULL;
+	poll_with(&f, &filt, 0, &s);
+	assert_int_equal(s->seen, 1000);
+	assert_int_equal(s->filtered, 100);
+	assert_int_equal(s->n_streams, 100);
+	assert_int_equal(s->dropped, 800);
+	assert_int_equal(s->account.streams, 1000);
+	js_snapshot_free(s);
+	regfree(&exc);
+}
+
+/* ---- nkey ---- */
+
+static void test_nkey(void **unused)
+{
+	(void)unused;
+	/* The seed/public pair of the NATS documentation's nkey example. */
+	const char *text = "# user seed\n\nSUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY\n";
+	char pub[NKEY_PUBLIC_LEN + 1];
+	assert_int_equal(nkey_public_from_seed_text(text, strlen(text), pub), 0);
+	assert_string_equal(pub, "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4");
+
+	/* One character changed: the checksum fails. */
+	const char *bad = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VA";
+	assert_int_equal(nkey_public_from_seed_text(bad, strlen(bad), pub), -EINVAL);
+	/* An account seed (SA...) is not a user seed. */
+	uint8_t seed[32];
+	assert_int_equal(nkey_decode_user_seed("SAAB", 4, seed), -EINVAL);
+	assert_int_equal(nkey_public_from_seed_text("", 0, pub), -EINVAL);
+}
+
+/* ---- the collector's wiring ---- */
+
+static void base_config(struct config *cfg)
+{
+	char *argv[] = {"test", NULL};
+	struct errmsg e;
+	assert_int_equal(flags_parse(cfg, 1, argv, &e), 0);
+}
+
+static char *render(struct registry *reg)
+{
+	struct mbuf out;
+	mbuf_init(&out, 1 << 24);
+	assert_int_equal(registry_write(reg, &out, EXPFMT_TEXT_004), 0);
+	size_t n;
+	char *s = mbuf_detach(&out, &n);
+	assert_non_null(s);
+	return s;
+}
+
+static void test_collector_not_configured(void **unused)
+{
+	(void)unused;
+	struct config cfg;
+	base_config(&cfg);
+	void *state = (void *)1;
+	struct errmsg e = {{0}};
+	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), 0);
+	assert_null(state);
+	struct registry *reg = registry_new(1 << 20);
+	assert_int_equal(collector_jetstream.collect(NULL, reg, &e), 0);
+	char *s = render(reg);
+	assert_string_equal(s, "");
+	free(s);
+	registry_free(reg);
+}
+
+static void test_collector_bad_flags(void **unused)
+{
+	(void)unused;
+	struct config cfg;
+	base_config(&cfg);
+	void *state = NULL;
+	struct errmsg e = {{0}};
+	cfg.nats_urls = "nats://127.0.0.1:1";
+	cfg.nats_stream_include = "([unclosed";
+	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "--nats.stream-include"));
+	assert_null(state);
+
+	base_config(&cfg);
+	cfg.nats_urls = "nats://127.0.0.1:1";
+	cfg.nats_password_file = "/nonexistent/memacct-test-password";
+	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "--nats.password-file"));
+
+	base_config(&cfg);
+	cfg.nats_urls = " , ";
+	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "--nats.url"));
+
+	base_config(&cfg);
+	cfg.nats_urls = "nats://127.0.0.1:1";
+	cfg.nats_user = "u"; /* no password */
+	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "--nats.user"));
+}
+
+/* A server that is not there: the first poll fails quickly, up is 0, the
+ * error counter counts it, no stream or account series exist, and collect
+ * itself succeeds (a dead NATS never fails the scrape). */
+static void test_collector_refused(void **unused)
+{
+	(void)unused;
+	struct config cfg;
+	base_config(&cfg);
+	cfg.nats_urls = "nats://127.0.0.1:1";
+	cfg.nats_poll_interval_s = 1;
+	void *state = NULL;
+	struct errmsg e = {{0}};
+	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), 0);
+	assert_non_null(state);
+
+	char *s = NULL;
+	for (int i = 0; i < 100; i++) {
+		struct registry *reg = registry_new(1 << 20);
+		assert_int_equal(collector_jetstream.collect(state, reg, &e), 0);
+		free(s);
+		s = render(reg);
+		registry_free(reg);
+		if (strstr(s, "memacct_jetstream_poll_duration_seconds "))
+			break;
+		usleep(50000);
+	}
+	assert_non_null(strstr(s, "\nmemacct_jetstream_up 0\n"));
+	assert_non_null(strstr(s, "\nmemacct_jetstream_poll_errors_total 1\n"));
+	assert_non_null(strstr(s, "\nmemacct_jetstream_streams_dropped_total 0\n"));
+	assert_null(strstr(s, "memacct_jetstream_last_poll_success_timestamp_seconds "));
+	assert_null(strstr(s, "memacct_jetstream_stream_"));
+	assert_null(strstr(s, "memacct_jetstream_account_"));
+	free(s);
+	collector_jetstream.fini(state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_account_info),
+		cmocka_unit_test(test_user_account),
+		cmocka_unit_test(test_stream_page),
+		cmocka_unit_test(test_retention_judgement),
+		cmocka_unit_test(test_snapshot_finish),
+		cmocka_unit_test(test_poll_paging),
+		cmocka_unit_test(test_poll_streams_change_while_paging),
+		cmocka_unit_test(test_poll_failures),
+		cmocka_unit_test(test_poll_filters_and_cap),
+		cmocka_unit_test(test_nkey),
+		cmocka_unit_test(test_collector_not_configured),
+		cmocka_unit_test(test_collector_bad_flags),
+		cmocka_unit_test(test_collector_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
