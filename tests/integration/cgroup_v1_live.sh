@@ -5,7 +5,7 @@
 # set and file_active up by >= 180 MiB while the processes' RSS moves < 16 MiB:
 # the page-cache picture this exporter exists for.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 
 mnt=$(awk '$3=="cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
 [ -n "$mnt" ] || skip "no cgroup v1 memory controller mounted (cgroup v2 hosts: see the device note in README)"

@@ -2,7 +2,7 @@
 # Bad input at start-up: one clear line naming the flag or path, non-zero
 # exit, no crash. Also --help and --version, and a clean exit on SIGTERM.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
 trap 'stop_exporter; rm -rf "$work"' EXIT
 

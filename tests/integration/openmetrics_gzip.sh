@@ -4,7 +4,7 @@
 # otherwise, gzip when Accept-Encoding allows it (the decompressed body is the
 # same exposition).
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 /usr/bin/python3 -c "import prometheus_client.openmetrics.parser" 2>/dev/null ||
   skip "python3-prometheus-client not installed"
 work=$(mktemp -d)

@@ -4,7 +4,7 @@
 # there is one, else the unified v2 root: how a container sees a host /sys
 # mounted at /host/sys.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
 trap 'stop_exporter; rm -rf "$work"' EXIT
 

@@ -4,7 +4,7 @@
 # has nothing to say about. Also checks the HTTP surface: Content-Type, /,
 # /healthz, 404, 405.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 command -v promtool >/dev/null || skip "promtool not installed (Debian package prometheus)"
 work=$(mktemp -d)
 trap 'stop_exporter; rm -rf "$work"' EXIT
