@@ -110,6 +110,8 @@ int mbuf_add_f64(struct mbuf *b, double v)
 		return mbuf_addstr(b, "NaN");
 	if (isinf(v))
 		return mbuf_addstr(b, v > 0 ? "+Inf" : "-Inf");
+	if (v == 0 && signbit(v))
+		return mbuf_addstr(b, "-0"); /* "0" would read back as +0 */
 	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v)
 		return mbuf_add_i64(b, (int64_t)v);
 	char tmp[32];
