@@ -45,13 +45,25 @@ int readfile_at(int dirfd, const char *name, struct readbuf *b)
 		return -errno;
 	b->len = 0;
 	for (;;) {
+		ssize_t n;
 		/* Keep one byte for the NUL; a full buffer means "maybe more". */
-		if (b->cap == 0 || b->len + 1 >= b->cap) {
+		if (b->len + 1 >= b->cap && b->cap < b->max + 1) {
 			rc = readbuf_grow(b);
 			if (rc)
 				goto out;
 		}
-		ssize_t n = read(fd, b->data + b->len, b->cap - 1 - b->len);
+		if (b->len + 1 >= b->cap) {
+			/* Full at the cap: only EOF now proves the file fits;
+			 * one more byte means it is larger than max. */
+			char probe;
+			n = read(fd, &probe, 1);
+			if (n > 0) {
+				rc = -EFBIG;
+				goto out;
+			}
+		} else {
+			n = read(fd, b->data + b->len, b->cap - 1 - b->len);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
