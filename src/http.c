@@ -186,10 +186,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_server *h = cls;
 	(void)version;
 	(void)upload;
-	(void)con_cls;
-	if (*upload_size)
-		return send_text(c, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
-				 "no request body expected\n");
+	/* The first call only announces the request: answering there makes
+	 * libmicrohttpd close the connection (no keep-alive for scrapers). */
+	static const int request_seen = 1;
+	if (!*con_cls) {
+		*con_cls = (void *)(uintptr_t)&request_seen;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* a body is never used: discard it, answer at the end */
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 			19, (void *)(uintptr_t) "method not allowed\n", MHD_RESPMEM_PERSISTENT);
