@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The Helm chart (helm/memacct-exporter), checked without helm or a cluster:
+#  1. tests/helm/render (Go: text/template + sprig + Helm's own functions)
+#     renders the chart with the default values, tests/helm/values-all-on.yaml
+#     and other scenarios, in Helm's default and strict modes, and asserts the
+#     security settings, flags, mounts, Service/ServiceMonitor wiring,
+#     PrometheusRule and dashboard contents, that values.yaml documents every
+#     field, and that the chart's copies of dashboards/rules/memacct.rules.yml
+#     and dashboards/*.json are identical to the sources;
+#  2. tests/helm/schema/validate.mjs validates every rendered document against
+#     the Kubernetes and Prometheus Operator schemas (kubernetes-models) and
+#     rejects unknown fields (TypeScript's excess-property check).
+# Needs: Debian's golang-go, golang-github-masterminds-sprig-dev,
+# golang-gopkg-yaml.v2-dev, golang-gopkg-yaml.v3-dev; node and
+# `npm ci --prefix tests/helm`. Installs nothing and downloads nothing; exit 77
+# (SKIPPED) when those are missing. Writes only under $MEMACCT_BUILD/helm-test,
+# or a temporary directory. MEMACCT_HELM_VERBOSE=1 prints every check.
+set -uo pipefail
+
+src=${MEMACCT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+gocode=${MEMACCT_GOCODE:-/usr/share/gocode} # Debian's Go library sources
+verbose=()
+[[ ${MEMACCT_HELM_VERBOSE:-0} == 1 ]] && verbose=(-v) # print every check
+
+skip() {
+	echo "SKIPPED: $*"
+	exit 77
+}
+
+command -v go >/dev/null 2>&1 || skip "go is not installed (Debian package golang-go)"
+for pkg in github.com/Masterminds/sprig:golang-github-masterminds-sprig-dev \
+	gopkg.in/yaml.v2:golang-gopkg-yaml.v2-dev gopkg.in/yaml.v3:golang-gopkg-yaml.v3-dev; do
+	[[ -d $gocode/src/${pkg%%:*} ]] ||
+		skip "Go package ${pkg%%:*} is missing from $gocode (Debian package ${pkg##*:})"
+done
+
+if [[ -n ${MEMACCT_BUILD:-} ]]; then
+	work=$MEMACCT_BUILD/helm-test
+	rm -rf "$work"
+	mkdir -p "$work"
+else
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
+
+# GOPATH mode against Debian's /usr/share/gocode: no module download, no
+# network; the build cache and the binary go to $work, nothing into the tree.
+export GO111MODULE=off GOPATH="$work/gopath:$gocode" GOCACHE="$work/gocache" \
+	GOPROXY=off GOFLAGS= GOTOOLCHAIN=local CGO_ENABLED=0
+echo "== building tests/helm/render ($(go version | cut -d' ' -f3))"
+if ! (cd "$src" && go build -o "$work/helmcheck" ./tests/helm/render) >"$work/build.log" 2>&1; then
+	cat "$work/build.log"
+	if grep -q "cannot find package" "$work/build.log"; then
+		skip "a Go package the renderer imports is missing (see above)"
+	fi
+	echo "FAIL: tests/helm/render does not build"
+	exit 1
+fi
+
+echo "== rendering and checking the chart (tests/helm/render)"
+"$work/helmcheck" test "${verbose[@]}" -src "$src" -out "$work/out"
+go_rc=$?
+if [[ -n ${MEMACCT_BUILD:-} ]]; then
+	echo "   rendered YAML of each scenario: $work/out/*.yaml"
+fi
+
+if [[ $go_rc -ne 0 ]]; then
+	echo "FAIL: chart checks failed (above)"
+	exit 1
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+	skip "schema validation: node is not installed (the render checks above passed)"
+fi
+if [[ ! -d $src/tests/helm/node_modules/kubernetes-models || ! -d $src/tests/helm/node_modules/typescript ||
+	! -d $src/tests/helm/node_modules/@kubernetes-models/prometheus-operator ]]; then
+	skip "schema validation: tests/helm/node_modules is missing: run 'npm ci --prefix tests/helm' (the render checks above passed)"
+fi
+
+echo "== validating the rendered manifests against the Kubernetes schemas (tests/helm/schema)"
+node "$src/tests/helm/schema/validate.mjs" "${verbose[@]}" "$work/out/rendered.json"
+node_rc=$?
+if [[ $node_rc -ne 0 ]]; then
+	echo "FAIL: schema validation failed (above)"
+	exit 1
+fi
+
+cat <<'SUMMARY'
+== checked
+ - the chart renders (text/template + sprig + Helm's functions) with the default
+   values, tests/helm/values-all-on.yaml and 4 more scenarios, in Helm's default
+   and strict (missingkey=error) modes; 6 wrong settings fail with a clear message
+ - DaemonSet: hostPID, readOnlyRootFilesystem, allowPrivilegeEscalation false,
+   not privileged, capabilities drop ALL, seccomp RuntimeDefault, runAsNonRoot
+   (non-zero uid) when PSS is off, exactly SYS_PTRACE and uid 0 when it is on,
+   every mount read-only, host paths exactly cgroupfs, /proc (+ /var/log with
+   pod names) at /host/..., the matching --path.* flags, every --nats.* file in
+   a mounted Secret, $(VAR) args defined, no password on the command line,
+   resources, tolerations, probes
+ - Service/ServiceMonitor selectors and ports, PrometheusRule groups equal to
+   files/memacct.rules.yml, one dashboard ConfigMap per JSON, byte for byte
+ - every flag the chart passes is in the exporter's flag table (src/flags.c),
+   with a value of the right form
+ - values.yaml documents every field; Chart.yaml; the chart's copies of the
+   rules and dashboards equal their sources
+ - every rendered document validates against the Kubernetes / Prometheus
+   Operator schemas (kubernetes-models) and has no unknown field (TypeScript)
+SUMMARY
+exit 0
