@@ -42,12 +42,14 @@ void logger_fini(struct logger *lg)
 }
 
 /* Writes v quoted for the format (always quoted in JSON; in logfmt only
- * when it holds a space, quote, '=' or control character). */
+ * when it holds a space, quote, '=', backslash or control character: escapes
+ * are only read back inside quotes). */
 static void put_value(struct mbuf *b, enum log_format fmt, const char *v)
 {
 	bool quote = fmt == LOG_JSON || *v == '\0';
 	for (const char *s = v; *s && !quote; s++)
-		quote = *s == ' ' || *s == '"' || *s == '=' || (unsigned char)*s < 0x20;
+		quote = *s == ' ' || *s == '"' || *s == '=' || *s == '\\' ||
+			(unsigned char)*s < 0x20;
 	if (quote)
 		mbuf_addc(b, '"');
 	for (const char *s = v; *s; s++) {
