@@ -9,7 +9,10 @@ want=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-d
 if [ "${1:-build}" = test ]; then
   want+=(libcmocka-dev nats-server prometheus curl python3 python3-prometheus-client valgrind clang
          libclang-rt-14-dev tmux chromium chromium-driver golang-go
-         golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
+         golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
+         golang-gopkg-yaml.v3-dev)
+  # node and npm for the chart's schema check (tests/helm): Debian's when none is on PATH.
+  command -v npm >/dev/null || want+=(nodejs npm)
 fi
 missing=()
 for p in "${want[@]}"; do

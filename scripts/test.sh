@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
+# The Helm chart's schema check uses pinned npm packages (tests/helm/package-lock.json).
+[ -d tests/helm/node_modules ] || npm ci --prefix tests/helm --no-audit --no-fund --loglevel=error
 jobs=$(nproc)
 
 echo "== sanitizer build (ASan+UBSan): unit and fixture tests"
