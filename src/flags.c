@@ -59,7 +59,9 @@ static const struct flag_def flag_table[] = {
 	STR("nats.password", nats_password,
 	    "NATS password (prefer --nats.password-file or MEMACCT_NATS_PASSWORD)."),
 	STR("nats.password-file", nats_password_file, "File holding the NATS password."),
-	STR("nats.token", nats_token, "NATS authentication token."),
+	STR("nats.token", nats_token,
+	    "NATS authentication token (prefer --nats.token-file or MEMACCT_NATS_TOKEN)."),
+	STR("nats.token-file", nats_token_file, "File holding the NATS token."),
 	STR("nats.tls.ca", nats_tls_ca, "CA bundle to verify the NATS server."),
 	STR("nats.tls.cert", nats_tls_cert, "Client certificate for NATS TLS."),
 	STR("nats.tls.key", nats_tls_key, "Client key for NATS TLS."),
@@ -193,6 +195,9 @@ int flags_parse(struct config *c, int argc, char **argv, struct errmsg *e)
 	const char *envpw = getenv("MEMACCT_NATS_PASSWORD");
 	if (envpw && *envpw)
 		c->nats_password = envpw;
+	const char *envtok = getenv("MEMACCT_NATS_TOKEN");
+	if (envtok && *envtok)
+		c->nats_token = envtok;
 	int i = 1;
 	if (argc > 1 && strcmp(argv[1], "explain") == 0) {
 		c->mode = MODE_EXPLAIN;

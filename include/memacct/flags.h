@@ -55,7 +55,8 @@ struct config {
 	const char *nats_user;
 	const char *nats_password; /* literal; see also _file and env */
 	const char *nats_password_file;
-	const char *nats_token;
+	const char *nats_token;	/* literal, or MEMACCT_NATS_TOKEN; see also _file */
+	const char *nats_token_file;
 	const char *nats_tls_ca;
 	const char *nats_tls_cert;
 	const char *nats_tls_key;
@@ -74,7 +75,7 @@ struct config {
 
 /* Fills cfg with defaults, then argv. Returns 0, or -EINVAL with e naming the
  * flag. Pointers in cfg borrow from argv (and from the environment for
- * MEMACCT_NATS_PASSWORD). */
+ * MEMACCT_NATS_PASSWORD and MEMACCT_NATS_TOKEN). */
 int flags_parse(struct config *cfg, int argc, char **argv, struct errmsg *e);
 /* Writes --help text to f. */
 void flags_usage(FILE *f, const char *argv0);
