@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Load: 64 concurrent clients (tests/integration/scrape_client.c) scrape the
+# real exporter over the cgroup v2 fixture tree for 30 s, a third each in
+# text, OpenMetrics and gzip. Zero failed requests (and, with
+# --web.max-requests=64, zero 503s); the exporter's RSS at the end within 10%
+# of its RSS after a warm-up; no fd growth. Then the --web.max-requests cap:
+# with 2, eight concurrent scrapes held slow (a FIFO as memory.stat) get
+# exactly two 200s and six 503s, and nothing fails otherwise.
+# It prints every number it measures. It does not test real cgroups
+# (churn_cgroups.sh does) or idle connections (slow_clients.sh does).
+# LOAD_SECONDS overrides the 30 s (e.g. for a quick local run).
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+client="${MEMACCT_BUILD:?}/tests/scrape_client"
+[ -x "$client" ] || fail "$client not built"
+seconds=${LOAD_SECONDS:-30}
+work=$(mktemp -d)
+holder=""
+cleanup() {
+  set +e
+  [ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+  stop_exporter
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fx="$MEMACCT_FIXTURES/cgroup-v2/6-over-high"
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$EXPORTER_PID/status"; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$EXPORTER_PID/status"; }
+threads() { awk '/^Threads:/ {print $2}' "/proc/$EXPORTER_PID/status"; }
+nfds() { ls "/proc/$EXPORTER_PID/fd" | wc -l; }
+# libmicrohttpd closes the sockets of finished connection threads lazily, on
+# its listen thread's next wake-up: two cheap requests flush that list, so fd
+# counts compare like with like.
+settle() {
+  sleep 0.5
+  for _ in 1 2; do curl -fsS "$EXPORTER_URL/healthz" >/dev/null; sleep 0.2; done
+}
+port() { echo "${EXPORTER_URL##*:}"; }
+field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; } # LINE KEY
+
+# --- 1. 64 clients, 30 s, --web.max-requests=64 -----------------------------
+start_exporter "$work/load.log" --path.cgroupfs="$fx/sys" --path.procfs="$fx/proc" \
+  --web.max-requests=64
+settle
+fd_start=$(nfds)
+warm=$("$client" --port "$(port)" --concurrency 64 --duration 5)
+echo "warm-up (5 s, 64 clients, text): $warm"
+settle
+rss0=$(rss_kb) fd0=$(nfds)
+
+# 22 + 21 + 21 = 64 clients at once, one format each.
+"$client" --port "$(port)" --concurrency 22 --duration "$seconds" >"$work/text.out" &
+c1=$!
+"$client" --port "$(port)" --concurrency 21 --duration "$seconds" \
+  --header 'Accept: application/openmetrics-text; version=1.0.0' >"$work/om.out" &
+c2=$!
+"$client" --port "$(port)" --concurrency 21 --duration "$seconds" \
+  --header 'Accept-Encoding: gzip' >"$work/gzip.out" &
+c3=$!
+sleep $((seconds / 2))
+echo "mid-run: threads=$(threads) fds=$(nfds) rss_kb=$(rss_kb)"
+wait $c1 $c2 $c3
+settle
+rss1=$(rss_kb) fd1=$(nfds) hwm=$(hwm_kb)
+
+total_req=0 total_ok=0 total_bad=0
+for f in text om gzip; do
+  line=$(head -1 "$work/$f.out")
+  echo "$f: $line"
+  sed -n 2p "$work/$f.out"
+  total_req=$((total_req + $(field "$line" requests)))
+  total_ok=$((total_ok + $(field "$line" ok)))
+  total_bad=$((total_bad + $(field "$line" failed) + $(field "$line" status_503)))
+done
+# A scrape after the load must still be a good one.
+scrape >"$work/after.prom"
+grep -q '^memacct_scrape_collector_success{collector="cgroup"} 1$' "$work/after.prom" ||
+  fail "cgroup collector failed after the load"
+if command -v promtool >/dev/null; then
+  out=$(promtool check metrics <"$work/after.prom" 2>&1) || true
+  [ -z "$out" ] || { echo "$out"; fail "promtool complained after the load"; }
+fi
+
+pct=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
+echo "requests=$total_req ok=$total_ok failed_or_503=$total_bad ($((total_req / seconds))/s over ${seconds}s)"
+echo "rss_kb: after_warmup=$rss0 end=$rss1 change=${pct}% peak(VmHWM)=$hwm"
+echo "fds: at_start=$fd_start after_warmup=$fd0 end=$fd1"
+[ "$total_bad" = 0 ] || fail "$total_bad requests failed or got 503"
+[ "$total_ok" -gt 0 ] || fail "no request succeeded"
+awk -v a="$rss0" -v b="$rss1" 'BEGIN {d = b - a; if (d < 0) d = -d; exit !(d * 10 <= a)}' ||
+  fail "RSS moved by more than 10% ($rss0 kB -> $rss1 kB)"
+[ "$fd1" -le "$fd0" ] || fail "fd count grew from $fd0 to $fd1"
+stop_exporter
+
+# --- 2. --web.max-requests=2: eight slow scrapes, two served, six 503 --------
+# A copy of the fixture whose root memory.stat is a FIFO: a scrape blocks
+# reading it until the holder lets go, so the first two scrapes are in flight
+# for as long as the test wants, deterministically.
+cp -r "$fx" "$work/fx"
+stat_file="$work/fx/sys/memory.stat"
+mv "$stat_file" "$work/memory.stat.real"
+mkfifo "$stat_file"
+# The holder opens the FIFO read-write (so readers' open() does not block and
+# their read() does), waits for the release file, puts a regular memory.stat
+# back in place for later scrapes, then closes: blocked readers see EOF.
+python3 - "$stat_file" "$work/release" "$work/memory.stat.real" <<'EOF' &
+import os, sys, time, shutil
+fifo, release, real = sys.argv[1:]
+fd = os.open(fifo, os.O_RDWR)
+deadline = time.time() + 60
+while not os.path.exists(release) and time.time() < deadline:
+    time.sleep(0.05)
+tmp = fifo + ".tmp"
+shutil.copyfile(real, tmp)
+os.rename(tmp, fifo)
+os.close(fd)
+EOF
+holder=$!
+start_exporter "$work/cap.log" --path.cgroupfs="$work/fx/sys" --path.procfs="$work/fx/proc" \
+  --web.max-requests=2 --no-collector.node
+"$client" --port "$(port)" --concurrency 8 --requests 1 --timeout 20 >"$work/cap.out" &
+c=$!
+sleep 2
+in_flight_fds=$(nfds)
+touch "$work/release"
+wait $c
+wait "$holder"; holder=""
+line=$(head -1 "$work/cap.out")
+echo "max-requests=2, 8 concurrent slow scrapes (held 2 s): $line"
+sed -n 2p "$work/cap.out"
+echo "fds while two scrapes were blocked: $in_flight_fds"
+[ "$(field "$line" ok)" = 2 ] || fail "expected 2 scrapes served"
+[ "$(field "$line" status_503)" = 6 ] || fail "expected 6 scrapes refused with 503"
+# failed counts anything that is neither 200 nor 503.
+[ "$(field "$line" failed)" = 0 ] || fail "requests failed other than with 503"
+# With the FIFO gone the exporter serves normally again.
+scrape >"$work/cap.prom"
+grep -q '^memacct_scrape_collector_success{collector="cgroup"} 1$' "$work/cap.prom" ||
+  fail "cgroup collector did not recover after the slow scrapes"
+echo PASS
