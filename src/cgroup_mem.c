@@ -89,6 +89,9 @@ static const struct keyed_field v1_stat[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(s) (UINT64_C(1) << (s))
+/* Every memory.stat has these (v1: total_*); without them the file was cut
+ * short and the split and working set would be silently wrong. */
+#define STAT_REQUIRED (BIT(S_ANON) | BIT(S_ACTIVE_FILE) | BIT(S_INACTIVE_FILE))
 
 static void set(struct cgroup_mem *m, enum cgroup_mem_field f, uint64_t v)
 {
@@ -185,6 +188,8 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	if (rc)
 		return rc;
 	rc = parse_keyed(buf->data, v2_stat, NELEM(v2_stat), st, &seen);
+	if (rc == 0 && (seen & STAT_REQUIRED) != STAT_REQUIRED)
+		rc = -EINVAL;
 	if (rc) {
 		*bad = "memory.stat";
 		return rc;
@@ -266,6 +271,8 @@ static int read_v1(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	if (rc)
 		return rc;
 	rc = parse_keyed(buf->data, v1_stat, NELEM(v1_stat), st, &seen);
+	if (rc == 0 && (seen & STAT_REQUIRED) != STAT_REQUIRED)
+		rc = -EINVAL;
 	if (rc) {
 		*bad = "memory.stat";
 		return rc;
