@@ -29,7 +29,8 @@ static const struct flag_def flag_table[] = {
 	STR("web.listen-address", listen_address, "Address to listen on ([host]:port)."),
 	STR("web.telemetry-path", telemetry_path, "Path under which metrics are served."),
 	STR("web.config.file", web_config_file,
-	    "exporter-toolkit web config (TLS, basic auth). Not supported yet."),
+	    "exporter-toolkit web config file (YAML): TLS cert/key and versions, response"
+	    " headers, basic_auth_users with bcrypt hashes. Read once at start-up."),
 	UINT("web.max-requests", max_requests,
 	     "Concurrent scrapes served before answering 503 (0: no limit)."),
 	UINT("web.max-connections", max_connections, "Open HTTP connections accepted."),

@@ -1,16 +1,21 @@
 /* http: serves /metrics, / and /healthz with libmicrohttpd (the only file
  * that includes it): one thread per connection, a cap on concurrent scrapes
- * (503 past it), a cap on connections and an idle timeout. It does not build
- * metrics; scrape.c does. */
+ * (503 past it), a cap on connections and an idle timeout. With
+ * --web.config.file it serves HTTPS through libmicrohttpd's GnuTLS support,
+ * adds the configured response headers, and asks for Basic credentials on
+ * every path but /healthz. It does not build metrics (scrape.c does) nor
+ * parse the web config or check passwords (web_config.c does). */
 #include "memacct/http.h"
 
 #include "memacct/gzip.h"
 #include "memacct/negotiate.h"
+#include "memacct/web_config.h"
 
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +29,10 @@ struct http_server {
 	unsigned max_requests;
 	atomic_uint in_flight;
 	int listen_fd;
+	struct web_config *web; /* NULL without --web.config.file */
+	char priorities[128];	/* GnuTLS priority string when TLS is on */
+	atomic_bool starting;	/* mhd_log keeps the message for start errors */
+	char start_error[256];
 };
 
 int http_split_address(const char *addr, char *host, size_t hostlen, char *port,
@@ -105,17 +114,43 @@ static int listen_on(const char *addr, struct errmsg *e)
 	return fd;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const char *ctype,
-				 const char *body)
+/* Adds the web config's headers, queues and releases r. */
+static enum MHD_Result queue(struct http_server *h, struct MHD_Connection *c, unsigned code,
+			     struct MHD_Response *r)
+{
+	if (h->web) {
+		const struct web_header *hd;
+		size_t n = web_config_headers(h->web, &hd);
+		for (size_t i = 0; i < n; i++)
+			MHD_add_response_header(r, hd[i].name, hd[i].value);
+	}
+	enum MHD_Result ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_text(struct http_server *h, struct MHD_Connection *c, unsigned code,
+				 const char *ctype, const char *body)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	enum MHD_Result ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue(h, c, code, r);
+}
+
+static enum MHD_Result send_unauthorized(struct http_server *h, struct MHD_Connection *c)
+{
+	static const char body[] = "unauthorized\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		sizeof(body) - 1, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				"Basic realm=\"memacct_exporter\", charset=\"UTF-8\"");
+	return queue(h, c, MHD_HTTP_UNAUTHORIZED, r);
 }
 
 static const char landing_page[] =
@@ -131,7 +166,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	unsigned n = atomic_fetch_add(&h->in_flight, 1) + 1;
 	enum MHD_Result ret;
 	if (h->max_requests && n > h->max_requests) {
-		ret = send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+		ret = send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
 				"too many concurrent scrapes (--web.max-requests)\n");
 		goto out;
 	}
@@ -156,7 +191,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 		mbuf_free(&body);
 		log_kv(h->log, LOG_ERROR, "scrape failed", "err", strerror(rc ? -rc : ENOMEM),
 		       NULL);
-		ret = send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+		ret = send_text(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 				"scrape failed; see the exporter's log\n");
 		goto out;
 	}
@@ -172,8 +207,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
 	if (gzip)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	ret = queue(h, c, MHD_HTTP_OK, r);
 out:
 	atomic_fetch_sub(&h->in_flight, 1);
 	return ret;
@@ -197,23 +231,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0; /* a body is never used: discard it, answer at the end */
 		return MHD_YES;
 	}
+	bool healthz = strcmp(url, "/healthz") == 0;
+	/* With basic_auth_users, everything but /healthz needs credentials (401
+	 * before 404 or 405, as exporter-toolkit); /healthz tells nothing but
+	 * "the process serves", so probes need no secret. */
+	if (h->web && !healthz &&
+	    web_config_check_basic(h->web, MHD_lookup_connection_value(
+						   c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
+		return send_unauthorized(h, c);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 			19, (void *)(uintptr_t) "method not allowed\n", MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
 		MHD_add_response_header(r, "Allow", "GET, HEAD");
-		enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-		MHD_destroy_response(r);
-		return ret;
+		return queue(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 	}
 	if (strcmp(url, h->telemetry_path) == 0)
 		return serve_metrics(h, c);
 	if (strcmp(url, "/") == 0)
-		return send_text(c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
-	if (strcmp(url, "/healthz") == 0)
-		return send_text(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
-	return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+		return send_text(h, c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
+	if (healthz)
+		return send_text(h, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
+	return send_text(h, c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -224,7 +264,52 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
+	if (atomic_load(&h->starting))
+		snprintf(h->start_error, sizeof(h->start_error), "%s", msg);
 	log_kv(h->log, LOG_DEBUG, "http", "detail", msg, NULL);
+}
+
+/* exporter-toolkit's min/max_version and prefer_server_cipher_suites as a
+ * GnuTLS priority string over its NORMAL set. */
+static void tls_priorities(const struct web_tls *t, char *out, size_t cap)
+{
+	static const char *const vers[] = {"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"};
+	size_t n = (size_t)snprintf(out, cap, "NORMAL:-VERS-ALL");
+	for (int v = (int)t->min_version; v <= (int)t->max_version && n < cap; v++)
+		n += (size_t)snprintf(out + n, cap - n, ":+VERS-%s", vers[v - WEB_TLS10]);
+	if (t->prefer_server_cipher_suites && n < cap)
+		snprintf(out + n, cap - n, ":%%SERVER_PRECEDENCE");
+}
+
+static void free_server(struct http_server *h)
+{
+	web_config_free(h->web);
+	free(h);
+}
+
+/* Loads --web.config.file into h and logs what it turns on. */
+static int load_web_config(struct http_server *h, const char *path, struct errmsg *e)
+{
+	int rc = web_config_load(path, &h->web, e);
+	if (rc)
+		return rc;
+	const struct web_tls *t = web_config_tls(h->web);
+	if (t->enabled && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		errmsg_set(e, "--web.config.file=%s: tls_server_config: this libmicrohttpd is built"
+			      " without TLS support", path);
+		return -ENOTSUP;
+	}
+	if (t->enabled)
+		tls_priorities(t, h->priorities, sizeof(h->priorities));
+	char users[24];
+	snprintf(users, sizeof(users), "%zu", web_config_users(h->web));
+	log_kv(h->log, LOG_INFO, "web config loaded", "file", path, "tls",
+	       t->enabled ? "true" : "false", "tls_priorities", t->enabled ? h->priorities : "",
+	       "basic_auth_users", users, NULL);
+	if (web_config_http2_requested(h->web))
+		log_kv(h->log, LOG_INFO,
+		       "http_server_config.http2 ignored: libmicrohttpd serves HTTP/1.1 only", NULL);
+	return 0;
 }
 
 int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
@@ -244,23 +329,49 @@ int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
 	h->telemetry_path = cfg->telemetry_path;
 	h->max_requests = cfg->max_requests;
 	atomic_init(&h->in_flight, 0);
+	atomic_init(&h->starting, true);
+	if (cfg->web_config_file) {
+		int rc = load_web_config(h, cfg->web_config_file, e);
+		if (rc) {
+			free_server(h);
+			return rc;
+		}
+	}
+	const struct web_tls *tls = h->web ? web_config_tls(h->web) : NULL;
+	bool use_tls = tls && tls->enabled;
+	/* TLS options go in an array so the plain-HTTP call stays the same. */
+	struct MHD_OptionItem tls_opts[] = {
+		{use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+		 use_tls ? tls->cert_pem : NULL},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, use_tls ? tls->key_pem : NULL},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, h->priorities},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	h->listen_fd = listen_on(cfg->listen_address, e);
 	if (h->listen_fd < 0) {
 		int rc = h->listen_fd;
-		free(h);
+		free_server(h);
 		return rc;
 	}
 	h->daemon = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			(use_tls ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+	atomic_store(&h->starting, false);
 	if (!h->daemon) {
-		errmsg_set(e, "--web.listen-address: cannot start the HTTP server on %s",
-			   cfg->listen_address);
+		if (use_tls)
+			errmsg_set(e, "--web.config.file=%s: tls_server_config: cannot start HTTPS on %s: %s",
+				   cfg->web_config_file, cfg->listen_address,
+				   h->start_error[0] ? h->start_error : "libmicrohttpd refused the"
+									" certificate or key");
+		else
+			errmsg_set(e, "--web.listen-address: cannot start the HTTP server on %s",
+				   cfg->listen_address);
 		close(h->listen_fd);
-		free(h);
+		free_server(h);
 		return -EIO;
 	}
 	*out = h;
@@ -273,5 +384,5 @@ void http_stop(struct http_server *h)
 		return;
 	MHD_stop_daemon(h->daemon);
 	close(h->listen_fd);
-	free(h);
+	free_server(h);
 }
