@@ -29,22 +29,25 @@ char *explain_human_bytes(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%" PRIu64 " B", v);
 		return buf;
 	}
-	/* Pick the unit where the value is below 1024, then round to tenths
-	 * in integers (v * 10 would overflow near 2^64). */
+	/* Pick the unit where the value is below 1024, round, and move up a
+	 * unit when rounding reaches 1024 (1023.96 MiB is "1 GiB"). Integer
+	 * arithmetic: rem < unit <= 2^60, so rem * 10 fits in 64 bits. */
 	size_t u = 1;
 	while (u + 1 < NELEM(units) && v >> (10 * (u + 1)) > 0)
 		u++;
 	for (;;) {
 		uint64_t unit = UINT64_C(1) << (10 * u);
 		uint64_t whole = v / unit, rem = v % unit;
-		/* rem < 2^60 here, so rem * 10 fits. */
-		uint64_t tenths = whole * 10 + (rem / (unit / 1024) * 10 + 512) / 1024;
-		if (tenths >= 10240 && u + 1 < NELEM(units)) {
-			u++; /* 1023.96 MiB rounds to 1024: say 1 GiB */
+		uint64_t tenths = whole * 10 + (rem * 10 + unit / 2) / unit;
+		uint64_t rounded = whole + (rem >= unit - unit / 2);
+		if (tenths >= 1000 && rounded >= 1024 && u + 1 < NELEM(units)) {
+			u++;
 			continue;
 		}
-		if (tenths >= 1000 || tenths % 10 == 0)
-			snprintf(buf, len, "%" PRIu64 " %s", (tenths + 5) / 10, units[u]);
+		if (tenths >= 1000)
+			snprintf(buf, len, "%" PRIu64 " %s", rounded, units[u]);
+		else if (tenths % 10 == 0)
+			snprintf(buf, len, "%" PRIu64 " %s", tenths / 10, units[u]);
 		else
 			snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10, tenths % 10,
 				 units[u]);
