@@ -1,0 +1,512 @@
+/* Unit tests for web_config.c: the exporter-toolkit YAML (valid, malformed,
+ * unknown and unsupported fields, missing files), bcrypt hash validation,
+ * and Basic credential checks (good, wrong, unknown user, malformed headers,
+ * the cache and its bound, concurrent callers). Hashes are made here with
+ * libxcrypt at cost 4 so the tests stay fast; no TLS handshake happens here
+ * (tests/integration/web_config.sh does that). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <crypt.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memacct/web_config.h"
+
+#define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+#define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	char alice[128]; /* bcrypt of "wonderland", $2b$ */
+	char bob[128];	 /* bcrypt of "builder", rewritten as $2y$ */
+};
+
+static void make_hash(const char *password, char *out, size_t cap)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data cd;
+	memset(&cd, 0, sizeof(cd));
+	assert_non_null(crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof(salt)));
+	const char *h = crypt_rn(password, salt, &cd, sizeof(cd));
+	assert_non_null(h);
+	assert_true(strlen(h) < cap);
+	strcpy(out, h);
+}
+
+static void write_file(const struct fixture *f, const char *name, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	FILE *fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/test_web_config.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/web.yml", f->dir);
+	make_hash("wonderland", f->alice, sizeof(f->alice));
+	make_hash("builder", f->bob, sizeof(f->bob));
+	f->bob[2] = 'y';
+	write_file(f, "cert.pem", PEM_CERT);
+	write_file(f, "key.pem", PEM_KEY);
+	write_file(f, "garbage.pem", "not a certificate\n");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Writes text as web.yml and loads it. */
+static int load(const struct fixture *f, const char *text, struct web_config **wc,
+		struct errmsg *e)
+{
+	write_file(f, "web.yml", text);
+	memset(e, 0, sizeof(*e));
+	*wc = NULL;
+	return web_config_load(f->path, wc, e);
+}
+
+/* Loading text fails with want_rc and a message holding each substring. */
+static void expect_error(const struct fixture *f, const char *text, int want_rc,
+			 const char *want1, const char *want2)
+{
+	struct web_config *wc;
+	struct errmsg e;
+	int rc = load(f, text, &wc, &e);
+	print_message("%s\n  -> %s\n", text, e.msg);
+	assert_int_equal(rc, want_rc);
+	assert_null(wc);
+	assert_non_null(strstr(e.msg, f->path));
+	assert_non_null(strstr(e.msg, want1));
+	if (want2)
+		assert_non_null(strstr(e.msg, want2));
+}
+
+static void expect_invalid(const struct fixture *f, const char *text, const char *want1,
+			   const char *want2)
+{
+	expect_error(f, text, -EINVAL, want1, want2);
+}
+
+static char *basic(const char *user_pass)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(user_pass);
+	char *out = malloc(6 + (n + 2) / 3 * 4 + 1);
+	assert_non_null(out);
+	strcpy(out, "Basic ");
+	char *o = out + 6;
+	const unsigned char *s = (const unsigned char *)user_pass;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		*o++ = tbl[(v >> 18) & 63];
+		*o++ = tbl[(v >> 12) & 63];
+		*o++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < n ? tbl[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int check(struct web_config *wc, const char *user_pass)
+{
+	char *h = basic(user_pass);
+	int rc = web_config_check_basic(wc, h);
+	free(h);
+	return rc;
+}
+
+static void test_missing_file(void **state)
+{
+	struct fixture *f = *state;
+	struct web_config *wc = NULL;
+	struct errmsg e = {{0}};
+	char p[192];
+	snprintf(p, sizeof(p), "%s/nope.yml", f->dir);
+	assert_int_equal(web_config_load(p, &wc, &e), -ENOENT);
+	assert_null(wc);
+	assert_non_null(strstr(e.msg, p));
+	assert_non_null(strstr(e.msg, "No such file"));
+}
+
+static void test_empty_is_plain_http(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = {"", "# nothing\n", "---\n", "tls_server_config:\n",
+					    "basic_auth_users: {}\nhttp_server_config: ~\n"};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct web_config *wc;
+		struct errmsg e;
+		assert_int_equal(load(f, texts[i], &wc, &e), 0);
+		assert_false(web_config_tls(wc)->enabled);
+		assert_int_equal(web_config_users(wc), 0);
+		assert_int_equal(web_config_check_basic(wc, NULL), 0);
+		const struct web_header *h;
+		assert_int_equal(web_config_headers(wc, &h), 0);
+		web_config_free(wc);
+	}
+}
+
+static void test_malformed_yaml(void **state)
+{
+	struct fixture *f = *state;
+	expect_invalid(f, "tls_server_config: [unclosed\n", "YAML", "line 2");
+	expect_invalid(f, "basic_auth_users:\n  alice: a\n alice2: b\n", "YAML", "line");
+	expect_invalid(f, "- a\n- b\n", "top level", "want a mapping");
+	expect_invalid(f, "just a string\n", "top level", "want a mapping");
+	expect_invalid(f, "tls_server_config: {}\n---\nbasic_auth_users: {}\n", "more than one",
+		       NULL);
+	expect_invalid(f, "tls_server_config: 3\n", "tls_server_config", "want a mapping");
+	expect_invalid(f, "? [a, b]\n: c\n", "keys must be strings", NULL);
+}
+
+static void test_unknown_and_unsupported_fields(void **state)
+{
+	struct fixture *f = *state;
+	expect_invalid(f, "tls_config:\n  cert_file: cert.pem\n", "line 1: tls_config",
+		       "unknown field");
+	expect_invalid(f, "tls_server_config:\n  cert_fil: cert.pem\n",
+		       "line 2: tls_server_config.cert_fil", "unknown field");
+	expect_invalid(f, "http_server_config:\n  http3: true\n", "http_server_config.http3",
+		       "unknown field");
+	expect_invalid(f, "rate_limit:\n  interval: 1s\n", "rate_limit", "not supported");
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: cert.pem\n",
+		       "client_auth_type", "not supported");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  client_auth_type: Maybe\n",
+		       "client_auth_type", "unknown value \"Maybe\"");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  client_ca_file: cert.pem\n",
+		       "client_ca_file", "without a client auth policy");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
+		       "tls_server_config.cipher_suites", "not supported");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  curve_preferences: [X25519]\n",
+		       "curve_preferences", "not supported");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  client_allowed_sans: [a.example]\n",
+		       "client_allowed_sans", "not supported");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  cert_file: cert.pem\n",
+		       "line 3", "appears twice");
+}
+
+static void test_tls(void **state)
+{
+	struct fixture *f = *state;
+	struct web_config *wc;
+	struct errmsg e;
+	/* Relative paths are relative to the config's directory. */
+	assert_int_equal(load(f,
+			      "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			      "  client_auth_type: NoClientCert\n  cipher_suites: []\n",
+			      &wc, &e),
+			 0);
+	const struct web_tls *t = web_config_tls(wc);
+	assert_true(t->enabled);
+	assert_string_equal(t->cert_pem, PEM_CERT);
+	assert_string_equal(t->key_pem, PEM_KEY);
+	assert_int_equal(t->min_version, WEB_TLS12);
+	assert_int_equal(t->max_version, WEB_TLS13);
+	assert_true(t->prefer_server_cipher_suites);
+	web_config_free(wc);
+
+	/* Absolute paths, versions, inline PEM. */
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "tls_server_config:\n  cert_file: %s/cert.pem\n  key: |\n"
+		 "    -----BEGIN PRIVATE KEY-----\n    MIIE\n    -----END PRIVATE KEY-----\n"
+		 "  min_version: TLS13\n  max_version: TLS13\n"
+		 "  prefer_server_cipher_suites: false\n",
+		 f->dir);
+	assert_int_equal(load(f, text, &wc, &e), 0);
+	t = web_config_tls(wc);
+	assert_true(t->enabled);
+	assert_string_equal(t->key_pem, PEM_KEY);
+	assert_int_equal(t->min_version, WEB_TLS13);
+	assert_false(t->prefer_server_cipher_suites);
+	web_config_free(wc);
+
+	expect_error(f, "tls_server_config:\n  cert_file: missing.pem\n  key_file: key.pem\n",
+		     -ENOENT, "line 2: tls_server_config.cert_file: cannot read",
+		     "missing.pem: No such file");
+	expect_error(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: missing.pem\n",
+		     -ENOENT, "line 3: tls_server_config.key_file: cannot read", NULL);
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n",
+		       "missing one of key or key_file", NULL);
+	expect_invalid(f, "tls_server_config:\n  key_file: key.pem\n",
+		       "missing one of cert or cert_file", NULL);
+	expect_invalid(f, "tls_server_config:\n  cert_file: garbage.pem\n  key_file: key.pem\n",
+		       "tls_server_config.cert_file", "not PEM");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: cert.pem\n",
+		       "tls_server_config.key_file", "not PEM");
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  cert: x\n  key_file: key.pem\n",
+		       "cert and cert_file are both set", NULL);
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  min_version: TLS14\n",
+		       "tls_server_config.min_version", "unknown version \"TLS14\"");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  min_version: TLS13\n  max_version: TLS12\n",
+		       "min_version is above max_version", NULL);
+	expect_invalid(f, "tls_server_config:\n  cert_file: [a, b]\n", "cert_file",
+		       "want a string");
+	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+			  "  prefer_server_cipher_suites: maybe\n",
+		       "prefer_server_cipher_suites", "want true or false");
+}
+
+static void test_http_server_config(void **state)
+{
+	struct fixture *f = *state;
+	struct web_config *wc;
+	struct errmsg e;
+	assert_int_equal(load(f,
+			      "http_server_config:\n  http2: true\n  headers:\n"
+			      "    X-Frame-Options: sameorigin\n    x-content-type-options: nosniff\n"
+			      "    Strict-Transport-Security: max-age=31536000\n"
+			      "    Content-Security-Policy: \"\"\n",
+			      &wc, &e),
+			 0);
+	assert_true(web_config_http2_requested(wc));
+	const struct web_header *h;
+	assert_int_equal(web_config_headers(wc, &h), 3);
+	assert_string_equal(h[0].name, "X-Frame-Options");
+	assert_string_equal(h[0].value, "sameorigin");
+	assert_string_equal(h[1].name, "X-Content-Type-Options");
+	assert_string_equal(h[2].value, "max-age=31536000");
+	web_config_free(wc);
+
+	assert_int_equal(load(f, "http_server_config:\n  http2: false\n", &wc, &e), 0);
+	assert_false(web_config_http2_requested(wc));
+	web_config_free(wc);
+
+	expect_invalid(f, "http_server_config:\n  headers:\n    X-Frame-Options: allow\n",
+		       "http_server_config.headers.X-Frame-Options", "invalid value \"allow\"");
+	expect_invalid(f, "http_server_config:\n  headers:\n    X-Powered-By: me\n",
+		       "X-Powered-By", "can not be configured");
+	expect_invalid(f, "http_server_config:\n  headers:\n    X-XSS-Protection: \"1\\r\\nSet-Cookie: a\"\n",
+		       "X-XSS-Protection", "control characters");
+	expect_invalid(f, "http_server_config:\n  headers:\n    X-XSS-Protection: \"a\\0b\"\n",
+		       "X-XSS-Protection", "NUL");
+	expect_invalid(f, "http_server_config:\n  http2: maybe\n", "http_server_config.http2",
+		       "want true or false");
+}
+
+static void test_bad_hashes_and_users(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		"wonderland",
+		"$1$abcdefgh$0123456789012345678901",
+		"$6$rounds=5000$abcdefgh$0123456789",
+		"$2b$10$tooshort",
+		"$2b$03$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"$2b$32$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"$2x$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"$2b$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!a",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "basic_auth_users:\n  alice: '%s'\n", bad[i]);
+		expect_invalid(f, text, "line 2: basic_auth_users.alice", "not a bcrypt hash");
+	}
+	char text[512];
+	expect_invalid(f, "basic_auth_users:\n  alice:\n", "basic_auth_users.alice",
+		       "missing password hash");
+	expect_invalid(f, "basic_auth_users: [alice]\n", "basic_auth_users", "want a mapping");
+	snprintf(text, sizeof(text), "basic_auth_users:\n  'a:b': '%s'\n", f->alice);
+	expect_invalid(f, text, "basic_auth_users.a:b", "may not contain ':'");
+	snprintf(text, sizeof(text), "basic_auth_users:\n  '': '%s'\n", f->alice);
+	expect_invalid(f, text, "basic_auth_users", "empty user name");
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: '%s'\n  alice: '%s'\n", f->alice,
+		 f->alice);
+	expect_invalid(f, text, "line 3", "\"alice\" appears twice");
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: [a]\n");
+	expect_invalid(f, text, "basic_auth_users.alice", "want a string");
+}
+
+static void test_passwords(void **state)
+{
+	struct fixture *f = *state;
+	struct web_config *wc;
+	struct errmsg e;
+	char text[512];
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n  bob: \"%s\"\n", f->alice,
+		 f->bob);
+	assert_int_equal(load(f, text, &wc, &e), 0);
+	assert_int_equal(web_config_users(wc), 2);
+
+	/* Right passwords; the second check of each is a cache hit. */
+	assert_int_equal(check(wc, "alice:wonderland"), 0);
+	assert_int_equal(check(wc, "bob:builder"), 0); /* a $2y$ hash */
+	uint64_t runs = web_config_bcrypt_runs(wc);
+	assert_int_equal(runs, 2);
+	assert_int_equal(check(wc, "alice:wonderland"), 0);
+	assert_int_equal(check(wc, "bob:builder"), 0);
+	assert_int_equal(web_config_bcrypt_runs(wc), runs);
+
+	/* Wrong passwords and unknown users: denied, one bcrypt run each, and
+	 * never cached (the same wrong guess costs a run again). */
+	static const char *const denied[] = {"alice:builder", "bob:wonderland", "alice:",
+					     "alice:wonderland2", "Alice:wonderland",
+					     "carol:wonderland", "carol:", ":wonderland"};
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		print_message("%s\n", denied[i]);
+		assert_int_equal(check(wc, denied[i]), -EACCES);
+		assert_int_equal(web_config_bcrypt_runs(wc), ++runs);
+	}
+	assert_int_equal(check(wc, "carol:wonderland"), -EACCES);
+	assert_int_equal(web_config_bcrypt_runs(wc), ++runs);
+
+	/* Malformed headers: denied before any bcrypt run. */
+	static const char *const malformed[] = {
+		"",
+		"Bearer abc",
+		"Basic",
+		"Basic ",
+		"Basic !!!!",
+		"Basic YWxpY2U=",	  /* "alice", no colon */
+		"Basic YWxpY2U6d29uZ",	  /* a dangling 6 bits */
+		"Basicx YWxpY2U6d29uZGVybGFuZA==",
+		"Basic YWxpY2UAOndvbmRlcmxhbmQ=", /* a NUL in the user */
+	};
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		print_message("%s\n", malformed[i]);
+		assert_int_equal(web_config_check_basic(wc, malformed[i]), -EACCES);
+		assert_int_equal(web_config_bcrypt_runs(wc), runs);
+	}
+	assert_int_equal(web_config_check_basic(wc, NULL), -EACCES);
+	/* The scheme is case-insensitive; padding is optional. */
+	assert_int_equal(web_config_check_basic(wc, "basic YWxpY2U6d29uZGVybGFuZA=="), 0);
+	assert_int_equal(web_config_check_basic(wc, "BASIC   YWxpY2U6d29uZGVybGFuZA "), 0);
+	/* A password with a NUL would be cut short by crypt(): refused. */
+	assert_int_equal(web_config_check_basic(wc, "Basic YWxpY2U6d29uZGVybGFuZABleHRyYQ=="),
+			 -EACCES);
+	web_config_free(wc);
+}
+
+/* More successful users than cache slots: the least recently used one is
+ * checked with bcrypt again, the others stay cached. */
+static void test_cache_bound(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = WEB_CONFIG_AUTH_CACHE_SIZE + 4 };
+	size_t cap = 32 + N * 80;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	size_t n = (size_t)snprintf(text, cap, "basic_auth_users:\n");
+	for (int i = 0; i < N; i++) {
+		char pw[16], hash[128];
+		snprintf(pw, sizeof(pw), "pw%d", i);
+		make_hash(pw, hash, sizeof(hash));
+		n += (size_t)snprintf(text + n, cap - n, "  u%d: %s\n", i, hash);
+	}
+	struct web_config *wc;
+	struct errmsg e;
+	assert_int_equal(load(f, text, &wc, &e), 0);
+	free(text);
+	for (int i = 0; i < N; i++) {
+		char up[32];
+		snprintf(up, sizeof(up), "u%d:pw%d", i, i);
+		assert_int_equal(check(wc, up), 0);
+	}
+	assert_int_equal(web_config_bcrypt_runs(wc), N);
+	assert_int_equal(check(wc, "u67:pw67"), 0); /* recent: cached */
+	assert_int_equal(check(wc, "u8:pw8"), 0);
+	assert_int_equal(web_config_bcrypt_runs(wc), N);
+	assert_int_equal(check(wc, "u0:pw0"), 0); /* evicted: bcrypt again */
+	assert_int_equal(web_config_bcrypt_runs(wc), N + 1);
+	web_config_free(wc);
+}
+
+struct hammer {
+	struct web_config *wc;
+	int failures;
+};
+
+static void *hammer_run(void *arg)
+{
+	struct hammer *hm = arg;
+	for (int i = 0; i < 20; i++) {
+		if (check(hm->wc, "alice:wonderland") != 0)
+			hm->failures++;
+		if (check(hm->wc, i % 2 ? "alice:nope" : "mallory:nope") != -EACCES)
+			hm->failures++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct web_config *wc;
+	struct errmsg e;
+	char text[256];
+	snprintf(text, sizeof(text), "basic_auth_users:\n  alice: %s\n", f->alice);
+	assert_int_equal(load(f, text, &wc, &e), 0);
+	pthread_t th[4];
+	struct hammer hm[4];
+	for (int i = 0; i < 4; i++) {
+		hm[i].wc = wc;
+		hm[i].failures = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, hammer_run, &hm[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(hm[i].failures, 0);
+	}
+	/* 80 wrong checks, plus the right one at least once. */
+	assert_true(web_config_bcrypt_runs(wc) >= 81);
+	assert_true(web_config_bcrypt_runs(wc) <= 84);
+	web_config_free(wc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_empty_is_plain_http),
+		cmocka_unit_test(test_malformed_yaml),
+		cmocka_unit_test(test_unknown_and_unsupported_fields),
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_http_server_config),
+		cmocka_unit_test(test_bad_hashes_and_users),
+		cmocka_unit_test(test_passwords),
+		cmocka_unit_test(test_cache_bound),
+		cmocka_unit_test(test_concurrent_checks),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
