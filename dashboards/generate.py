@@ -1,0 +1,690 @@
+#!/usr/bin/env python3
+"""Writes the shipped Grafana dashboards (memacct-*.json) from the panel
+definitions below; the JSON files are its output, committed beside it.
+
+    python3 dashboards/generate.py          rewrite the JSON files
+    python3 dashboards/generate.py --check  exit 1 if they are out of date
+
+Edit this file, not the JSON, then run it (tests/integration/rules.sh runs
+--check). Panels use only the exporter's raw metrics and kube_pod_info, so
+the dashboards work without the recording rules in rules/memacct.rules.yml;
+where a rule exists, the panel computes the same expression.
+
+Variables (container dashboard): datasource; node (the exporter's
+instance); namespace and pod from kube-state-metrics' kube_pod_info, joined
+on the uid label of the cgroup series (the pod variable's values are pod
+UIDs, shown as namespace/pod); cgroup. Without kube-state-metrics namespace
+and pod have no values, "All" means ".*", and the cgroup variable narrows
+the view instead. Standard library only."""
+
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DS = {"type": "prometheus", "uid": "${datasource}"}
+
+# --- PromQL building blocks -------------------------------------------------
+
+# Selector of the per-cgroup series the variables pick.
+SEL = 'instance=~"$node", cgroup=~"$cgroup", uid=~"$pod"'
+# The namespace variable: drop cgroups of pods in other namespaces. With
+# namespace "All" (".*") or no kube-state-metrics this removes nothing, so
+# cgroups outside Kubernetes stay.
+NS = 'unless on (uid) kube_pod_info{namespace!~"$namespace"}'
+# "Leaf" cgroups: those with processes of their own, or containers. Parent
+# slices count their children again; sums and top-k lists use this filter.
+LEAF = ('on (instance, cgroup) (memacct_cgroup_processes{cgroup!="/"} > 0 '
+        'or memacct_cgroup_memory_usage_bytes{container_id!=""})')
+
+
+def cg(metric, matchers=""):
+    """A per-cgroup metric, filtered by the dashboard variables."""
+    m = SEL + (", " + matchers if matchers else "")
+    return f"({metric}{{{m}}} {NS})"
+
+
+def cgr(fn, metric, matchers="", rng="$__rate_interval"):
+    """fn(metric[rng]) over the selected cgroups (rate, increase, deriv)."""
+    m = SEL + (", " + matchers if matchers else "")
+    return f"({fn}({metric}{{{m}}}[{rng}]) {NS})"
+
+
+def comp(name):
+    """One component of the split, without the component label."""
+    return "sum without (component) (" + cg("memacct_cgroup_memory_bytes", f'component="{name}"') + ")"
+
+
+def named(expr):
+    """Adds namespace and pod from kube_pod_info where the uid joins; rows
+    without a match (no kube-state-metrics, not a pod) are kept as they are."""
+    return (f"({expr} * on (uid) group_left (namespace, pod) "
+            f"max by (uid, namespace, pod) (kube_pod_info)) "
+            f"or on (instance, cgroup) {expr}")
+
+
+FILE = 'component=~"file_active|file_inactive"'
+ANON = 'component="anon"'
+COMPONENTS = ["anon", "shmem", "file_active", "file_inactive", "kernel", "other"]
+COLORS = {
+    "anon": "red", "shmem": "purple", "file_active": "orange",
+    "file_inactive": "yellow", "kernel": "blue", "other": "text",
+}
+
+# --- panel builders ---------------------------------------------------------
+
+
+class Layout:
+    """Places panels left to right, rows top to bottom, and numbers them."""
+
+    def __init__(self):
+        self.panels, self.x, self.y, self.h, self.next_id = [], 0, 0, 0, 1
+
+    def row(self, title):
+        self.newline()
+        self.panels.append({"type": "row", "title": title, "collapsed": False,
+                            "id": self._id(), "panels": [],
+                            "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y}})
+        self.y += 1
+
+    def add(self, panel, w, h):
+        if self.x + w > 24:
+            self.newline()
+        panel["id"] = self._id()
+        panel["gridPos"] = {"h": h, "w": w, "x": self.x, "y": self.y}
+        self.panels.append(panel)
+        self.x += w
+        self.h = max(self.h, h)
+
+    def newline(self):
+        self.y += self.h
+        self.x, self.h = 0, 0
+
+    def _id(self):
+        self.next_id += 1
+        return self.next_id - 1
+
+
+def target(expr, legend="", ref="A", instant=False, table=False):
+    t = {"datasource": DS, "editorMode": "code", "expr": expr, "refId": ref,
+         "legendFormat": legend or "__auto", "range": not instant,
+         "instant": instant}
+    if table:
+        t["format"] = "table"
+    return t
+
+
+def targets(*specs, **kw):
+    return [target(e, l, chr(ord("A") + i), **kw) for i, (e, l) in enumerate(specs)]
+
+
+def timeseries(title, desc, tgts, unit="bytes", stack=False, overrides=None,
+               fill=10, minv=None, maxv=None, legend_calcs=("lastNotNull", "max")):
+    custom = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": fill,
+              "showPoints": "never", "spanNulls": False,
+              "stacking": {"mode": "normal" if stack else "none", "group": "A"},
+              "axisPlacement": "auto", "gradientMode": "none"}
+    defaults = {"unit": unit, "custom": custom, "color": {"mode": "palette-classic"}}
+    if minv is not None:
+        defaults["min"] = minv
+    if maxv is not None:
+        defaults["max"] = maxv
+    return {"type": "timeseries", "title": title, "description": desc,
+            "datasource": DS, "targets": tgts,
+            "fieldConfig": {"defaults": defaults, "overrides": overrides or []},
+            "options": {"legend": {"showLegend": True, "displayMode": "table",
+                                   "placement": "bottom", "calcs": list(legend_calcs)},
+                        "tooltip": {"mode": "multi", "sort": "desc"}}}
+
+
+def line_override(name, color, dash=True):
+    """A series drawn as a line on top of a stack, not stacked itself."""
+    props = [{"id": "custom.stacking", "value": {"mode": "none", "group": "A"}},
+             {"id": "custom.fillOpacity", "value": 0},
+             {"id": "custom.lineWidth", "value": 2},
+             {"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]
+    if dash:
+        props.append({"id": "custom.lineStyle",
+                      "value": {"fill": "dash", "dash": [10, 10]}})
+    return {"matcher": {"id": "byName", "options": name}, "properties": props}
+
+
+def color_override(name, color):
+    return {"matcher": {"id": "byName", "options": name},
+            "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]}
+
+
+def stat(title, desc, tgts, unit="none", thresholds=None, mappings=None):
+    steps = thresholds or [{"color": "green", "value": None}]
+    return {"type": "stat", "title": title, "description": desc, "datasource": DS,
+            "targets": tgts,
+            "fieldConfig": {"defaults": {"unit": unit, "mappings": mappings or [],
+                                         "thresholds": {"mode": "absolute", "steps": steps},
+                                         "color": {"mode": "thresholds"}},
+                            "overrides": []},
+            "options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                        "colorMode": "background", "graphMode": "none", "justifyMode": "auto",
+                        "orientation": "auto", "textMode": "value_and_name"}}
+
+
+def table(title, desc, tgts, renames, hide=(), unit="bytes", overrides=None, sort=None):
+    exclude = {"Time": True, "job": True, "__name__": True}
+    exclude.update({h: True for h in hide})
+    transformations = [{"id": "merge", "options": {}}] if len(tgts) > 1 else []
+    transformations.append({"id": "organize", "options": {
+        "excludeByName": exclude, "indexByName": {}, "renameByName": renames}})
+    p = {"type": "table", "title": title, "description": desc, "datasource": DS,
+         "targets": tgts, "transformations": transformations,
+         "fieldConfig": {"defaults": {"unit": unit, "custom": {"align": "auto", "filterable": True}},
+                         "overrides": overrides or []},
+         "options": {"showHeader": True, "cellHeight": "sm",
+                     "footer": {"show": False, "reducer": ["sum"], "fields": ""}}}
+    if sort:
+        p["options"]["sortBy"] = [{"displayName": sort, "desc": True}]
+    return p
+
+
+def text(title, content):
+    return {"type": "text", "title": title, "options": {"mode": "markdown", "content": content}}
+
+
+# --- variables --------------------------------------------------------------
+
+
+def var_datasource():
+    return {"name": "datasource", "label": "Data source", "type": "datasource",
+            "query": "prometheus", "current": {}, "hide": 0, "refresh": 1,
+            "regex": "", "options": [], "skipUrlSync": False}
+
+
+def var_query(name, label, query, regex="", multi=True, include_all=True,
+              all_value=".*", hide=0, sort=1, desc="", current=None):
+    v = {"name": name, "label": label, "type": "query", "datasource": DS,
+         "definition": query,
+         "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+         "regex": regex, "refresh": 2, "multi": multi, "includeAll": include_all,
+         "hide": hide, "sort": sort, "options": [], "skipUrlSync": False,
+         "current": current or ({"selected": True, "text": ["All"], "value": ["$__all"]}
+                                if include_all else {})}
+    if include_all and all_value is not None:
+        v["allValue"] = all_value
+    if desc:
+        v["description"] = desc
+    return v
+
+
+def var_textbox(name, label, value, desc=""):
+    return {"name": name, "label": label, "type": "textbox", "query": value,
+            "current": {"selected": False, "text": value, "value": value},
+            "options": [{"selected": True, "text": value, "value": value}],
+            "hide": 0, "description": desc, "skipUrlSync": False}
+
+
+NODE_VAR = var_query("node", "Node (exporter instance)",
+                     "label_values(memacct_build_info, instance)")
+NAMESPACE_VAR = var_query(
+    "namespace", "Namespace",
+    'query_result(count by (namespace) (kube_pod_info and on (uid) '
+    'memacct_cgroup_memory_usage_bytes{instance=~"$node"}))',
+    regex='/namespace="([^"]+)"/',
+    desc="From kube-state-metrics (kube_pod_info, joined on the pod UID). Empty without it.")
+
+
+def pod_var(extra_filter="", **kw):
+    return var_query(
+        "pod", "Pod",
+        'query_result(max by (namespace, pod, uid, nspod) (label_join('
+        f'kube_pod_info{{namespace=~"$namespace"{extra_filter}}}, "nspod", "/", "namespace", "pod") '
+        'and on (uid) memacct_cgroup_memory_usage_bytes{instance=~"$node"}))',
+        regex='/nspod="(?<text>[^"]+)".*uid="(?<value>[^"]+)"/',
+        desc="Pods from kube_pod_info; the value is the pod UID that the cgroup "
+             "series carry. Empty without kube-state-metrics: use the cgroup variable.",
+        **kw)
+
+
+CGROUP_VAR = var_query(
+    "cgroup", "cgroup",
+    'query_result(count by (cgroup) (memacct_cgroup_memory_usage_bytes'
+    '{instance=~"$node", uid=~"$pod"} ' + NS + '))',
+    regex='/cgroup="([^"]+)"/',
+    desc="cgroup paths on the selected nodes, narrowed by namespace and pod when "
+         "kube-state-metrics is there.")
+
+
+def dashboard(uid, title, desc, tags, variables, panels):
+    return {
+        "uid": uid, "title": title, "description": desc, "tags": tags,
+        "editable": True, "graphTooltip": 1, "fiscalYearStartMonth": 0,
+        "liveNow": False, "refresh": "30s", "schemaVersion": 39, "version": 1,
+        "time": {"from": "now-6h", "to": "now"}, "timepicker": {},
+        "timezone": "browser", "weekStart": "",
+        "annotations": {"list": []},
+        "links": [{"type": "dashboards", "tags": ["memacct"], "asDropdown": False,
+                   "includeVars": True, "keepTime": True, "title": "memacct",
+                   "icon": "external link", "targetBlank": False, "tooltip": "", "url": ""}],
+        "templating": {"list": variables},
+        "panels": panels,
+    }
+
+
+# --- container memory dashboard --------------------------------------------
+
+
+def container_dashboard():
+    L = Layout()
+    L.add(text("How to read this", """\
+**Working set** = usage − inactive page cache: what the kubelet and
+`container_memory_working_set_bytes` call memory. It is split here into parts
+that add up: **anon** (heap, stacks: the leak candidate), **shmem** (tmpfs,
+/dev/shm), **file_active** (page cache read more than once: hot, but
+reclaimable), **kernel**, **other**; plus **file_inactive**, which usage
+counts and the working set does not. When the working set grows while anon
+and the processes' RSS stay flat, it is page cache, not a leak.
+
+Pick a pod (or a cgroup) above. Panels that sum over several cgroups count a
+pod slice and its containers twice; per-cgroup panels do not."""), 24, 5)
+
+    L.row("Memory split")
+    split = timeseries(
+        "Memory split (stacked) with limit and memory.high",
+        "memacct_cgroup_memory_bytes by component, summed over the selected cgroups; "
+        "the components add up to usage. Lines: the memory limit (memory.max / "
+        "limit_in_bytes), memory.high (v2) and the working set.",
+        targets((f"sum by (component) ({cg('memacct_cgroup_memory_bytes')})", "{{component}}"),
+                (f"sum({cg('memacct_cgroup_memory_limit_bytes')})", "limit"),
+                (f"sum({cg('memacct_cgroup_memory_high_bytes')})", "memory.high"),
+                (f"sum({cg('memacct_cgroup_memory_working_set_bytes')})", "working set")),
+        stack=True, fill=60,
+        overrides=[line_override("limit", "dark-red"),
+                   line_override("memory.high", "dark-orange"),
+                   line_override("working set", "super-light-blue", dash=False)]
+        + [color_override(c, col) for c, col in COLORS.items()])
+    L.add(split, 16, 10)
+    L.add(timeseries(
+        "Page-cache share of the working set",
+        "file_active / working set, per cgroup: the part of the working set the kernel "
+        "can reclaim. Same as the recording rule "
+        "cgroup:memacct_cgroup_memory_file_active_per_working_set:ratio.",
+        targets((f"{comp('file_active')} / ({cg('memacct_cgroup_memory_working_set_bytes')} > 0)",
+                 "{{cgroup}}")),
+        unit="percentunit", minv=0, maxv=1, fill=0), 8, 10)
+
+    L.row("Working set vs the processes' RSS")
+    ws_leaf = f"{cg('memacct_cgroup_memory_working_set_bytes')} and {LEAF}"
+    rss_leaf = f"sum without (component) ({cg('memacct_cgroup_process_rss_bytes')}) and {LEAF}"
+    L.add(timeseries(
+        "Working set vs processes' RSS",
+        "Summed over the selected cgroups that have processes (or are containers). "
+        "RSS is what the processes map (memacct_cgroup_process_rss_bytes); the gap is "
+        "memory charged to the cgroup that no process maps: page cache of files read "
+        "or written, tmpfs, kernel memory.",
+        targets((f"sum({ws_leaf})", "working set"),
+                (f"sum({rss_leaf})", "processes' RSS"),
+                (f"sum by (component) ({cg('memacct_cgroup_process_rss_bytes')} and {LEAF})",
+                 "RSS {{component}}"),
+                (f"sum({ws_leaf}) - sum({rss_leaf})", "gap: charged, not mapped")),
+        fill=0,
+        overrides=[line_override("working set", "super-light-blue", dash=False),
+                   line_override("processes' RSS", "green", dash=False),
+                   line_override("gap: charged, not mapped", "orange")]), 12, 9)
+    L.add(timeseries(
+        "Working set − processes' RSS, per cgroup",
+        "Per cgroup with processes (or container): the memory no process maps. Large "
+        "and growing while RSS is flat: page cache or tmpfs, not a leak. Shared pages "
+        "counted in several processes' RSS can make it negative.",
+        targets((f"({cg('memacct_cgroup_memory_working_set_bytes')} - sum without (component) "
+                 f"({cg('memacct_cgroup_process_rss_bytes')})) and {LEAF}", "{{cgroup}}")),
+        fill=0), 12, 9)
+
+    L.row("Page cache: hot or stale")
+    L.add(timeseries(
+        "Refaults and activations (pages/s)",
+        "workingset_refault: evicted pages read back in (the cache is too small); "
+        "workingset_activate: refaulted pages hot enough to go straight to the active "
+        "list. High file refaults = reads that should hit the cache go to disk.",
+        targets((cgr("rate", "memacct_cgroup_memory_workingset_refault_total"),
+                 "{{cgroup}} refault {{type}}"),
+                (cgr("rate", "memacct_cgroup_memory_workingset_activate_total"),
+                 "{{cgroup}} activate {{type}}")),
+        unit="short", fill=0), 12, 9)
+    L.add(timeseries(
+        "Reclaim: pgscan, pgsteal, major faults (pages/s)",
+        "pgscan: pages the reclaimer looked at; pgsteal: pages it freed; pgmajfault: "
+        "faults that needed I/O. Scanning much more than stealing means the cgroup's "
+        "memory is hot.",
+        targets((cgr("rate", "memacct_cgroup_memory_pgscan_total"), "{{cgroup}} pgscan"),
+                (cgr("rate", "memacct_cgroup_memory_pgsteal_total"), "{{cgroup}} pgsteal"),
+                (cgr("rate", "memacct_cgroup_memory_pgmajfault_total"), "{{cgroup}} pgmajfault")),
+        unit="short", fill=0), 12, 9)
+
+    L.row("Pressure and memory.events")
+    L.add(timeseries(
+        "PSI: share of time stalled on memory",
+        "Per cgroup and for the node: some = at least one task waited for memory; "
+        "full = all non-idle tasks waited at once (lost wall time).",
+        targets((cgr("rate", "memacct_cgroup_memory_pressure_seconds_total"),
+                 "{{cgroup}} {{kind}}"),
+                ('rate(memacct_node_memory_pressure_seconds_total{instance=~"$node"}[$__rate_interval])',
+                 "node {{instance}} {{kind}}")),
+        unit="percentunit", minv=0, fill=0), 12, 9)
+    L.add(timeseries(
+        "memory.events and failcnt (events per interval, non-zero only)",
+        "v2 memory.events: high (throttled at memory.high), max (hit the limit), oom, "
+        "oom_kill (a process was killed), low. v1: failcnt (limit hits).",
+        targets((f"{cgr('increase', 'memacct_cgroup_memory_events_total')} > 0",
+                 "{{cgroup}} {{event}}"),
+                (f"{cgr('increase', 'memacct_cgroup_memory_failcnt_total')} > 0",
+                 "{{cgroup}} failcnt")),
+        unit="short", fill=0, legend_calcs=("sum", "max")), 12, 9)
+
+    L.row("Top cgroups (with processes, or containers)")
+    top_cache = (f"topk(10, sum without (component) "
+                 f"({cg('memacct_cgroup_memory_bytes', FILE)}) "
+                 f"and {LEAF})")
+    L.add(table(
+        "Top 10 by page cache (active + inactive file)",
+        "Page cache charged to each cgroup now. namespace and pod come from "
+        "kube_pod_info where it is there.",
+        [target(named(top_cache), ref="A", instant=True, table=True)],
+        {"Value": "page cache"}, sort="page cache"), 12, 9)
+    anon_growth = (f"topk(10, 3600 * sum without (component) "
+                   f"({cgr('deriv', 'memacct_cgroup_memory_bytes', ANON, '1h')}) "
+                   f"and {LEAF})")
+    L.add(table(
+        "Top 10 by anonymous memory growth (per hour, last hour)",
+        "Least-squares slope of anon over the last hour, per hour. Steady growth here, "
+        "toward the limit, is what a leak looks like.",
+        [target(named(anon_growth), ref="A", instant=True, table=True)],
+        {"Value": "anon growth / h"}, sort="anon growth / h"), 12, 9)
+    L.add(timeseries(
+        "Anonymous memory of the top 10 growers",
+        "anon of the cgroups whose anonymous memory grew fastest over the last hour.",
+        targets((f"{comp('anon')} and on (instance, cgroup) {anon_growth}", "{{cgroup}}")),
+        fill=0), 24, 9)
+
+    L.row("Per-cgroup split")
+    cols = [(comp(c), c) for c in COMPONENTS] + [
+        (cg("memacct_cgroup_memory_usage_bytes"), "usage"),
+        (cg("memacct_cgroup_memory_working_set_bytes"), "working set"),
+        (f"sum without (component) ({cg('memacct_cgroup_process_rss_bytes')})", "process RSS"),
+        (cg("memacct_cgroup_memory_limit_bytes"), "limit"),
+        (cg("memacct_cgroup_processes"), "processes")]
+    tg = [target(e, ref=chr(ord("A") + i), instant=True, table=True) for i, (e, _) in enumerate(cols)]
+    renames = {f"Value #{chr(ord('A') + i)}": n for i, (_, n) in enumerate(cols)}
+    L.add(table(
+        "Split per cgroup (now)",
+        "One row per selected cgroup: the components (they add up to usage), working "
+        "set, the processes' RSS and the limit.",
+        tg, renames, sort="working set",
+        overrides=[{"matcher": {"id": "byName", "options": "processes"},
+                    "properties": [{"id": "unit", "value": "none"}]}]), 24, 10)
+
+    L.row("Node")
+    node = 'instance=~"$node"'
+    L.add(timeseries(
+        "Node memory (meminfo, selected nodes)",
+        "/proc/meminfo: anon pages, shmem, active and inactive page cache, slab; lines "
+        "MemTotal and MemAvailable.",
+        # The exporter names meminfo fields in snake_case (MemTotal ->
+        # memacct_node_memory_mem_total_bytes); legends keep the kernel's names.
+        targets(*[(f"sum(memacct_node_memory_{m}_bytes{{{node}}})", f)
+                  for m, f in [("anon_pages", "AnonPages"), ("shmem", "Shmem"),
+                               ("active_file", "Active(file)"),
+                               ("inactive_file", "Inactive(file)"),
+                               ("slab_reclaimable", "SReclaimable"),
+                               ("slab_unreclaimable", "SUnreclaim")]],
+                (f"sum(memacct_node_memory_mem_total_bytes{{{node}}})", "MemTotal"),
+                (f"sum(memacct_node_memory_mem_available_bytes{{{node}}})", "MemAvailable"),
+                (f"sum(memacct_node_memory_cached_bytes{{{node}}})", "Cached"),
+                (f"sum(memacct_node_memory_dirty_bytes{{{node}}}) + "
+                 f"sum(memacct_node_memory_writeback_bytes{{{node}}})", "Dirty + Writeback")),
+        stack=True, fill=50,
+        overrides=[line_override("MemTotal", "dark-red"),
+                   line_override("MemAvailable", "green"),
+                   line_override("Cached", "yellow", dash=False),
+                   line_override("Dirty + Writeback", "purple", dash=False)]), 12, 9)
+    L.add(timeseries(
+        "Node reclaim and refaults (pages/s)",
+        "/proc/vmstat: pgscan and pgsteal by kswapd (background) and direct (in the "
+        "allocating task: latency), workingset refaults by type, major faults.",
+        targets((f"rate(memacct_node_pgscan_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} pgscan {{mode}}"),
+                (f"rate(memacct_node_pgsteal_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} pgsteal {{mode}}"),
+                (f"rate(memacct_node_workingset_refault_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} refault {{type}}"),
+                (f"rate(memacct_node_workingset_activate_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} activate {{type}}"),
+                (f"rate(memacct_node_pgmajfault_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} pgmajfault")),
+        unit="short", fill=0), 12, 9)
+
+    L.row("Exporter")
+    L.add(timeseries(
+        "Collector success", "memacct_scrape_collector_success: 1 ok, 0 failed.",
+        targets((f"memacct_scrape_collector_success{{{node}}}", "{{instance}} {{collector}}")),
+        unit="none", fill=0, minv=0, maxv=1), 12, 7)
+    L.add(timeseries(
+        "Collector duration", "memacct_scrape_collector_duration_seconds per collector.",
+        targets((f"memacct_scrape_collector_duration_seconds{{{node}}}",
+                 "{{instance}} {{collector}}")),
+        unit="s", fill=0), 12, 7)
+
+    return dashboard(
+        "memacct-container-memory", "memacct / Container memory",
+        "Container memory split into parts that add up (anon, shmem, active and "
+        "inactive page cache, kernel), beside the processes' RSS: a leak or page cache?",
+        ["memacct", "memory", "kubernetes"],
+        [var_datasource(), NODE_VAR, NAMESPACE_VAR, pod_var(), CGROUP_VAR],
+        L.panels)
+
+
+# --- JetStream dashboard ----------------------------------------------------
+
+
+def jetstream_dashboard():
+    L = Layout()
+    js = 'instance=~"$poller", account=~"$account", stream=~"$stream"'
+    acct = 'instance=~"$poller", account=~"$account"'
+    poller = 'instance=~"$poller"'
+
+    L.row("Poller health")
+    L.add(stat("JetStream up", "memacct_jetstream_up: the last poll succeeded.",
+               targets((f"memacct_jetstream_up{{{poller}}}", "{{instance}}")),
+               thresholds=[{"color": "red", "value": None}, {"color": "green", "value": 1}],
+               mappings=[{"type": "value", "options": {
+                   "0": {"text": "down", "index": 0}, "1": {"text": "up", "index": 1}}}]), 6, 5)
+    L.add(stat("Since the last successful poll",
+               "time() − memacct_jetstream_last_poll_success_timestamp_seconds. The "
+               "poll interval is --nats.poll-interval (15 s by default).",
+               targets((f"time() - memacct_jetstream_last_poll_success_timestamp_seconds{{{poller}}}",
+                        "{{instance}}")),
+               unit="s", thresholds=[{"color": "green", "value": None},
+                                     {"color": "orange", "value": 60},
+                                     {"color": "red", "value": 600}]), 6, 5)
+    L.add(timeseries("Poll duration", "memacct_jetstream_poll_duration_seconds.",
+                     targets((f"memacct_jetstream_poll_duration_seconds{{{poller}}}", "{{instance}}")),
+                     unit="s", fill=0), 6, 5)
+    L.add(timeseries("Poll errors and dropped streams (per interval)",
+                     "memacct_jetstream_poll_errors_total and streams_dropped_total "
+                     "(streams beyond --nats.max-streams).",
+                     targets((f"increase(memacct_jetstream_poll_errors_total{{{poller}}}[$__rate_interval])",
+                              "{{instance}} errors"),
+                             (f"increase(memacct_jetstream_streams_dropped_total{{{poller}}}[$__rate_interval])",
+                              "{{instance}} dropped streams")),
+                     unit="short", fill=0), 6, 5)
+
+    L.row("Streams")
+    L.add(timeseries("Stream bytes", "memacct_jetstream_stream_bytes per stream.",
+                     targets((f"memacct_jetstream_stream_bytes{{{js}}}",
+                              "{{account}}/{{stream}} ({{storage}})")), fill=0), 12, 9)
+    L.add(timeseries("Stream messages", "memacct_jetstream_stream_messages per stream.",
+                     targets((f"memacct_jetstream_stream_messages{{{js}}}",
+                              "{{account}}/{{stream}}")), unit="short", fill=0), 12, 9)
+    L.add(timeseries("Oldest message age",
+                     "now − time of the stream's first message. The alert "
+                     "MemacctJetStreamOldestMessageTooOld fires above 24 h unless max_age "
+                     "keeps messages longer. Absent for empty streams.",
+                     targets((f"memacct_jetstream_stream_oldest_message_age_seconds{{{js}}}",
+                              "{{account}}/{{stream}}")),
+                     unit="s", fill=0), 12, 9)
+    L.add(timeseries("Limit utilization",
+                     "Stream size over max_bytes and message count over max_msgs (0..1). "
+                     "MemacctJetStreamStreamNearLimit fires above 90%.",
+                     targets((f"memacct_jetstream_stream_limit_utilization_ratio{{{js}}}",
+                              "{{account}}/{{stream}} {{limit}}")),
+                     unit="percentunit", minv=0, maxv=1, fill=0), 12, 9)
+
+    unb = f"memacct_jetstream_stream_retention_unbounded{{{js}}} == 1"
+    L.add(table(
+        "Unbounded streams",
+        "Limits retention with no max_age, max_bytes or max_msgs: they keep every "
+        "message until storage runs out (alert MemacctJetStreamStreamRetentionUnbounded).",
+        [target(f"memacct_jetstream_stream_bytes{{{js}}} and ({unb})", ref="A", instant=True, table=True),
+         target(f"memacct_jetstream_stream_messages{{{js}}} and ({unb})", ref="B", instant=True, table=True),
+         target(f"memacct_jetstream_stream_oldest_message_age_seconds{{{js}}} and ({unb})",
+                ref="C", instant=True, table=True)],
+        {"Value #A": "bytes", "Value #B": "messages", "Value #C": "oldest message age"},
+        hide=("instance",), sort="bytes",
+        overrides=[{"matcher": {"id": "byName", "options": "messages"},
+                    "properties": [{"id": "unit", "value": "short"}]},
+                   {"matcher": {"id": "byName", "options": "oldest message age"},
+                    "properties": [{"id": "unit", "value": "s"}]}]), 12, 9)
+    cols = [("memacct_jetstream_stream_bytes", "bytes", "bytes"),
+            ("memacct_jetstream_stream_max_bytes", "max_bytes", "bytes"),
+            ("memacct_jetstream_stream_messages", "messages", "short"),
+            ("memacct_jetstream_stream_max_messages", "max_msgs", "short"),
+            ("memacct_jetstream_stream_max_age_seconds", "max_age", "s"),
+            ("memacct_jetstream_stream_oldest_message_age_seconds", "oldest", "s"),
+            ("memacct_jetstream_stream_consumers", "consumers", "none"),
+            ("memacct_jetstream_stream_retention_time_bounded_only", "age limit only", "none")]
+    L.add(table(
+        "Streams: size against limits",
+        "max_bytes, max_msgs and max_age as configured: 0 or −1 mean unlimited. "
+        "\"age limit only\" = 1: bounded by max_age alone, so size follows the "
+        "publish rate.",
+        [target(f"{m}{{{js}}}", ref=chr(ord("A") + i), instant=True, table=True)
+         for i, (m, _, _) in enumerate(cols)],
+        {f"Value #{chr(ord('A') + i)}": n for i, (_, n, _) in enumerate(cols)},
+        hide=("instance",), sort="bytes",
+        overrides=[{"matcher": {"id": "byName", "options": n},
+                    "properties": [{"id": "unit", "value": u}]}
+                   for _, n, u in cols if u != "bytes"]), 12, 9)
+
+    L.row("Accounts")
+    L.add(timeseries(
+        "Account storage: used vs reserved",
+        "File and memory storage used by each account, and what its JetStream limits "
+        "reserve (0 = no reservation).",
+        targets((f"memacct_jetstream_account_storage_bytes{{{acct}}}", "{{account}} file used"),
+                (f"memacct_jetstream_account_reserved_storage_bytes{{{acct}}}", "{{account}} file reserved"),
+                (f"memacct_jetstream_account_memory_bytes{{{acct}}}", "{{account}} memory used"),
+                (f"memacct_jetstream_account_reserved_memory_bytes{{{acct}}}", "{{account}} memory reserved")),
+        fill=0, overrides=[{"matcher": {"id": "byRegexp", "options": ".* reserved"},
+                            "properties": [{"id": "custom.lineStyle",
+                                            "value": {"fill": "dash", "dash": [10, 10]}}]}]), 12, 8)
+    L.add(timeseries(
+        "Account API requests and errors (per second)",
+        "JetStream API calls per account and the ones that failed.",
+        targets((f"rate(memacct_jetstream_account_api_requests_total{{{acct}}}[$__rate_interval])",
+                 "{{account}} requests"),
+                (f"rate(memacct_jetstream_account_api_errors_total{{{acct}}}[$__rate_interval])",
+                 "{{account}} errors")),
+        unit="reqps", fill=0), 6, 8)
+    L.add(timeseries(
+        "Account streams and consumers", "",
+        targets((f"memacct_jetstream_account_streams{{{acct}}}", "{{account}} streams"),
+                (f"memacct_jetstream_account_consumers{{{acct}}}", "{{account}} consumers")),
+        unit="short", fill=0), 6, 8)
+
+    L.row("NATS server container: memory beside its streams")
+    ws_parts = [c for c in COMPONENTS if c != "file_inactive"]
+    WS_PARTS = 'component=~"' + "|".join(ws_parts) + '"'
+    nats_sel = f"and {LEAF}"
+    L.add(timeseries(
+        "NATS server: working-set split and stream bytes",
+        "Working set of the NATS server's container(s), split (anon, shmem, "
+        "file_active, kernel, other add up to it), beside the bytes its streams hold. "
+        "File-storage streams that are read show up as file_active page cache, not as "
+        "a leak; memory-storage streams are anon. Pick the NATS pod (or cgroup) above: "
+        "with \"any pod\" this sums every container on the selected nodes.",
+        targets((f"sum by (component) ({cg('memacct_cgroup_memory_bytes', WS_PARTS)} {nats_sel})",
+                 "{{component}}"),
+                (f"sum({cg('memacct_cgroup_memory_working_set_bytes')} {nats_sel})", "working set"),
+                (f"sum({cg('memacct_cgroup_memory_limit_bytes')} {nats_sel})", "limit"),
+                (f"sum by (storage) (memacct_jetstream_stream_bytes{{{acct}}})",
+                 "stream bytes ({{storage}})")),
+        stack=True, fill=60,
+        overrides=[line_override("working set", "super-light-blue", dash=False),
+                   line_override("limit", "dark-red"),
+                   line_override("stream bytes (file)", "green"),
+                   line_override("stream bytes (memory)", "dark-green")]
+        + [color_override(c, COLORS[c]) for c in ws_parts]), 16, 10)
+    L.add(timeseries(
+        "NATS server: RSS and page cache",
+        "The NATS processes' RSS against the page cache charged to their container.",
+        targets((f"sum({cg('memacct_cgroup_process_rss_bytes')} {nats_sel})", "processes' RSS"),
+                (f"sum({cg('memacct_cgroup_memory_bytes', FILE)} {nats_sel})",
+                 "page cache"),
+                (f"sum({cg('memacct_cgroup_memory_bytes', ANON)} {nats_sel})", "anon")),
+        fill=0), 8, 10)
+
+    nats_pod = pod_var(
+        ', pod=~"$nats_pod_regex"', multi=False, include_all=False, current={})
+    # One extra option, "~any pod" (value ".*"), for clusters without
+    # kube-state-metrics or NATS outside Kubernetes; it sorts last.
+    nats_pod["query"]["query"] = nats_pod["definition"] = (
+        nats_pod["definition"][:-1] + ' or label_replace(label_replace(vector(1), '
+        '"nspod", "~any pod", "", ""), "uid", ".*", "", ""))')
+    nats_pod["description"] = ("The NATS server's pod (pods whose name matches the "
+                               "NATS pod regex; value: the pod UID). \"~any pod\" "
+                               "matches every cgroup: then pick the cgroup.")
+    return dashboard(
+        "memacct-jetstream", "memacct / JetStream",
+        "JetStream streams: size, messages, oldest message age, retention limits and "
+        "account storage, beside the NATS server container's memory split.",
+        ["memacct", "nats", "jetstream"],
+        [var_datasource(),
+         var_query("poller", "JetStream poller (instance)",
+                   "label_values(memacct_jetstream_up, instance)"),
+         var_query("account", "Account",
+                   'label_values(memacct_jetstream_account_storage_bytes{instance=~"$poller"}, account)'),
+         var_query("stream", "Stream",
+                   'label_values(memacct_jetstream_stream_bytes{instance=~"$poller", account=~"$account"}, stream)'),
+         NODE_VAR, NAMESPACE_VAR,
+         var_textbox("nats_pod_regex", "NATS pod regex", ".*(nats|jetstream).*",
+                     "Regex on pod names that the Pod list is drawn from."),
+         nats_pod, CGROUP_VAR],
+        L.panels)
+
+
+def render(d):
+    return json.dumps(d, indent=2, ensure_ascii=False) + "\n"
+
+
+def main():
+    outputs = {"memacct-container-memory.json": render(container_dashboard()),
+               "memacct-jetstream.json": render(jetstream_dashboard())}
+    check = "--check" in sys.argv[1:]
+    stale = []
+    for name, content in outputs.items():
+        path = os.path.join(HERE, name)
+        if check:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    if f.read() != content:
+                        stale.append(name)
+            except FileNotFoundError:
+                stale.append(name)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(content)
+            print(f"wrote {path}")
+    if stale:
+        print("out of date (run python3 dashboards/generate.py): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
