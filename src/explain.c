@@ -209,15 +209,14 @@ static int cmp_row_ws(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-const struct explain_row *explain_snapshot_find(const struct explain_snapshot *s,
-						const char *path)
+const struct explain_row *explain_snapshot_find(const struct explain_snapshot *s, const char *path)
 {
-	if (!s->by_path)
+	if (!s->by_path || !s->n)
 		return NULL;
 	struct explain_row key = {.path = (char *)(uintptr_t)path};
 	const struct explain_row *kp = &key;
 	struct explain_row *const *hit =
-		bsearch(&kp, s->by_path, s->n, sizeof(*s->by_path), cmp_rowp_path);
+	    bsearch(&kp, s->by_path, s->n, sizeof(*s->by_path), cmp_rowp_path);
 	return hit ? *hit : NULL;
 }
 
@@ -312,7 +311,7 @@ static int sum_processes(struct explain_snapshot *s)
 			key[pl] = '\0';
 			struct explain_row k = {.path = key};
 			struct explain_row *a =
-				bsearch(&k, s->rows, s->n, sizeof(*s->rows), cmp_row_path);
+			    bsearch(&k, s->rows, s->n, sizeof(*s->rows), cmp_row_path);
 			if (!a)
 				continue; /* filtered out or unreadable: skip a level */
 			a->procs.processes += r->procs_own.processes;
@@ -465,8 +464,8 @@ static int filter_rows(struct explain_snapshot *s, const struct target *t, const
 	}
 	s->n = kept;
 	if (other_id[0]) {
-		errmsg_set(e, "container id prefix \"%s\" is ambiguous: %.12s..., %.12s..., ...", raw,
-			   first_id, other_id);
+		errmsg_set(e, "container id prefix \"%s\" is ambiguous: %.12s..., %.12s..., ...",
+			   raw, first_id, other_id);
 		return -EINVAL;
 	}
 	if (t->kind != T_ALL && kept == 0) {
@@ -484,8 +483,8 @@ static void add_names(const struct explain_ctx *ctx, struct explain_snapshot *s)
 	for (size_t i = 0; i < s->n; i++) {
 		struct explain_row *r = &s->rows[i];
 		if (r->id.container_id[0])
-			r->has_names = podlogs_lookup(ctx->podlogs, r->id.container_id,
-						      &r->names) == 0;
+			r->has_names =
+			    podlogs_lookup(ctx->podlogs, r->id.container_id, &r->names) == 0;
 		else if (r->id.uid[0])
 			r->has_names = podlogs_lookup_pod(ctx->podlogs, r->id.uid, &r->names) == 0;
 	}
@@ -514,7 +513,7 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
 	readbuf_free(&w.filebuf);
 	if (w.err)
 		rc = w.err;
-	if (rc == 0) {
+	if (rc == 0 && s->n) { /* qsort wants a non-NULL base even for 0 rows */
 		qsort(s->rows, s->n, sizeof(*s->rows), cmp_row_path);
 		rc = sum_processes(s);
 	}
@@ -526,7 +525,8 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
 		explain_snapshot_free(s);
 		return rc;
 	}
-	qsort(s->rows, s->n, sizeof(*s->rows), cmp_row_ws);
+	if (s->n)
+		qsort(s->rows, s->n, sizeof(*s->rows), cmp_row_ws);
 	s->matched_total = s->n;
 	if (!max_rows || max_rows > EXPLAIN_MAX_ROWS)
 		max_rows = EXPLAIN_MAX_ROWS;
@@ -542,7 +542,8 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
 	}
 	for (size_t i = 0; i < s->n; i++)
 		s->by_path[i] = &s->rows[i];
-	qsort(s->by_path, s->n, sizeof(*s->by_path), cmp_rowp_path);
+	if (s->n)
+		qsort(s->by_path, s->n, sizeof(*s->by_path), cmp_rowp_path);
 	add_names(ctx, s);
 	return 0;
 }
@@ -579,8 +580,8 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
  * page cache is at least a quarter of usage. */
 
 const char *const explain_rule_names[EXPLAIN_RULE_N] = {
-	"empty",	   "no_process", "near_limit_cache", "near_limit_anon", "near_limit",
-	"page_cache",	   "anon",	 "shmem",	     "kernel",		"mixed",
+    "empty", "no_process", "near_limit_cache", "near_limit_anon", "near_limit", "page_cache",
+    "anon",  "shmem",	   "kernel",	       "mixed",
 };
 
 /* Floor of 100 * a / b (b > 0) without overflow for byte counts. */
@@ -611,8 +612,8 @@ static void parts_add(struct parts *p, uint64_t v, uint64_t total, const char *w
 	if (v == 0 || v < total / 10)
 		return;
 	char h[24];
-	int w = snprintf(p->text + p->len, sizeof(p->text) - p->len, "%s%s %s",
-			 p->n ? "\x01" : "", explain_human_bytes(h, sizeof(h), v), what);
+	int w = snprintf(p->text + p->len, sizeof(p->text) - p->len, "%s%s %s", p->n ? "\x01" : "",
+			 explain_human_bytes(h, sizeof(h), v), what);
 	if (w > 0 && (size_t)w < sizeof(p->text) - p->len)
 		p->len += (size_t)w;
 	p->n++;
@@ -679,7 +680,8 @@ void explain_diagnose(const struct explain_row *r, const struct explain_row *fir
 	/* 2 */
 	if (r->procs_ok && r->procs.processes == 0) {
 		parts_add(&p, active, ws, "active page cache (reclaimable)");
-		parts_add(&p, shmem, ws, "shmem (kept until its tmpfs or /dev/shm files are deleted)");
+		parts_add(&p, shmem, ws,
+			  "shmem (kept until its tmpfs or /dev/shm files are deleted)");
 		parts_add(&p, anon, ws, "anon");
 		parts_add(&p, kernel, ws, "kernel");
 		parts_finish(&p, list, sizeof(list));
@@ -877,23 +879,25 @@ static void add_row(struct mbuf *b, const struct explain_row *r, const struct ex
 		} else {
 			for (int c = 0; c < C_N; c++) {
 				uint64_t now = col_value(r, c), then = col_value(first, c);
-				const char *col = now > then ? st->red : now < then ? st->green
-										 : st->dim;
+				const char *col = now > then   ? st->red
+						  : now < then ? st->green
+							       : st->dim;
 				mbuf_printf(b, "%s%*s%s ", col, COLW,
-					    explain_human_delta(h, sizeof(h), now, then), st->reset);
+					    explain_human_delta(h, sizeof(h), now, then),
+					    st->reset);
 			}
 			int64_t dp = (int64_t)r->procs.processes - (int64_t)first->procs.processes;
 			if (dp)
 				mbuf_printf(b, "%+5" PRId64 " ", dp);
 			else
 				mbuf_printf(b, "%5s ", "0");
-			mbuf_printf(b, "%*s  %schange since the first sample%s\n", COLW, "", st->dim,
-				    st->reset);
+			mbuf_printf(b, "%*s  %schange since the first sample%s\n", COLW, "",
+				    st->dim, st->reset);
 		}
 	}
 	struct explain_diag d;
 	explain_diagnose(r, first, &d);
-	const char *col = d.severity == EXPLAIN_ACT ? st->red
+	const char *col = d.severity == EXPLAIN_ACT	? st->red
 			  : d.severity == EXPLAIN_WATCH ? st->yellow
 							: st->green;
 	mbuf_printf(b, "  -> %s%s%s\n", col, d.text, st->reset);
@@ -1089,8 +1093,7 @@ static void add_watch_banner(struct mbuf *b, const struct explain_snapshot *s,
 		    st->bold, every, sample, when, (long long)(s->taken.tv_sec - t0), st->reset);
 }
 
-int explain_run_samples(const struct config *cfg, FILE *out, unsigned max_samples,
-			struct errmsg *e)
+int explain_run_samples(const struct config *cfg, FILE *out, unsigned max_samples, struct errmsg *e)
 {
 	struct explain_ctx ctx;
 	int rc = explain_ctx_init(&ctx, cfg, NULL, e);

@@ -157,40 +157,40 @@ static char *human_age(char *buf, size_t len, double secs)
 }
 
 static const char page_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<title>memacct_exporter: explain</title>\n<style>\n"
-	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}\n"
-	"h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .4em}\n"
-	".meta,.legend{color:#555;margin:.2em 0}\n"
-	"table{border-collapse:collapse;margin-top:.6em}\n"
-	"th,td{padding:.35em .5em;border-bottom:1px solid #e3e3e3;vertical-align:top}\n"
-	"th{text-align:left;font-weight:600;background:#f6f6f6;position:sticky;top:0}\n"
-	"td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
-	"td.cg{min-width:24em;max-width:44em}code{font-size:12px;word-break:break-all}\n"
-	".names{font-weight:600}.diag{margin-top:.2em}\n"
-	".sev-ok .diag{color:#1b6e20}.sev-watch .diag{color:#8a5a00}"
-	".sev-act .diag{color:#b00020;font-weight:600}\n"
-	".bar{position:relative;display:flex;width:320px;height:18px;background:#f0f0f0;"
-	"border:1px solid #bbb;box-sizing:content-box;overflow:visible}\n"
-	".seg{display:block;height:100%;flex:none}\n"
-	".mark{position:absolute;top:-3px;height:24px;width:0;border-left:2px solid #000}\n"
-	".mark.rss{border-left:2px dotted #000}.mark.high{border-left:2px dashed #b00020}\n"
-	".nolimit{font-size:11px;color:#777}\n"
-	".sw{display:inline-block;width:.9em;height:.9em;vertical-align:-1px;margin:0 .25em 0 .8em;"
-	"border:1px solid #999}\n"
-	".anon{background:#d62728}.shmem{background:#9467bd}.kernel{background:#8c564b}"
-	".other{background:#7f7f7f}.file_active{background:#1f77b4}"
-	".file_inactive{background:#aec7e8}\n"
-	".badge{display:inline-block;padding:0 .4em;border-radius:3px;background:#b00020;"
-	"color:#fff;font-size:12px;font-weight:600}\n"
-	".err{color:#b00020}\n"
-	"</style>\n";
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>memacct_exporter: explain</title>\n<style>\n"
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}\n"
+    "h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .4em}\n"
+    ".meta,.legend{color:#555;margin:.2em 0}\n"
+    "table{border-collapse:collapse;margin-top:.6em}\n"
+    "th,td{padding:.35em .5em;border-bottom:1px solid #e3e3e3;vertical-align:top}\n"
+    "th{text-align:left;font-weight:600;background:#f6f6f6;position:sticky;top:0}\n"
+    "td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
+    "td.cg{min-width:24em;max-width:44em}code{font-size:12px;word-break:break-all}\n"
+    ".names{font-weight:600}.diag{margin-top:.2em}\n"
+    ".sev-ok .diag{color:#1b6e20}.sev-watch .diag{color:#8a5a00}"
+    ".sev-act .diag{color:#b00020;font-weight:600}\n"
+    ".bar{position:relative;display:flex;width:320px;height:18px;background:#f0f0f0;"
+    "border:1px solid #bbb;box-sizing:content-box;overflow:visible}\n"
+    ".seg{display:block;height:100%;flex:none}\n"
+    ".mark{position:absolute;top:-3px;height:24px;width:0;border-left:2px solid #000}\n"
+    ".mark.rss{border-left:2px dotted #000}.mark.high{border-left:2px dashed #b00020}\n"
+    ".nolimit{font-size:11px;color:#777}\n"
+    ".sw{display:inline-block;width:.9em;height:.9em;vertical-align:-1px;margin:0 .25em 0 .8em;"
+    "border:1px solid #999}\n"
+    ".anon{background:#d62728}.shmem{background:#9467bd}.kernel{background:#8c564b}"
+    ".other{background:#7f7f7f}.file_active{background:#1f77b4}"
+    ".file_inactive{background:#aec7e8}\n"
+    ".badge{display:inline-block;padding:0 .4em;border-radius:3px;background:#b00020;"
+    "color:#fff;font-size:12px;font-weight:600}\n"
+    ".err{color:#b00020}\n"
+    "</style>\n";
 
 /* Bar segments, in drawing order: the working set first, inactive page
  * cache last, so the working-set mark falls where inactive begins. */
-static const enum mem_component bar_order[] = {COMP_ANON,   COMP_SHMEM,	      COMP_KERNEL,
-					       COMP_OTHER,  COMP_FILE_ACTIVE, COMP_FILE_INACTIVE};
+static const enum mem_component bar_order[] = {COMP_ANON,  COMP_SHMEM,	     COMP_KERNEL,
+					       COMP_OTHER, COMP_FILE_ACTIVE, COMP_FILE_INACTIVE};
 
 static double share(uint64_t v, uint64_t scale)
 {
@@ -312,7 +312,8 @@ static void add_cgroups(struct mbuf *b, const struct explain_page *p)
 	mbuf_addstr(b, "</code>");
 	int rc = explain_snapshot_take(&p->ctx, NULL, EXPLAIN_HTML_MAX_ROWS, &s, &e);
 	if (rc) {
-		mbuf_addstr(b, "</p>\n<p class=\"err\" id=\"cgroup-error\">Cannot read the cgroups: ");
+		mbuf_addstr(b,
+			    "</p>\n<p class=\"err\" id=\"cgroup-error\">Cannot read the cgroups: ");
 		add_html(b, e.msg[0] ? e.msg : strerror(-rc));
 		mbuf_addstr(b, "</p>\n");
 		return;
@@ -405,19 +406,22 @@ static void add_streams(struct mbuf *b, const struct explain_page *p)
 		mbuf_addstr(b, "</p>\n");
 	}
 	if (rc || sink.err) {
-		mbuf_printf(b, "<p class=\"err\" id=\"jetstream-error\">The stream list is %s: %s.</p>\n",
-			    rc ? "unavailable" : "incomplete", strerror(-(rc ? rc : sink.err)));
+		mbuf_printf(
+		    b, "<p class=\"err\" id=\"jetstream-error\">The stream list is %s: %s.</p>\n",
+		    rc ? "unavailable" : "incomplete", strerror(-(rc ? rc : sink.err)));
 		if (rc) {
 			sink_free(&sink);
 			return;
 		}
 	}
-	qsort(sink.rows, sink.n, sizeof(*sink.rows), cmp_stream_bytes);
+	if (sink.n)
+		qsort(sink.rows, sink.n, sizeof(*sink.rows), cmp_stream_bytes);
 	size_t unbounded = 0;
 	for (size_t i = 0; i < sink.n; i++)
 		unbounded += sink.rows[i].v.unbounded;
-	mbuf_printf(b, "<p class=\"meta\">%zu stream%s, %zu unbounded (limits retention with no "
-		       "max age, bytes or messages)",
+	mbuf_printf(b,
+		    "<p class=\"meta\">%zu stream%s, %zu unbounded (limits retention with no "
+		    "max age, bytes or messages)",
 		    sink.n + sink.dropped, sink.n + sink.dropped == 1 ? "" : "s", unbounded);
 	size_t shown = sink.n < STREAMS_SHOWN ? sink.n : STREAMS_SHOWN;
 	if (shown < sink.n + sink.dropped)

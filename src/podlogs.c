@@ -48,10 +48,10 @@ struct dir_seen {
 
 struct podlogs {
 	pthread_mutex_t lock;
-	int basefd;	   /* the --path.podlogs directory */
-	bool flat;	   /* basefd itself is the containers directory */
+	int basefd; /* the --path.podlogs directory */
+	bool flat;  /* basefd itself is the containers directory */
 	unsigned min_refresh_s;
-	struct table t;	   /* guarded by lock */
+	struct table t; /* guarded by lock */
 	struct dir_seen seen_ctrs, seen_pods;
 	struct timespec last_listing; /* CLOCK_REALTIME, for the racy-mtime check */
 	struct timespec last_listing_mono;
@@ -231,8 +231,7 @@ static bool table_full(struct table *t)
 
 /* The pod UID from a container link's target
  * (".../pods/<ns>_<pod>_<uid>/<container>/<n>.log"), when it is one. */
-static void uid_from_link(int dirfd, const char *name, const struct podlogs_names *nm,
-			  char uid[37])
+static void uid_from_link(int dirfd, const char *name, const struct podlogs_names *nm, char uid[37])
 {
 	char target[1024];
 	ssize_t len = readlinkat(dirfd, name, target, sizeof(target) - 1);
@@ -360,8 +359,8 @@ static void seen_of(int fd, struct dir_seen *s)
 
 static bool seen_eq(const struct dir_seen *a, const struct dir_seen *b)
 {
-	return a->present == b->present && a->ino == b->ino &&
-	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+	return a->present == b->present && a->ino == b->ino && a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
 /* Lists both directories into a new table and swaps it in. Called with the
@@ -396,8 +395,10 @@ static int refresh(struct podlogs *p)
 		return rc;
 	}
 	join_uids(&nt);
-	qsort(nt.ctrs, nt.n_ctrs, sizeof(*nt.ctrs), cmp_ctr);
-	qsort(nt.pods, nt.n_pods, sizeof(*nt.pods), cmp_pod);
+	if (nt.n_ctrs) /* qsort and bsearch want a non-NULL base even for 0 items */
+		qsort(nt.ctrs, nt.n_ctrs, sizeof(*nt.ctrs), cmp_ctr);
+	if (nt.n_pods)
+		qsort(nt.pods, nt.n_pods, sizeof(*nt.pods), cmp_pod);
 	table_free(&p->t);
 	p->t = nt;
 	p->seen_ctrs = sc;
@@ -475,6 +476,8 @@ void podlogs_free(struct podlogs *p)
 static const struct ctr_entry *find_ctr(const struct table *t, const char *id)
 {
 	struct ctr_entry key;
+	if (!t->n_ctrs)
+		return NULL;
 	memcpy(key.id, id, sizeof(key.id));
 	return bsearch(&key, t->ctrs, t->n_ctrs, sizeof(*t->ctrs), cmp_ctr);
 }
@@ -482,6 +485,8 @@ static const struct ctr_entry *find_ctr(const struct table *t, const char *id)
 static const struct pod_entry *find_pod(const struct table *t, const char *uid)
 {
 	struct pod_entry key;
+	if (!t->n_pods)
+		return NULL;
 	memcpy(key.uid, uid, sizeof(key.uid));
 	return bsearch(&key, t->pods, t->n_pods, sizeof(*t->pods), cmp_pod);
 }

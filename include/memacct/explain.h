@@ -59,10 +59,10 @@ struct explain_row {
 	struct cgroup_identity id;
 	struct podlogs_names names; /* valid when has_names */
 	bool has_names;
-	struct cgroup_mem mem;	    /* mem.has_split is true for every row */
-	struct proc_mem procs_own;  /* this cgroup's own processes */
-	struct proc_mem procs;	    /* this cgroup's and its descendants' */
-	bool procs_ok;		    /* cgroup.procs of it and below were read */
+	struct cgroup_mem mem;	   /* mem.has_split is true for every row */
+	struct proc_mem procs_own; /* this cgroup's own processes */
+	struct proc_mem procs;	   /* this cgroup's and its descendants' */
+	bool procs_ok;		   /* cgroup.procs of it and below were read */
 };
 
 /* One sample: every cgroup with a usage split (a v2 root has none), sorted
@@ -71,9 +71,9 @@ struct explain_snapshot {
 	struct explain_row *rows;
 	size_t n, cap;
 	struct explain_row **by_path; /* rows sorted by path, for _find() */
-	size_t matched_total; /* rows before max_rows cut the list */
-	struct timespec taken; /* CLOCK_REALTIME */
-	unsigned long skipped; /* cgroups that could not be opened or read */
+	size_t matched_total;	      /* rows before max_rows cut the list */
+	struct timespec taken;	      /* CLOCK_REALTIME */
+	unsigned long skipped;	      /* cgroups that could not be opened or read */
 };
 
 /* Rows kept at most; anything past it is counted in matched_total. */
@@ -90,24 +90,23 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
 			  struct explain_snapshot *s, struct errmsg *e);
 void explain_snapshot_free(struct explain_snapshot *s);
 /* The row of s with this path, or NULL. */
-const struct explain_row *explain_snapshot_find(const struct explain_snapshot *s,
-						const char *path);
+const struct explain_row *explain_snapshot_find(const struct explain_snapshot *s, const char *path);
 
 /* How a diagnosis reads: fine (page cache, reclaimable), watch (worth a
  * look), act (a likely leak or a kill coming). Drives colours and CSS. */
 enum explain_severity { EXPLAIN_OK, EXPLAIN_WATCH, EXPLAIN_ACT };
 
 enum explain_rule {
-	EXPLAIN_EMPTY,		 /* nothing charged, or all of it inactive cache */
-	EXPLAIN_NO_PROCESS,	 /* charged memory with no process left */
+	EXPLAIN_EMPTY,		  /* nothing charged, or all of it inactive cache */
+	EXPLAIN_NO_PROCESS,	  /* charged memory with no process left */
 	EXPLAIN_NEAR_LIMIT_CACHE, /* near limit/high, mostly reclaimable cache */
-	EXPLAIN_NEAR_LIMIT_ANON, /* near limit/high, mostly anon */
-	EXPLAIN_NEAR_LIMIT,	 /* near limit/high, mixed */
-	EXPLAIN_PAGE_CACHE,	 /* active cache no process maps dominates */
-	EXPLAIN_ANON,		 /* anon is most of the working set */
-	EXPLAIN_SHMEM,		 /* shmem is most of the working set */
-	EXPLAIN_KERNEL,		 /* kernel memory is most of the working set */
-	EXPLAIN_MIXED,		 /* no part dominates */
+	EXPLAIN_NEAR_LIMIT_ANON,  /* near limit/high, mostly anon */
+	EXPLAIN_NEAR_LIMIT,	  /* near limit/high, mixed */
+	EXPLAIN_PAGE_CACHE,	  /* active cache no process maps dominates */
+	EXPLAIN_ANON,		  /* anon is most of the working set */
+	EXPLAIN_SHMEM,		  /* shmem is most of the working set */
+	EXPLAIN_KERNEL,		  /* kernel memory is most of the working set */
+	EXPLAIN_MIXED,		  /* no part dominates */
 	EXPLAIN_RULE_N
 };
 
@@ -150,12 +149,12 @@ struct explain_stream {
 	const char *account; /* NULL or "" when unknown */
 	const char *storage; /* "file" | "memory" */
 	uint64_t bytes, messages;
-	bool has_oldest;	   /* false when the stream is empty */
-	double oldest_age_s;	   /* now - first message time */
-	bool unbounded;		   /* limits retention, no max_age/bytes/msgs */
-	uint64_t max_bytes;	   /* 0: unlimited */
-	uint64_t max_messages;	   /* 0: unlimited */
-	double max_age_s;	   /* 0: unlimited */
+	bool has_oldest;       /* false when the stream is empty */
+	double oldest_age_s;   /* now - first message time */
+	bool unbounded;	       /* limits retention, no max_age/bytes/msgs */
+	uint64_t max_bytes;    /* 0: unlimited */
+	uint64_t max_messages; /* 0: unlimited */
+	double max_age_s;      /* 0: unlimited */
 };
 
 struct explain_stream_sink;
@@ -176,7 +175,7 @@ void explain_stream_status(struct explain_stream_sink *sink, bool up, double las
 typedef int (*explain_streams_fn)(void *arg, struct explain_stream_sink *sink);
 
 struct explain_sources {
-	struct podlogs *podlogs;  /* NULL: open cfg->podlogs when set */
+	struct podlogs *podlogs;    /* NULL: open cfg->podlogs when set */
 	explain_streams_fn streams; /* NULL: "JetStream not configured" */
 	void *streams_arg;
 };

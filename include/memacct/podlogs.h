@@ -53,12 +53,12 @@ int podlogs_lookup(struct podlogs *p, const char *container_id, struct podlogs_n
 int podlogs_lookup_pod(struct podlogs *p, const char *uid, struct podlogs_names *out);
 
 struct podlogs_stats {
-	uint64_t refreshes;    /* listings done, the one at open included */
-	uint64_t containers;   /* containers in the table now */
-	uint64_t pods;	       /* pods in the table now */
-	uint64_t ignored;      /* entries whose names did not parse */
-	int last_error;	       /* -errno of the last listing, 0 if it worked */
-	int truncated;	       /* 1 when PODLOGS_MAX_ENTRIES was reached */
+	uint64_t refreshes;  /* listings done, the one at open included */
+	uint64_t containers; /* containers in the table now */
+	uint64_t pods;	     /* pods in the table now */
+	uint64_t ignored;    /* entries whose names did not parse */
+	int last_error;	     /* -errno of the last listing, 0 if it worked */
+	int truncated;	     /* 1 when PODLOGS_MAX_ENTRIES was reached */
 };
 void podlogs_get_stats(struct podlogs *p, struct podlogs_stats *st);
 

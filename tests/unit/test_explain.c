@@ -34,7 +34,7 @@
 #define UIDU "1f2e3d4c_5b6a_4789_9abc_def012345678"
 #define CID "3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c"
 #define V2_CTR                                                                                     \
-	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU ".slice/"          \
+	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU ".slice/"           \
 	"cri-containerd-" CID ".scope"
 #define V2_POD "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UIDU ".slice"
 #define MIB (UINT64_C(1) << 20)
@@ -57,8 +57,7 @@ static void fixture_path(char *out, size_t n, const char *rel)
 /* Runs explain with argv-style flags (NULL-terminated) after
  * "memacct_exporter explain" and returns what it printed (malloc'd) and its
  * return value. */
-static char *run_explain_argv(const char *const *flags, unsigned samples, int *rc,
-			      struct errmsg *e)
+static char *run_explain_argv(const char *const *flags, unsigned samples, int *rc, struct errmsg *e)
 {
 	char *argv[32];
 	int argc = 0;
@@ -135,6 +134,8 @@ static void assert_phase_text(const char *phase, const char *expected)
  * the active list: 200 MiB minus the process's 776 kB RssFile = 199 MiB
  * that no process maps. */
 
+/* One string line per output line: */
+/* clang-format off */
 static const char want_v2_write200M[] =
 	"cgroup v2 at @ROOT@: 5 cgroups, largest working set first\n"
 	"    USAGE      WSET      ANON     SHMEM    ACTIVE  INACTIVE    KERNEL     OTHER       RSS  PIDS     LIMIT  CGROUP\n"
@@ -214,6 +215,7 @@ static const char want_v1_after_exit[] =
 	"  -> no process: working set 417 MiB is 398 MiB active page cache (reclaimable) left charged by processes that exited, not a leak in a running one\n"
 	"USAGE = ANON + SHMEM + ACTIVE + INACTIVE + KERNEL + OTHER; WSET = USAGE - INACTIVE (the kubelet's working set).\n"
 	"ACTIVE, INACTIVE: page cache on the active and inactive lists. RSS, PIDS: the processes of the cgroup and below.\n";
+/* clang-format on */
 
 static void test_fixture_v2_write200M(void **state)
 {
@@ -375,8 +377,8 @@ static void write_proc(const char *base, int pid, uint64_t anon_kb, uint64_t fil
 	snprintf(dir, sizeof(dir), "%s/proc/%d", base, pid);
 	mkdir(dir, 0755);
 	snprintf(buf, sizeof(buf),
-		 "Name:\tfake\nVmRSS:\t%" PRIu64 " kB\nRssAnon:\t%" PRIu64
-		 " kB\nRssFile:\t%" PRIu64 " kB\nRssShmem:\t0 kB\nVmSwap:\t0 kB\n",
+		 "Name:\tfake\nVmRSS:\t%" PRIu64 " kB\nRssAnon:\t%" PRIu64 " kB\nRssFile:\t%" PRIu64
+		 " kB\nRssShmem:\t0 kB\nVmSwap:\t0 kB\n",
 		 anon_kb + file_kb, anon_kb, file_kb);
 	write_file(dir, "status", buf);
 }
@@ -400,15 +402,15 @@ static void make_tree(char *base, size_t n)
 	snprintf(p, sizeof(p), "%s/sys/kubepods.slice", base);
 	mkdir(p, 0755);
 	const struct fake_cg cgs[] = {
-		{"", 500 * MIB, 64 * MIB, 100 * MIB, 50 * MIB, 20 * MIB, NULL, NULL, ""},
-		{"/kubepods.slice", 470 * MIB, 0, 10 * MIB, 10 * MIB, 10 * MIB, NULL, NULL, ""},
-		{POD_S, 470 * MIB, 0, 10 * MIB, 10 * MIB, 10 * MIB, NULL, NULL, ""},
-		{POD_S "/cri-containerd-" CTR_A ".scope", 460 * MIB, 0, 4 * MIB, 2 * MIB,
-		 8 * MIB, "524288000", NULL, "101\n"},
-		{POD_S "/cri-containerd-" CTR_B ".scope", 10 * MIB, 0, 6 * MIB, 8 * MIB, 2 * MIB,
-		 NULL, NULL, "102\n103\n"},
-		{"/shm.slice", 0, 64 * MIB, 1 * MIB, 0, 1 * MIB, NULL, NULL, ""},
-		{"/kernel.slice", 1 * MIB, 0, 1 * MIB, 0, 30 * MIB, NULL, NULL, "104\n"},
+	    {"", 500 * MIB, 64 * MIB, 100 * MIB, 50 * MIB, 20 * MIB, NULL, NULL, ""},
+	    {"/kubepods.slice", 470 * MIB, 0, 10 * MIB, 10 * MIB, 10 * MIB, NULL, NULL, ""},
+	    {POD_S, 470 * MIB, 0, 10 * MIB, 10 * MIB, 10 * MIB, NULL, NULL, ""},
+	    {POD_S "/cri-containerd-" CTR_A ".scope", 460 * MIB, 0, 4 * MIB, 2 * MIB, 8 * MIB,
+	     "524288000", NULL, "101\n"},
+	    {POD_S "/cri-containerd-" CTR_B ".scope", 10 * MIB, 0, 6 * MIB, 8 * MIB, 2 * MIB, NULL,
+	     NULL, "102\n103\n"},
+	    {"/shm.slice", 0, 64 * MIB, 1 * MIB, 0, 1 * MIB, NULL, NULL, ""},
+	    {"/kernel.slice", 1 * MIB, 0, 1 * MIB, 0, 30 * MIB, NULL, NULL, "104\n"},
 	};
 	for (size_t i = 0; i < sizeof(cgs) / sizeof(cgs[0]); i++)
 		write_cg(base, &cgs[i]);
@@ -475,9 +477,8 @@ static void test_tree_rules_and_sums(void **state)
 
 /* ---- diagnosis rules on hand-made rows ---- */
 
-static struct explain_row mkrow(uint64_t anon, uint64_t shmem, uint64_t active,
-				uint64_t inactive, uint64_t kernel, uint64_t procs,
-				uint64_t rss_file)
+static struct explain_row mkrow(uint64_t anon, uint64_t shmem, uint64_t active, uint64_t inactive,
+				uint64_t kernel, uint64_t procs, uint64_t rss_file)
 {
 	struct explain_row r;
 	memset(&r, 0, sizeof(r));
@@ -609,25 +610,25 @@ static void test_human_units(void **state)
 		uint64_t v;
 		const char *want;
 	} cases[] = {
-		{0, "0 B"},
-		{1, "1 B"},
-		{1023, "1023 B"},
-		{1024, "1 KiB"},
-		{1536, "1.5 KiB"},
-		{4096, "4 KiB"},
-		{102348, "99.9 KiB"},
-		{102350, "100 KiB"},
-		{28672, "28 KiB"},
-		{67174400, "64.1 MiB"},
-		{73129984, "69.7 MiB"},
-		{209719296, "200 MiB"},
-		{282849280, "270 MiB"},
-		{536870912, "512 MiB"},
-		{1073689395, "1 GiB"}, /* 1023.95 MiB rounds up to the next unit */
-		{1073741824, "1 GiB"},
-		{UINT64_C(1610612736), "1.5 GiB"},
-		{UINT64_C(5) << 40, "5 TiB"},
-		{UINT64_MAX, "16 EiB"},
+	    {0, "0 B"},
+	    {1, "1 B"},
+	    {1023, "1023 B"},
+	    {1024, "1 KiB"},
+	    {1536, "1.5 KiB"},
+	    {4096, "4 KiB"},
+	    {102348, "99.9 KiB"},
+	    {102350, "100 KiB"},
+	    {28672, "28 KiB"},
+	    {67174400, "64.1 MiB"},
+	    {73129984, "69.7 MiB"},
+	    {209719296, "200 MiB"},
+	    {282849280, "270 MiB"},
+	    {536870912, "512 MiB"},
+	    {1073689395, "1 GiB"}, /* 1023.95 MiB rounds up to the next unit */
+	    {1073741824, "1 GiB"},
+	    {UINT64_C(1610612736), "1.5 GiB"},
+	    {UINT64_C(5) << 40, "5 TiB"},
+	    {UINT64_MAX, "16 EiB"},
 	};
 	char buf[24];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -649,8 +650,13 @@ static void test_json_escape(void **state)
 	(void)state;
 	struct mbuf b;
 	mbuf_init(&b, 1 << 16);
-	explain_json_escape(&b, "a\"b\\c\n\t\x01\x7f" "\xc3\xa9" "\xff" "\xe2\x82" "z"
-					 "\xed\xa0\x80" "\xf0\x9f\x98\x80");
+	explain_json_escape(&b, "a\"b\\c\n\t\x01\x7f"
+				"\xc3\xa9"
+				"\xff"
+				"\xe2\x82"
+				"z"
+				"\xed\xa0\x80"
+				"\xf0\x9f\x98\x80");
 	assert_int_equal(mbuf_error(&b), 0);
 	assert_string_equal(b.data, "a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\\ufffd\\ufffd\\ufffdz"
 				    "\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80");
@@ -702,8 +708,8 @@ static void test_json_output(void **state)
 	assert_int_equal(json_object_get_uint64(get(c, "high_bytes")), 402653184);
 	json_object *comp = get(c, "components");
 	uint64_t sum = 0;
-	static const char *const names[] = {"anon", "shmem", "file_active", "file_inactive",
-					    "kernel", "other"};
+	static const char *const names[] = {"anon",	     "shmem",  "file_active",
+					    "file_inactive", "kernel", "other"};
 	for (size_t i = 0; i < 6; i++)
 		sum += json_object_get_uint64(get(comp, names[i]));
 	assert_int_equal(sum, usage);
@@ -730,8 +736,7 @@ static void test_json_output(void **state)
 	c = json_object_array_get_idx(get(o, "cgroups"), 0);
 	assert_true(json_object_is_type(get(c, "limit_bytes"), json_type_null));
 	assert_int_equal(json_object_get_int(get(c, "processes")), 0);
-	assert_string_equal(json_object_get_string(get(get(c, "diagnosis"), "rule")),
-			    "no_process");
+	assert_string_equal(json_object_get_string(get(get(c, "diagnosis"), "rule")), "no_process");
 	json_object_put(o);
 	free(got);
 }
@@ -739,7 +744,7 @@ static void test_json_output(void **state)
 /* ---- --watch on a tree that changes between samples ---- */
 
 struct watcher {
-	int fd;		/* read end of the pipe explain writes to */
+	int fd; /* read end of the pipe explain writes to */
 	const char *base;
 	char out[1 << 16];
 	size_t len;
@@ -759,8 +764,15 @@ static void *watch_reader(void *arg)
 		w->len += (size_t)n;
 		w->out[w->len] = '\0';
 		if (!changed && (strstr(w->out, "and below.") || strstr(w->out, "}]}\n"))) {
-			struct fake_cg a = {POD_S "/cri-containerd-" CTR_A ".scope", 560 * MIB, 0,
-					    4 * MIB, 2 * MIB, 8 * MIB, "1073741824", NULL, "101\n"};
+			struct fake_cg a = {POD_S "/cri-containerd-" CTR_A ".scope",
+					    560 * MIB,
+					    0,
+					    4 * MIB,
+					    2 * MIB,
+					    8 * MIB,
+					    "1073741824",
+					    NULL,
+					    "101\n"};
 			write_cg(w->base, &a);
 			write_proc(w->base, 101, 560 * 1024, 2 * 1024);
 			changed = true;
@@ -782,9 +794,14 @@ static char *watch_two_samples(const char *base, bool json)
 	char sys[PATH_MAX + 32], proc[PATH_MAX + 32];
 	snprintf(sys, sizeof(sys), "--path.cgroupfs=%s/sys", base);
 	snprintf(proc, sizeof(proc), "--path.procfs=%s/proc", base);
-	char *argv[] = {(char *)(uintptr_t) "memacct_exporter", (char *)(uintptr_t) "explain",
-			sys, proc, (char *)(uintptr_t) "aaaaaaaaaaaa1", (char *)(uintptr_t) "--watch=1",
-			(char *)(uintptr_t)(json ? "--json" : "--watch=1"), NULL};
+	char *argv[] = {(char *)(uintptr_t) "memacct_exporter",
+			(char *)(uintptr_t) "explain",
+			sys,
+			proc,
+			(char *)(uintptr_t) "aaaaaaaaaaaa1",
+			(char *)(uintptr_t) "--watch=1",
+			(char *)(uintptr_t)(json ? "--json" : "--watch=1"),
+			NULL};
 	struct config cfg;
 	struct errmsg e = {{0}};
 	assert_int_equal(flags_parse(&cfg, 7, argv, &e), 0);
@@ -815,9 +832,10 @@ static void test_watch(void **state)
 	assert_non_null(s2);
 	assert_non_null(strstr(s2, "s ago). Ctrl-C stops.\n"));
 	/* sample 1: every change is 0 */
-	assert_non_null(strstr(got, "        0         0         0         0         0         0  "
-				    "       0         0         0     0            change since the "
-				    "first sample\n"));
+	assert_non_null(strstr(got,
+			       "        0         0         0         0         0         0  "
+			       "       0         0         0     0            change since the "
+			       "first sample\n"));
 	/* sample 2: usage, working set, anon and RSS grew by 100 MiB */
 	assert_non_null(strstr(s2, " +100 MiB  +100 MiB  +100 MiB         0         0         0  "
 				   "       0         0  +100 MiB     0            change since the "
@@ -826,9 +844,10 @@ static void test_watch(void **state)
 	assert_non_null(strstr(s2, "  -> anon 560 MiB and rising (+100 MiB since the first sample) "
 				   "is most of the working set 572 MiB: look at the process\n"));
 	/* ... where the first sample said the limit was near. */
-	assert_non_null(strstr(got, "  -> usage 474 MiB is 94% of the limit (500 MiB) and 460 MiB "
-				    "of it is anon, which reclaim cannot free: an OOM kill is near, "
-				    "look at the process\n"));
+	assert_non_null(strstr(got,
+			       "  -> usage 474 MiB is 94% of the limit (500 MiB) and 460 MiB "
+			       "of it is anon, which reclaim cannot free: an OOM kill is near, "
+			       "look at the process\n"));
 	free(got);
 
 	/* --json: one object per sample, with the change. */
@@ -983,7 +1002,8 @@ static void test_page_streams(void **state)
 	/* Largest first; the unbounded one marked; escaping. */
 	const char *orders = strstr(html, "<tr data-stream=\"ORDERS\" data-bytes=\"5368709120\" "
 					  "class=\"unbounded\">");
-	const char *script = strstr(html, "<tr data-stream=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
+	const char *script =
+	    strstr(html, "<tr data-stream=\"&lt;script&gt;alert(1)&lt;/script&gt;\"");
 	const char *empty = strstr(html, "<tr data-stream=\"EMPTY\"");
 	assert_non_null(orders);
 	assert_non_null(script);
@@ -992,11 +1012,12 @@ static void test_page_streams(void **state)
 	assert_null(strstr(html, "<script>"));
 	assert_null(strstr(html, "clobbered"));
 	assert_non_null(strstr(orders, "<td class=\"num\">5 GiB</td><td class=\"num\">123456</td>"
-					"<td class=\"num\">3d 2h</td><td>none</td><td><span "
-					"class=\"badge\">unbounded</span></td>"));
-	assert_non_null(strstr(script, "<td class=\"num\">12 MiB</td><td class=\"num\">42</td>"
-					"<td class=\"num\">1m 5s</td><td>1 GiB, 1000 msgs, 1d 0h</td>"
-					"<td></td>"));
+				       "<td class=\"num\">3d 2h</td><td>none</td><td><span "
+				       "class=\"badge\">unbounded</span></td>"));
+	assert_non_null(strstr(script,
+			       "<td class=\"num\">12 MiB</td><td class=\"num\">42</td>"
+			       "<td class=\"num\">1m 5s</td><td>1 GiB, 1000 msgs, 1d 0h</td>"
+			       "<td></td>"));
 	assert_non_null(strstr(empty, "<td class=\"num\">empty</td>"));
 	assert_int_equal(count(html, "class=\"badge\">unbounded<"), 1);
 	free(html);
@@ -1074,7 +1095,8 @@ static void test_page_object_and_threads(void **state)
 static void test_podlogs_names_in_the_table(void **state)
 {
 	(void)state;
-	char logs[64], p[PATH_MAX], sys[PATH_MAX + 32], proc[PATH_MAX + 32], flag[PATH_MAX + 32], base[PATH_MAX];
+	char logs[64], p[PATH_MAX], sys[PATH_MAX + 32], proc[PATH_MAX + 32], flag[PATH_MAX + 32],
+	    base[PATH_MAX];
 	snprintf(logs, sizeof(logs), "/tmp/test_explain_logs.XXXXXX");
 	assert_non_null(mkdtemp(logs));
 	snprintf(p, sizeof(p), "%s/containers", logs);
@@ -1100,7 +1122,8 @@ static void test_podlogs_names_in_the_table(void **state)
 	const char *jflags[] = {sys, proc, flag, CID, "--json", NULL};
 	got = run_explain_argv(jflags, 0, &rc, &e);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(got, "\"namespace\":\"shop\",\"pod\":\"web-0\",\"container\":\"app\""));
+	assert_non_null(
+	    strstr(got, "\"namespace\":\"shop\",\"pod\":\"web-0\",\"container\":\"app\""));
 	free(got);
 	nftw(logs, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -1108,22 +1131,22 @@ static void test_podlogs_names_in_the_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_v2_write200M),
-		cmocka_unit_test(test_fixture_v2_read_twice),
-		cmocka_unit_test(test_fixture_v2_after_exit),
-		cmocka_unit_test(test_fixture_v1_read_twice),
-		cmocka_unit_test(test_fixture_v1_after_exit),
-		cmocka_unit_test(test_targets),
-		cmocka_unit_test(test_tree_rules_and_sums),
-		cmocka_unit_test(test_diagnosis_rules),
-		cmocka_unit_test(test_human_units),
-		cmocka_unit_test(test_json_escape),
-		cmocka_unit_test(test_json_output),
-		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_page_cgroups),
-		cmocka_unit_test(test_page_streams),
-		cmocka_unit_test(test_page_object_and_threads),
-		cmocka_unit_test(test_podlogs_names_in_the_table),
+	    cmocka_unit_test(test_fixture_v2_write200M),
+	    cmocka_unit_test(test_fixture_v2_read_twice),
+	    cmocka_unit_test(test_fixture_v2_after_exit),
+	    cmocka_unit_test(test_fixture_v1_read_twice),
+	    cmocka_unit_test(test_fixture_v1_after_exit),
+	    cmocka_unit_test(test_targets),
+	    cmocka_unit_test(test_tree_rules_and_sums),
+	    cmocka_unit_test(test_diagnosis_rules),
+	    cmocka_unit_test(test_human_units),
+	    cmocka_unit_test(test_json_escape),
+	    cmocka_unit_test(test_json_output),
+	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_page_cgroups),
+	    cmocka_unit_test(test_page_streams),
+	    cmocka_unit_test(test_page_object_and_threads),
+	    cmocka_unit_test(test_podlogs_names_in_the_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

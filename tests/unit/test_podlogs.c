@@ -111,8 +111,7 @@ static void test_parse_container_names(void **state)
 	(void)state;
 	struct podlogs_names n;
 	char id[65];
-	assert_int_equal(
-		podlogs_parse_container_name("web-0_default_app-" CID1 ".log", &n, id), 0);
+	assert_int_equal(podlogs_parse_container_name("web-0_default_app-" CID1 ".log", &n, id), 0);
 	assert_string_equal(n.pod, "web-0");
 	assert_string_equal(n.namespace_, "default");
 	assert_string_equal(n.container, "app");
@@ -120,37 +119,38 @@ static void test_parse_container_names(void **state)
 	assert_string_equal(id, CID1);
 
 	/* Dashes and dots in names; the id is the part after the last '-'. */
-	assert_int_equal(podlogs_parse_container_name(
-				 "my.pod-7f9c-x2_team-a_side-car-" CID2 ".log", &n, id),
-			 0);
+	assert_int_equal(
+	    podlogs_parse_container_name("my.pod-7f9c-x2_team-a_side-car-" CID2 ".log", &n, id), 0);
 	assert_string_equal(n.pod, "my.pod-7f9c-x2");
 	assert_string_equal(n.namespace_, "team-a");
 	assert_string_equal(n.container, "side-car");
 	assert_string_equal(id, CID2);
 
 	/* Upper-case ids are lower-cased. */
-	assert_int_equal(podlogs_parse_container_name(
-				 "p_n_c-3B1E0C8A9F7D6E5C4B3A29180F7E6D5C4B3A29180F7E6D5C4B3A29180F7E6D5C.log",
-				 &n, id),
-			 0);
+	assert_int_equal(
+	    podlogs_parse_container_name(
+		"p_n_c-3B1E0C8A9F7D6E5C4B3A29180F7E6D5C4B3A29180F7E6D5C4B3A29180F7E6D5C.log", &n,
+		id),
+	    0);
 	assert_string_equal(id, CID1);
 
 	static const char *const bad[] = {
-		"",
-		".log",
-		"web-0_default_app-" CID1,		  /* no .log */
-		"web-0_default_app-" CID1 ".log.1",	  /* rotated */
-		"web-0_default_app-" CID1 "0.log",	  /* 65 hex */
-		"web-0_default_app-3b1e0c8a9f7d.log",	  /* short id */
-		"web-0_default_app" CID1 ".log",	  /* no '-' before the id */
-		"web-0_default-" CID1 ".log",		  /* two parts */
-		"web-0_default_app_x-" CID1 ".log",	  /* four parts */
-		"_default_app-" CID1 ".log",		  /* empty pod */
-		"web-0__app-" CID1 ".log",		  /* empty namespace */
-		"web-0_default_-" CID1 ".log",		  /* empty container */
-		"web 0_default_app-" CID1 ".log",	  /* a space */
-		"web-0_def\nault_app-" CID1 ".log",	  /* a newline */
-		"web-0_default_app-3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5g.log",
+	    "",
+	    ".log",
+	    "web-0_default_app-" CID1,		  /* no .log */
+	    "web-0_default_app-" CID1 ".log.1",	  /* rotated */
+	    "web-0_default_app-" CID1 "0.log",	  /* 65 hex */
+	    "web-0_default_app-3b1e0c8a9f7d.log", /* short id */
+	    "web-0_default_app" CID1 ".log",	  /* no '-' before the id */
+	    "web-0_default-" CID1 ".log",	  /* two parts */
+	    "web-0_default_app_x-" CID1 ".log",	  /* four parts */
+	    "_default_app-" CID1 ".log",	  /* empty pod */
+	    "web-0__app-" CID1 ".log",		  /* empty namespace */
+	    "web-0_default_-" CID1 ".log",	  /* empty container */
+	    "web 0_default_app-" CID1 ".log",	  /* a space */
+	    "web-0_def\nault_app-" CID1 ".log",	  /* a newline */
+	    "web-0_default_app-3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5g."
+	    "log",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(podlogs_parse_container_name(bad[i], &n, id), -EINVAL);
@@ -185,9 +185,15 @@ static void test_parse_pod_dirs(void **state)
 	assert_string_equal(n.pod, "etcd-node1");
 
 	static const char *const bad[] = {
-		"", "default", "default_web-0", "default_web-0_", "default_web-0_notauid",
-		"default_web-0_" UID1 "x", "_web-0_" UID1, "default__" UID1,
-		"default_web-0_1f2e3d4c+5b6a-4789-9abc-def012345678",
+	    "",
+	    "default",
+	    "default_web-0",
+	    "default_web-0_",
+	    "default_web-0_notauid",
+	    "default_web-0_" UID1 "x",
+	    "_web-0_" UID1,
+	    "default__" UID1,
+	    "default_web-0_1f2e3d4c+5b6a-4789-9abc-def012345678",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(podlogs_parse_pod_dir(bad[i], &n), -EINVAL);
@@ -217,7 +223,10 @@ static void test_lookup_containers_and_pods(void **state)
 	assert_string_equal(n.container, "app");
 	assert_string_equal(n.uid, UID1);
 	/* Upper case ids match too. */
-	assert_int_equal(podlogs_lookup(pl, "E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D3E4F5", &n), 0);
+	assert_int_equal(
+	    podlogs_lookup(pl, "E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D3E4F5",
+			   &n),
+	    0);
 	assert_string_equal(n.namespace_, "kube-system");
 	assert_string_equal(n.pod, "coredns-5d78c9869d-abcde");
 	assert_string_equal(n.container, "coredns");
@@ -440,15 +449,15 @@ static void test_concurrent_lookups_while_the_tree_changes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_container_names),
-		cmocka_unit_test(test_parse_pod_dirs),
-		cmocka_unit_test(test_lookup_containers_and_pods),
-		cmocka_unit_test(test_new_container_is_found_at_once),
-		cmocka_unit_test(test_misses_are_rate_limited),
-		cmocka_unit_test(test_removed_container_goes_at_next_listing),
-		cmocka_unit_test(test_flat_containers_dir_and_copies),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_concurrent_lookups_while_the_tree_changes),
+	    cmocka_unit_test(test_parse_container_names),
+	    cmocka_unit_test(test_parse_pod_dirs),
+	    cmocka_unit_test(test_lookup_containers_and_pods),
+	    cmocka_unit_test(test_new_container_is_found_at_once),
+	    cmocka_unit_test(test_misses_are_rate_limited),
+	    cmocka_unit_test(test_removed_container_goes_at_next_listing),
+	    cmocka_unit_test(test_flat_containers_dir_and_copies),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_concurrent_lookups_while_the_tree_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
