@@ -339,6 +339,14 @@ static void test_registry_cap(void **state)
 	assert_int_equal(registry_error(r), -EFBIG);
 	registry_free(r);
 
+	/* One byte over, spread over two families each under the cap. */
+	r = registry_new(8);
+	metric_u64(registry_family(r, "a", METRIC_GAUGE, "A."), NULL, NULL, NULL, 1);
+	assert_int_equal(registry_error(r), 0);
+	metric_u64(registry_family(r, "b", METRIC_GAUGE, "B."), NULL, NULL, NULL, 10);
+	assert_int_equal(registry_error(r), -EFBIG);
+	registry_free(r);
+
 	/* One sample larger than the whole cap. */
 	r = registry_new(8);
 	metric_u64(registry_family(r, "long_name", METRIC_GAUGE, "L."), NULL, NULL, NULL, 1);
