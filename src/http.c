@@ -264,7 +264,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	if (atomic_load(&h->starting))
+	if (atomic_load(&h->starting) && !h->start_error[0]) /* the first is the cause */
 		snprintf(h->start_error, sizeof(h->start_error), "%s", msg);
 	log_kv(h->log, LOG_DEBUG, "http", "detail", msg, NULL);
 }
@@ -287,7 +287,7 @@ static void free_server(struct http_server *h)
 	free(h);
 }
 
-/* Loads --web.config.file into h and logs what it turns on. */
+/* Loads --web.config.file into h. */
 static int load_web_config(struct http_server *h, const char *path, struct errmsg *e)
 {
 	int rc = web_config_load(path, &h->web, e);
@@ -301,6 +301,13 @@ static int load_web_config(struct http_server *h, const char *path, struct errms
 	}
 	if (t->enabled)
 		tls_priorities(t, h->priorities, sizeof(h->priorities));
+	return 0;
+}
+
+/* Logs what the web config turned on, once the server runs. */
+static void log_web_config(struct http_server *h, const char *path)
+{
+	const struct web_tls *t = web_config_tls(h->web);
 	char users[24];
 	snprintf(users, sizeof(users), "%zu", web_config_users(h->web));
 	log_kv(h->log, LOG_INFO, "web config loaded", "file", path, "tls",
@@ -309,7 +316,6 @@ static int load_web_config(struct http_server *h, const char *path, struct errms
 	if (web_config_http2_requested(h->web))
 		log_kv(h->log, LOG_INFO,
 		       "http_server_config.http2 ignored: libmicrohttpd serves HTTP/1.1 only", NULL);
-	return 0;
 }
 
 int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
@@ -356,10 +362,11 @@ int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
 	h->daemon = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 			(use_tls ? MHD_USE_TLS : 0),
-		0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
+		0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+		MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	atomic_store(&h->starting, false);
 	if (!h->daemon) {
 		if (use_tls)
@@ -370,10 +377,12 @@ int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
 		else
 			errmsg_set(e, "--web.listen-address: cannot start the HTTP server on %s",
 				   cfg->listen_address);
-		close(h->listen_fd);
+		/* No close(listen_fd): libmicrohttpd closed it already. */
 		free_server(h);
 		return -EIO;
 	}
+	if (h->web)
+		log_web_config(h, cfg->web_config_file);
 	*out = h;
 	return 0;
 }
@@ -382,7 +391,6 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->daemon);
-	close(h->listen_fd);
+	MHD_stop_daemon(h->daemon); /* closes listen_fd too: it owns it once started */
 	free_server(h);
 }
