@@ -70,11 +70,11 @@ struct parse_ctx {
 	struct errmsg *e;
 	/* tls_server_config, resolved after the walk */
 	const yaml_node_t *cert, *key, *cert_file, *key_file, *client_ca, *client_ca_file,
-		*client_auth_type, *tls_any;
+	    *client_auth_type, *tls_any;
 };
 
 __attribute__((format(printf, 4, 5))) static int fail(struct parse_ctx *p, const yaml_node_t *n,
-						       const char *field, const char *fmt, ...)
+						      const char *field, const char *fmt, ...)
 {
 	char why[384];
 	va_list ap;
@@ -106,7 +106,7 @@ static bool is_null(const yaml_node_t *n)
 
 static const char *node_kind(const yaml_node_t *n)
 {
-	return n->type == YAML_MAPPING_NODE ? "a mapping"
+	return n->type == YAML_MAPPING_NODE    ? "a mapping"
 	       : n->type == YAML_SEQUENCE_NODE ? "a list"
 					       : "a scalar";
 }
@@ -124,8 +124,10 @@ static int want_string(struct parse_ctx *p, const yaml_node_t *n, const char *fi
 /* YAML 1.1 booleans, as Go's yaml.v2 reads them. */
 static int want_bool(struct parse_ctx *p, const yaml_node_t *n, const char *field, bool *out)
 {
-	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
-	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+					  "YES",  "on",	  "On",	  "ON"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+					 "NO",	  "off",   "Off",   "OFF"};
 	if (n->type == YAML_SCALAR_NODE) {
 		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 			if (strcmp(scalar(n), yes[i]) == 0) {
@@ -149,8 +151,7 @@ static int want_bool(struct parse_ctx *p, const yaml_node_t *n, const char *fiel
 typedef int (*pair_fn)(struct parse_ctx *p, const char *section, const yaml_node_t *k,
 		       const yaml_node_t *v);
 
-static int walk_mapping(struct parse_ctx *p, const yaml_node_t *n, const char *section,
-			pair_fn fn)
+static int walk_mapping(struct parse_ctx *p, const yaml_node_t *n, const char *section, pair_fn fn)
 {
 	if (is_null(n))
 		return 0;
@@ -166,7 +167,8 @@ static int walk_mapping(struct parse_ctx *p, const yaml_node_t *n, const char *s
 			return fail(p, k, section, "keys must be strings");
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr; q++) {
 			const yaml_node_t *k2 = yaml_document_get_node(p->doc, q->key);
-			if (k2 && k2->type == YAML_SCALAR_NODE && strcmp(scalar(k2), scalar(k)) == 0)
+			if (k2 && k2->type == YAML_SCALAR_NODE &&
+			    strcmp(scalar(k2), scalar(k)) == 0)
 				return fail(p, k, section, "\"%s\" appears twice", scalar(k));
 		}
 		int rc = fn(p, section, k, v);
@@ -179,8 +181,8 @@ static int walk_mapping(struct parse_ctx *p, const yaml_node_t *n, const char *s
 /* A list that must be empty or null: fields we refuse when used. */
 static bool empty_list(const yaml_node_t *n)
 {
-	return is_null(n) ||
-	       (n->type == YAML_SEQUENCE_NODE && n->data.sequence.items.start == n->data.sequence.items.top);
+	return is_null(n) || (n->type == YAML_SEQUENCE_NODE &&
+			      n->data.sequence.items.start == n->data.sequence.items.top);
 }
 
 static int parse_version(struct parse_ctx *p, const yaml_node_t *n, const char *field,
@@ -242,10 +244,11 @@ static int tls_pair(struct parse_ctx *p, const char *section, const yaml_node_t 
 	if (strcmp(key, "cipher_suites") == 0 || strcmp(key, "curve_preferences") == 0) {
 		if (empty_list(v))
 			return 0;
-		return fail(p, v, field,
-			    "not supported: GnuTLS chooses from its NORMAL priority set (forward-secret"
-			    " AEAD first), which does not map one to one onto Go's names; remove it,"
-			    " or set min_version: TLS13");
+		return fail(
+		    p, v, field,
+		    "not supported: GnuTLS chooses from its NORMAL priority set (forward-secret"
+		    " AEAD first), which does not map one to one onto Go's names; remove it,"
+		    " or set min_version: TLS13");
 	}
 	if (strcmp(key, "client_allowed_sans") == 0) {
 		if (is_null(v))
@@ -261,11 +264,11 @@ static const struct {
 	const char *name;
 	const char *allowed[3];
 } header_table[WEB_CONFIG_MAX_HEADERS] = {
-	{"Strict-Transport-Security", {NULL}},
-	{"X-Content-Type-Options", {"nosniff", NULL}},
-	{"X-Frame-Options", {"deny", "sameorigin", NULL}},
-	{"X-XSS-Protection", {NULL}},
-	{"Content-Security-Policy", {NULL}},
+    {"Strict-Transport-Security", {NULL}},
+    {"X-Content-Type-Options", {"nosniff", NULL}},
+    {"X-Frame-Options", {"deny", "sameorigin", NULL}},
+    {"X-XSS-Protection", {NULL}},
+    {"Content-Security-Policy", {NULL}},
 };
 
 static int header_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
@@ -341,15 +344,15 @@ static bool is_bcrypt(const char *h, unsigned *cost)
 	if (c < 4 || c > 31)
 		return false;
 	static const char alphabet[] =
-		"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	    "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	if (strspn(h + 7, alphabet) != 53)
 		return false;
 	*cost = c;
 	return true;
 }
 
-static int mac(const struct web_config *wc, char domain, const char *a, size_t alen,
-	       const char *b, size_t blen, unsigned char out[MAC_LEN])
+static int mac(const struct web_config *wc, char domain, const char *a, size_t alen, const char *b,
+	       size_t blen, unsigned char out[MAC_LEN])
 {
 	unsigned char buf[1 + USER_MAX_BYTES + 1 + CREDENTIALS_MAX_BYTES];
 	if (alen > USER_MAX_BYTES || blen > CREDENTIALS_MAX_BYTES)
@@ -381,7 +384,8 @@ static int user_pair(struct parse_ctx *p, const char *section, const yaml_node_t
 		return fail(p, k, section, "user name longer than %d bytes", USER_MAX_BYTES);
 	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
 		if (*c == ':' || *c < 0x20 || *c == 0x7f)
-			return fail(p, k, field, "user names may not contain ':' or control characters");
+			return fail(p, k, field,
+				    "user names may not contain ':' or control characters");
 	if (wc->n_users == WEB_CONFIG_MAX_USERS)
 		return fail(p, k, section, "more than %d users", WEB_CONFIG_MAX_USERS);
 	if (is_null(v))
@@ -392,9 +396,10 @@ static int user_pair(struct parse_ctx *p, const char *section, const yaml_node_t
 	const char *hash = scalar(v);
 	unsigned cost;
 	if (!is_bcrypt(hash, &cost))
-		return fail(p, v, field,
-			    "not a bcrypt hash (want $2a$, $2b$ or $2y$, cost 04 to 31, 60 characters,"
-			    " as `htpasswd -nBC 10 \"\" | tr -d ':\\n'` prints)");
+		return fail(
+		    p, v, field,
+		    "not a bcrypt hash (want $2a$, $2b$ or $2y$, cost 04 to 31, 60 characters,"
+		    " as `htpasswd -nBC 10 \"\" | tr -d ':\\n'` prints)");
 	int check = crypt_checksalt(hash);
 	if (check != CRYPT_SALT_OK && check != CRYPT_SALT_METHOD_LEGACY)
 		return fail(p, v, field, "this libcrypt does not accept the hash");
@@ -442,9 +447,11 @@ static int top_pair(struct parse_ctx *p, const char *section, const yaml_node_t 
 		return walk_mapping(p, v, key, user_pair);
 	}
 	if (strcmp(key, "rate_limit") == 0)
-		return fail(p, k, key, "not supported (--web.max-requests caps concurrent scrapes)");
-	return fail(p, k, key,
-		    "unknown field (want tls_server_config, http_server_config or basic_auth_users)");
+		return fail(p, k, key,
+			    "not supported (--web.max-requests caps concurrent scrapes)");
+	return fail(
+	    p, k, key,
+	    "unknown field (want tls_server_config, http_server_config or basic_auth_users)");
 }
 
 /* Reads a whole file, NUL-terminated, into *out (the caller frees). */
@@ -515,9 +522,9 @@ static int resolve_tls(struct parse_ctx *p)
 	if (p->client_auth_type) {
 		const char *a = scalar(p->client_auth_type);
 		if (strcmp(a, "NoClientCert") != 0) {
-			static const char *const known[] = {"RequestClientCert", "RequireAnyClientCert",
-							    "RequireClientCert", "VerifyClientCertIfGiven",
-							    "RequireAndVerifyClientCert"};
+			static const char *const known[] = {
+			    "RequestClientCert", "RequireAnyClientCert", "RequireClientCert",
+			    "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"};
 			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 				if (strcmp(a, known[i]) == 0)
 					return fail(p, p->client_auth_type,
@@ -537,8 +544,7 @@ static int resolve_tls(struct parse_ctx *p)
 			    "a client CA is configured without a client auth policy (client"
 			    " certificates are not supported)");
 	if (t->min_version > t->max_version)
-		return fail(p, NULL, "tls_server_config",
-			    "min_version is above max_version");
+		return fail(p, NULL, "tls_server_config", "min_version is above max_version");
 	if (!p->tls_any)
 		return 0;
 	if (!p->cert && !p->cert_file)

@@ -40,9 +40,9 @@
 enum web_tls_version { WEB_TLS10 = 10, WEB_TLS11, WEB_TLS12, WEB_TLS13 };
 
 struct web_tls {
-	bool enabled;	 /* cert and key are set: serve HTTPS only */
-	char *cert_pem;	 /* NUL-terminated PEM chain (cert_file's content or cert) */
-	char *key_pem;	 /* NUL-terminated PEM key (key_file's content or key) */
+	bool enabled;	/* cert and key are set: serve HTTPS only */
+	char *cert_pem; /* NUL-terminated PEM chain (cert_file's content or cert) */
+	char *key_pem;	/* NUL-terminated PEM key (key_file's content or key) */
 	enum web_tls_version min_version; /* default TLS12 */
 	enum web_tls_version max_version; /* default TLS13 */
 	bool prefer_server_cipher_suites; /* default true */

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first. */
 #include <cmocka.h>
 
 #include <crypt.h>
@@ -83,8 +84,7 @@ static int teardown(void **state)
 }
 
 /* Writes text as web.yml and loads it. */
-static int load(const struct fixture *f, const char *text, struct web_config **wc,
-		struct errmsg *e)
+static int load(const struct fixture *f, const char *text, struct web_config **wc, struct errmsg *e)
 {
 	write_file(f, "web.yml", text);
 	memset(e, 0, sizeof(*e));
@@ -93,8 +93,8 @@ static int load(const struct fixture *f, const char *text, struct web_config **w
 }
 
 /* Loading text fails with want_rc and a message holding each substring. */
-static void expect_error(const struct fixture *f, const char *text, int want_rc,
-			 const char *want1, const char *want2)
+static void expect_error(const struct fixture *f, const char *text, int want_rc, const char *want1,
+			 const char *want2)
 {
 	struct web_config *wc;
 	struct errmsg e;
@@ -116,7 +116,8 @@ static void expect_invalid(const struct fixture *f, const char *text, const char
 
 static char *basic(const char *user_pass)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = strlen(user_pass);
 	char *out = malloc(6 + (n + 2) / 3 * 4 + 1);
 	assert_non_null(out);
@@ -188,6 +189,11 @@ static void test_malformed_yaml(void **state)
 		       NULL);
 	expect_invalid(f, "tls_server_config: 3\n", "tls_server_config", "want a mapping");
 	expect_invalid(f, "? [a, b]\n: c\n", "keys must be strings", NULL);
+	/* Aliases back to an enclosing mapping end in an error, not a loop. */
+	expect_invalid(f, "--- &r\nhttp_server_config:\n  headers: *r\n", "http_server_config",
+		       "can not be configured");
+	expect_invalid(f, "--- &r\ntls_server_config: *r\n", "tls_server_config.tls_server_config",
+		       "unknown field");
 }
 
 static void test_unknown_and_unsupported_fields(void **state)
@@ -200,24 +206,30 @@ static void test_unknown_and_unsupported_fields(void **state)
 	expect_invalid(f, "http_server_config:\n  http3: true\n", "http_server_config.http3",
 		       "unknown field");
 	expect_invalid(f, "rate_limit:\n  interval: 1s\n", "rate_limit", "not supported");
+	expect_invalid(
+	    f,
+	    "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+	    "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: cert.pem\n",
+	    "client_auth_type", "not supported");
 	expect_invalid(f,
 		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-		       "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: cert.pem\n",
-		       "client_auth_type", "not supported");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  client_auth_type: Maybe\n",
+		       "  client_auth_type: Maybe\n",
 		       "client_auth_type", "unknown value \"Maybe\"");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  client_ca_file: cert.pem\n",
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  client_ca_file: cert.pem\n",
 		       "client_ca_file", "without a client auth policy");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
 		       "tls_server_config.cipher_suites", "not supported");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  curve_preferences: [X25519]\n",
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  curve_preferences: [X25519]\n",
 		       "curve_preferences", "not supported");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  client_allowed_sans: [a.example]\n",
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  client_allowed_sans: [a.example]\n",
 		       "client_allowed_sans", "not supported");
 	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  cert_file: cert.pem\n",
 		       "line 3", "appears twice");
@@ -272,19 +284,22 @@ static void test_tls(void **state)
 		       "tls_server_config.cert_file", "not PEM");
 	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: cert.pem\n",
 		       "tls_server_config.key_file", "not PEM");
+	expect_invalid(
+	    f, "tls_server_config:\n  cert_file: cert.pem\n  cert: x\n  key_file: key.pem\n",
+	    "cert and cert_file are both set", NULL);
 	expect_invalid(f,
-		       "tls_server_config:\n  cert_file: cert.pem\n  cert: x\n  key_file: key.pem\n",
-		       "cert and cert_file are both set", NULL);
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  min_version: TLS14\n",
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  min_version: TLS14\n",
 		       "tls_server_config.min_version", "unknown version \"TLS14\"");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  min_version: TLS13\n  max_version: TLS12\n",
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  min_version: TLS13\n  max_version: TLS12\n",
 		       "min_version is above max_version", NULL);
 	expect_invalid(f, "tls_server_config:\n  cert_file: [a, b]\n", "cert_file",
 		       "want a string");
-	expect_invalid(f, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-			  "  prefer_server_cipher_suites: maybe\n",
+	expect_invalid(f,
+		       "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		       "  prefer_server_cipher_suites: maybe\n",
 		       "prefer_server_cipher_suites", "want true or false");
 }
 
@@ -293,13 +308,14 @@ static void test_http_server_config(void **state)
 	struct fixture *f = *state;
 	struct web_config *wc;
 	struct errmsg e;
-	assert_int_equal(load(f,
-			      "http_server_config:\n  http2: true\n  headers:\n"
-			      "    X-Frame-Options: sameorigin\n    x-content-type-options: nosniff\n"
-			      "    Strict-Transport-Security: max-age=31536000\n"
-			      "    Content-Security-Policy: \"\"\n",
-			      &wc, &e),
-			 0);
+	assert_int_equal(
+	    load(f,
+		 "http_server_config:\n  http2: true\n  headers:\n"
+		 "    X-Frame-Options: sameorigin\n    x-content-type-options: nosniff\n"
+		 "    Strict-Transport-Security: max-age=31536000\n"
+		 "    Content-Security-Policy: \"\"\n",
+		 &wc, &e),
+	    0);
 	assert_true(web_config_http2_requested(wc));
 	const struct web_header *h;
 	assert_int_equal(web_config_headers(wc, &h), 3);
@@ -315,10 +331,11 @@ static void test_http_server_config(void **state)
 
 	expect_invalid(f, "http_server_config:\n  headers:\n    X-Frame-Options: allow\n",
 		       "http_server_config.headers.X-Frame-Options", "invalid value \"allow\"");
-	expect_invalid(f, "http_server_config:\n  headers:\n    X-Powered-By: me\n",
-		       "X-Powered-By", "can not be configured");
-	expect_invalid(f, "http_server_config:\n  headers:\n    X-XSS-Protection: \"1\\r\\nSet-Cookie: a\"\n",
-		       "X-XSS-Protection", "control characters");
+	expect_invalid(f, "http_server_config:\n  headers:\n    X-Powered-By: me\n", "X-Powered-By",
+		       "can not be configured");
+	expect_invalid(
+	    f, "http_server_config:\n  headers:\n    X-XSS-Protection: \"1\\r\\nSet-Cookie: a\"\n",
+	    "X-XSS-Protection", "control characters");
 	expect_invalid(f, "http_server_config:\n  headers:\n    X-XSS-Protection: \"a\\0b\"\n",
 		       "X-XSS-Protection", "NUL");
 	expect_invalid(f, "http_server_config:\n  http2: maybe\n", "http_server_config.http2",
@@ -329,14 +346,14 @@ static void test_bad_hashes_and_users(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const bad[] = {
-		"wonderland",
-		"$1$abcdefgh$0123456789012345678901",
-		"$6$rounds=5000$abcdefgh$0123456789",
-		"$2b$10$tooshort",
-		"$2b$03$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		"$2b$32$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		"$2x$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		"$2b$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!a",
+	    "wonderland",
+	    "$1$abcdefgh$0123456789012345678901",
+	    "$6$rounds=5000$abcdefgh$0123456789",
+	    "$2b$10$tooshort",
+	    "$2b$03$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "$2b$32$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "$2x$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "$2b$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!a",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[256];
@@ -380,9 +397,9 @@ static void test_passwords(void **state)
 
 	/* Wrong passwords and unknown users: denied, one bcrypt run each, and
 	 * never cached (the same wrong guess costs a run again). */
-	static const char *const denied[] = {"alice:builder", "bob:wonderland", "alice:",
-					     "alice:wonderland2", "Alice:wonderland",
-					     "carol:wonderland", "carol:", ":wonderland"};
+	static const char *const denied[] = {
+	    "alice:builder",	"bob:wonderland",   "alice:", "alice:wonderland2",
+	    "Alice:wonderland", "carol:wonderland", "carol:", ":wonderland"};
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
 		print_message("%s\n", denied[i]);
 		assert_int_equal(check(wc, denied[i]), -EACCES);
@@ -393,15 +410,15 @@ static void test_passwords(void **state)
 
 	/* Malformed headers: denied before any bcrypt run. */
 	static const char *const malformed[] = {
-		"",
-		"Bearer abc",
-		"Basic",
-		"Basic ",
-		"Basic !!!!",
-		"Basic YWxpY2U=",	  /* "alice", no colon */
-		"Basic YWxpY2U6d29uZ",	  /* a dangling 6 bits */
-		"Basicx YWxpY2U6d29uZGVybGFuZA==",
-		"Basic YWxpY2UAOndvbmRlcmxhbmQ=", /* a NUL in the user */
+	    "",
+	    "Bearer abc",
+	    "Basic",
+	    "Basic ",
+	    "Basic !!!!",
+	    "Basic YWxpY2U=",	   /* "alice", no colon */
+	    "Basic YWxpY2U6d29uZ", /* a dangling 6 bits */
+	    "Basicx YWxpY2U6d29uZGVybGFuZA==",
+	    "Basic YWxpY2UAOndvbmRlcmxhbmQ=", /* a NUL in the user */
 	};
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
 		print_message("%s\n", malformed[i]);
@@ -497,16 +514,16 @@ static void test_concurrent_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_empty_is_plain_http),
-		cmocka_unit_test(test_malformed_yaml),
-		cmocka_unit_test(test_unknown_and_unsupported_fields),
-		cmocka_unit_test(test_tls),
-		cmocka_unit_test(test_http_server_config),
-		cmocka_unit_test(test_bad_hashes_and_users),
-		cmocka_unit_test(test_passwords),
-		cmocka_unit_test(test_cache_bound),
-		cmocka_unit_test(test_concurrent_checks),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_empty_is_plain_http),
+	    cmocka_unit_test(test_malformed_yaml),
+	    cmocka_unit_test(test_unknown_and_unsupported_fields),
+	    cmocka_unit_test(test_tls),
+	    cmocka_unit_test(test_http_server_config),
+	    cmocka_unit_test(test_bad_hashes_and_users),
+	    cmocka_unit_test(test_passwords),
+	    cmocka_unit_test(test_cache_bound),
+	    cmocka_unit_test(test_concurrent_checks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
