@@ -159,7 +159,7 @@ static void derive(struct cgroup_mem *m, const uint64_t *st, uint64_t kernel)
 	m->comp[COMP_KERNEL] = kernel;
 	uint64_t sum = 0;
 	for (int i = 0; i < COMP_OTHER; i++)
-		sum += m->comp[i];
+		sum = sum > UINT64_MAX - m->comp[i] ? UINT64_MAX : sum + m->comp[i];
 	m->comp[COMP_OTHER] = usage > sum ? usage - sum : 0;
 	/* v1 usage is batched per CPU and can trail memory.stat by a few pages:
 	 * take the excess off the fuzziest parts (kernel, then inactive file,
@@ -328,6 +328,6 @@ int cgroup_mem_read(int dirfd, enum cgroup_mode mode, struct readbuf *buf, struc
 	m->mode = mode;
 	int rc = mode == CGROUP_V1 ? read_v1(dirfd, buf, m, &bad) : read_v2(dirfd, buf, m, &bad);
 	if (bad_file)
-		*bad_file = bad;
+		*bad_file = rc ? bad : NULL;
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* proc_mem: sums the memory of the processes listed in one cgroup's
- * cgroup.procs from /proc/<pid>/status (VmRSS, RssAnon, RssFile, RssShmem,
- * VmSwap) and, when asked, /proc/<pid>/smaps_rollup (Pss). A process that
+ * cgroup.procs from /proc/<pid>/status (RssAnon, RssFile, RssShmem, whose sum
+ * is VmRSS, and VmSwap) and, when asked, /proc/<pid>/smaps_rollup (Pss). A process that
  * exits between the listing and the read is skipped and counted as vanished.
  * It does not walk cgroups or format metrics. */
 #ifndef MEMACCT_PROC_MEM_H
