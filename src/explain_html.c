@@ -42,6 +42,8 @@ struct explain_stream_sink {
 struct explain_page {
 	struct explain_ctx ctx;
 	struct explain_sources src;
+	const char *metrics_href; /* --web.telemetry-path without its '/': relative links
+				     survive a reverse proxy's prefix */
 };
 
 static char *dup_or_empty(const char *s)
@@ -325,8 +327,10 @@ static void add_cgroups(struct mbuf *b, const struct explain_page *p)
 	mbuf_printf(b,
 		    " &middot; %zu cgroups, the %zu with the largest working set shown &middot; "
 		    "sampled %s, reloads every %d s &middot; <a href=\"./\">home</a> &middot; "
-		    "<a href=\"metrics\">metrics</a></p>\n",
+		    "<a href=\"",
 		    s.matched_total, s.n, when, REFRESH_S);
+	add_html(b, p->metrics_href);
+	mbuf_addstr(b, "\">metrics</a></p>\n");
 	if (s.skipped)
 		mbuf_printf(b, "<p class=\"err\">%lu cgroup(s) could not be read.</p>\n",
 			    s.skipped);
@@ -463,6 +467,8 @@ int explain_page_new(const struct config *cfg, const struct explain_sources *src
 		return -ENOMEM;
 	if (src)
 		p->src = *src;
+	const char *tp = cfg->telemetry_path ? cfg->telemetry_path : "/metrics";
+	p->metrics_href = tp[0] == '/' && tp[1] ? tp + 1 : "metrics";
 	int rc = explain_ctx_init(&p->ctx, cfg, p->src.podlogs, e);
 	if (rc) {
 		free(p);

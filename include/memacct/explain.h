@@ -184,8 +184,9 @@ struct explain_sources {
 #define EXPLAIN_HTML_MAX_ROWS 50
 
 /* The page's state: the explain_ctx, found once. Thread-safe to render
- * from several HTTP threads at once. src is copied (its pointers borrowed:
- * they must outlive the page). Returns 0 or -errno with e. */
+ * from several HTTP threads at once. src is copied; its pointers and cfg's
+ * strings are borrowed: they must outlive the page. Returns 0 or -errno
+ * with e. */
 struct explain_page;
 int explain_page_new(const struct config *cfg, const struct explain_sources *src,
 		     struct explain_page **out, struct errmsg *e);

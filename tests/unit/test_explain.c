@@ -933,6 +933,7 @@ static void test_page_cgroups(void **state)
 	assert_null(strstr(html, "http://"));
 	assert_null(strstr(html, "https://"));
 	assert_non_null(strstr(html, "<meta http-equiv=\"refresh\" content=\"10\">"));
+	assert_non_null(strstr(html, "<a href=\"./\">home</a> &middot; <a href=\"metrics\">"));
 	/* The container's bar is against its 512 MiB limit, the pod's (no
 	 * limit) against its usage. */
 	assert_int_equal(check_bar(html, V2_CTR, 6), 536870912);
