@@ -557,7 +557,7 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
  * no process maps; bound = the lower of memory.high (v2) and the limit.
  *
  *  1 empty       ws = 0: nothing charged, or all of usage is inactive page
- *                cache, which reclaim takes first.
+ *                cache, which reclaim takes first; ws < 1 MiB: next to nothing.
  *  2 no process  the cgroup and its descendants have no process (their
  *                cgroup.procs were read) and ws > 0: what is left is page
  *                cache and shmem the exited processes left charged. Not a
@@ -575,7 +575,8 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
  *                "if it keeps rising, look at the process" (ok).
  *  6 shmem       shmem >= 50% of ws: tmpfs and /dev/shm files (watch).
  *  7 kernel      kernel >= 50% of ws: slab, sockets, page tables (watch).
- *  8 mixed       none of these: the parts of at least 10% of ws are listed.
+ *  8 mixed       none of these: the parts of at least 10% of ws are listed
+ *                (other too: usage that memory.stat does not itemise).
  * Rules 4 to 8 add why usage is larger than the working set when inactive
  * page cache is at least a quarter of usage. */
 
@@ -677,6 +678,11 @@ void explain_diagnose(const struct explain_row *r, const struct explain_row *fir
 			     hu);
 		return;
 	}
+	if (ws < MIB) {
+		diag(d, EXPLAIN_EMPTY, EXPLAIN_OK, "working set %s: next to nothing is charged",
+		     hws);
+		return;
+	}
 	/* 2 */
 	if (r->procs_ok && r->procs.processes == 0) {
 		parts_add(&p, active, ws, "active page cache (reclaimable)");
@@ -764,9 +770,10 @@ void explain_diagnose(const struct explain_row *r, const struct explain_row *fir
 		parts_add(&p, active - unmapped, ws, "mapped page cache");
 		parts_add(&p, shmem, ws, "shmem");
 		parts_add(&p, kernel, ws, "kernel");
+		parts_add(&p, m->comp[COMP_OTHER], ws, "other");
 		parts_finish(&p, list, sizeof(list));
 		diag(d, EXPLAIN_MIXED, EXPLAIN_OK, "working set %s: %s%s", hws,
-		     p.n ? list : "small parts", p.n > 1 ? ", no part dominates" : "");
+		     p.n ? list : "no part is a tenth of it", p.n > 1 ? ", no part dominates" : "");
 	}
 	if (usage - ws >= usage / 4 && usage > ws) {
 		size_t l = strlen(d->text);

@@ -529,6 +529,15 @@ static void test_diagnosis_rules(void **state)
 		    "working set 0 B: all 300 MiB of usage is inactive page cache, which reclaim "
 		    "takes first");
 
+	r = mkrow(0, 0, 0, 0, 0, 1, 0);
+	r.mem.comp[COMP_OTHER] = 256 * 1024;
+	r.mem.v[CM_USAGE] = r.mem.v[CM_WORKING_SET] = 256 * 1024;
+	assert_diag(&r, NULL, EXPLAIN_EMPTY, EXPLAIN_OK,
+		    "working set 256 KiB: next to nothing is charged");
+	r.mem.comp[COMP_OTHER] = 2 * MIB;
+	r.mem.v[CM_USAGE] = r.mem.v[CM_WORKING_SET] = 2 * MIB;
+	assert_diag(&r, NULL, EXPLAIN_MIXED, EXPLAIN_OK, "working set 2 MiB: 2 MiB other");
+
 	/* No process: what is left; unknown processes never say "no process". */
 	r = mkrow(0, 0, 200 * MIB, 10 * MIB, 1 * MIB, 0, 0);
 	assert_diag(&r, NULL, EXPLAIN_NO_PROCESS, EXPLAIN_OK,
