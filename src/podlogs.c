@@ -49,7 +49,7 @@ struct dir_seen {
 struct podlogs {
 	pthread_mutex_t lock;
 	int basefd; /* the --path.podlogs directory */
-	bool flat;  /* basefd itself is the containers directory */
+	bool flat;  /* at the last listing, basefd itself was the containers directory */
 	unsigned min_refresh_s;
 	struct table t; /* guarded by lock */
 	struct dir_seen seen_ctrs, seen_pods;
@@ -363,14 +363,30 @@ static bool seen_eq(const struct dir_seen *a, const struct dir_seen *b)
 	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
+/* Opens the containers directory (<base>/containers, or <base> itself when
+ * it has none: a copy of /var/log/containers, or a node where kubelet has
+ * not made it yet) and <base>/pods (-errno when absent). Decided at every
+ * listing, so a containers/ that appears later is used. */
+static void open_dirs(struct podlogs *p, int *cfd, int *pfd)
+{
+	*cfd = open_sub(p->basefd, "containers");
+	p->flat = *cfd == -ENOENT;
+	if (p->flat) {
+		*cfd = open_sub(p->basefd, ".");
+		*pfd = -ENOENT;
+	} else {
+		*pfd = open_sub(p->basefd, "pods");
+	}
+}
+
 /* Lists both directories into a new table and swaps it in. Called with the
  * lock held (or before the struct is shared). On failure the old table
  * stays. */
 static int refresh(struct podlogs *p)
 {
 	struct table nt = {0};
-	int cfd = open_sub(p->basefd, p->flat ? "." : "containers");
-	int pfd = p->flat ? -ENOENT : open_sub(p->basefd, "pods");
+	int cfd, pfd;
+	open_dirs(p, &cfd, &pfd);
 	struct dir_seen sc, sp;
 	seen_of(cfd, &sc);
 	seen_of(pfd, &sp);
@@ -415,8 +431,11 @@ static bool refresh_due(struct podlogs *p)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - p->last_listing_mono.tv_sec >= (time_t)p->min_refresh_s)
 		return true;
-	int cfd = open_sub(p->basefd, p->flat ? "." : "containers");
-	int pfd = p->flat ? -1 : open_sub(p->basefd, "pods");
+	bool was_flat = p->flat;
+	int cfd, pfd;
+	open_dirs(p, &cfd, &pfd);
+	bool layout_changed = was_flat != p->flat;
+	p->flat = was_flat; /* refresh() decides again */
 	struct dir_seen sc, sp;
 	seen_of(cfd, &sc);
 	seen_of(pfd, &sp);
@@ -424,7 +443,7 @@ static bool refresh_due(struct podlogs *p)
 		close(cfd);
 	if (pfd >= 0)
 		close(pfd);
-	if (!seen_eq(&sc, &p->seen_ctrs) || !seen_eq(&sp, &p->seen_pods))
+	if (layout_changed || !seen_eq(&sc, &p->seen_ctrs) || !seen_eq(&sp, &p->seen_pods))
 		return true;
 	time_t racy = p->last_listing.tv_sec - 1;
 	return (sc.present && sc.mtime.tv_sec >= racy) || (sp.present && sp.mtime.tv_sec >= racy);
@@ -444,11 +463,6 @@ int podlogs_open(const char *dir, unsigned min_refresh_s, struct podlogs **out, 
 		free(p);
 		return -err;
 	}
-	int cfd = open_sub(p->basefd, "containers");
-	if (cfd == -ENOENT)
-		p->flat = true;
-	else if (cfd >= 0)
-		close(cfd);
 	int rc = refresh(p);
 	if (rc) {
 		errmsg_set(e, "--path.podlogs: cannot list %s%s: %s", dir,

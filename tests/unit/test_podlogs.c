@@ -380,13 +380,20 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(e.msg, "--path.podlogs"));
 	assert_non_null(strstr(e.msg, "/nonexistent/var/log"));
 
-	/* An empty /var/log (no containers/): a flat, empty table. */
+	/* An empty /var/log (no containers/ yet): an empty table. */
 	char base[64];
 	snprintf(base, sizeof(base), "/tmp/test_podlogs.XXXXXX");
 	assert_non_null(mkdtemp(base));
 	assert_int_equal(podlogs_open(base, 30, &pl, &e), 0);
 	struct podlogs_names n;
 	assert_int_equal(podlogs_lookup(pl, CID1, &n), -ENOENT);
+	/* kubelet makes containers/ and pods/ later: the next miss uses them. */
+	mkdirs(base, "containers");
+	mkdirs(base, "pods");
+	add_container(base, "default", "web-0", UID1, "app", CID1);
+	assert_int_equal(podlogs_lookup(pl, CID1, &n), 0);
+	assert_string_equal(n.pod, "web-0");
+	assert_int_equal(podlogs_lookup_pod(pl, UID1, &n), 0);
 	podlogs_free(pl);
 	rm_tree(base);
 }
