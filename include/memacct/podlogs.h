@@ -4,8 +4,8 @@
  * directory per pod in /var/log/pods, named <namespace>_<pod>_<uid>. This
  * module lists those two directories into a table so a container id (or a
  * pod UID) found in a cgroup path maps to namespace, pod and container. It
- * only reads directory entries (never the logs, never where a link points)
- * and does not label or format anything.
+ * reads directory entries and the container links' targets (for the pod
+ * UID), never the logs, and does not label or format anything.
  *
  * Refresh: the table is built at open and rebuilt on a lookup miss, when the
  * directories changed since the last listing (their mtime), or else at most
