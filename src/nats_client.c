@@ -35,8 +35,14 @@ struct nats_client {
 	bool interrupted;
 	uint64_t generation;
 
-	pthread_mutex_t ev_lock; /* ev; taken in cnats's callback threads */
+	pthread_mutex_t ev_lock; /* ev, closed_cbs; taken in cnats's callback threads */
+	pthread_cond_t ev_cond;	 /* signalled by on_closed */
 	struct nats_client_events ev;
+	/* Closed callbacks run so far. cnats runs a connection's callbacks on
+	 * its own thread after natsConnection_Close() has returned; each
+	 * connection that ever connected gets exactly one closed callback, its
+	 * last, so free waits until closed_cbs reaches generation. */
+	uint64_t closed_cbs;
 };
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -54,9 +60,16 @@ static const char *last_error_text(natsStatus s)
 {
 	natsStatus ls = NATS_OK;
 	const char *t = nats_GetLastError(&ls);
-	if (t && *t)
-		return t;
-	return natsStatus_GetText(s);
+	if (!t || !*t)
+		return natsStatus_GetText(s);
+	/* cnats prefixes its source position: "(conn.c:1905): Authorization
+	 * Violation". The reader wants the reason. */
+	if (t[0] == '(') {
+		const char *q = strstr(t, "): ");
+		if (q && q[3])
+			t = q + 3;
+	}
+	return t;
 }
 
 static bool text_is_auth(const char *t)
@@ -101,6 +114,8 @@ static void on_closed(natsConnection *nc, void *closure)
 	struct nats_client *c = closure;
 	pthread_mutex_lock(&c->ev_lock);
 	record_error(c, nc, NULL);
+	c->closed_cbs++;
+	pthread_cond_broadcast(&c->ev_cond);
 	pthread_mutex_unlock(&c->ev_lock);
 }
 
@@ -242,8 +257,13 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
+	pthread_condattr_t ca;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->ev_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->ev_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	c->reconnect_max_wait_ms = o->reconnect_max_wait_ms ? o->reconnect_max_wait_ms : 30000;
 
 	if (!o->urls) {
@@ -388,9 +408,26 @@ void nats_client_free(struct nats_client *c)
 	if (c->nc) {
 		natsConnection_Close(c->nc);
 		natsConnection_Destroy(c->nc);
+		c->nc = NULL;
 	}
+	/* Wait for the last callbacks, which point at c (bounded: a callback
+	 * thread that never runs them leaves c allocated rather than freed
+	 * under its feet). */
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += 5;
+	bool drained = true;
+	pthread_mutex_lock(&c->ev_lock);
+	while (c->closed_cbs < c->generation && drained)
+		drained = pthread_cond_timedwait(&c->ev_cond, &c->ev_lock, &until) == 0 ||
+			  c->closed_cbs >= c->generation;
+	pthread_mutex_unlock(&c->ev_lock);
 	natsOptions_Destroy(c->opts);
+	c->opts = NULL;
+	if (!drained)
+		return; /* leaked on purpose, see above */
 	free(c->urls_buf);
+	pthread_cond_destroy(&c->ev_cond);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->ev_lock);
 	free(c);
@@ -460,6 +497,11 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 		copy_str(why, sizeof(why), last_error_text(s));
 		if (map_connect_error(s, why) != -EACCES)
 			break;
+		if (i + 1 < tries) {
+			pthread_mutex_lock(&c->ev_lock);
+			c->ev.auth_retries++;
+			pthread_mutex_unlock(&c->ev_lock);
+		}
 	}
 	if (s != NATS_OK) {
 		errmsg_set(e, "%s", why);
@@ -468,6 +510,7 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 
 	pthread_mutex_lock(&c->lock);
 	if (c->interrupted) {
+		c->generation++; /* it connected: its closed callback will come */
 		pthread_mutex_unlock(&c->lock);
 		natsConnection_Close(nc);
 		natsConnection_Destroy(nc);
@@ -553,6 +596,7 @@ void nats_client_take_events(struct nats_client *c, struct nats_client_events *e
 	c->ev.disconnects = 0;
 	c->ev.reconnects = 0;
 	c->ev.async_errors = 0;
+	c->ev.auth_retries = 0;
 	c->ev.last_error[0] = '\0';
 	pthread_mutex_unlock(&c->ev_lock);
 

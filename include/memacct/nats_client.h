@@ -80,6 +80,7 @@ struct nats_client_events {
 	unsigned long disconnects;
 	unsigned long reconnects;
 	unsigned long async_errors;
+	unsigned long auth_retries; /* connects retried after an auth failure */
 	char last_error[256]; /* "" when none */
 	char url[256];	      /* the server connected to now, "" when none */
 };
