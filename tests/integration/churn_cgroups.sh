@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Churn on this machine's real cgroup v1 memory controller: below this test's
+# own memory cgroup (from /proc/self/cgroup) it makes a test root, points the
+# exporter at it, and for 20 s creates and destroys 100 cgroups per second,
+# each with a process started in it and killed before the cgroup is removed
+# (about 50 live at a time), while a loop scrapes continuously. Every scrape
+# must be a 200 that `promtool check metrics` has nothing to say about, with
+# no half series: every memacct_cgroup_* sample but the read-error counter
+# carries a cgroup label; per cgroup the memacct_cgroup_memory_bytes
+# components are all 6 or none (and sum to usage_bytes), the process RSS
+# components all 3 or none, and every sample of a cgroup has the same
+# identity labels (a tenth of the cgroups are Kubernetes-shaped: uid, qos,
+# container_id, runtime); the cgroup collector never fails (a vanished
+# cgroup is normal churn); the exporter does not crash; no fd growth. All
+# cgroups it made are removed at the end, even on failure.
+# SKIPPED (77) where there is no writable cgroup v1 memory controller or no
+# promtool. It does not test cgroup v2 (see the fixture tests).
+# CHURN_SECONDS overrides the 20 s.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+command -v promtool >/dev/null || skip "promtool not installed (Debian package prometheus)"
+mnt=$(awk '$3=="cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
+[ -n "$mnt" ] || skip "no cgroup v1 memory controller mounted"
+own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3; exit}' /proc/self/cgroup)
+parent="$mnt$own"
+[ -w "$parent" ] || skip "cgroup $parent is not writable (run as root)"
+seconds=${CHURN_SECONDS:-20}
+
+troot="$parent/memacct-churn-$$"
+work=$(mktemp -d /var/tmp/memacct-churn.XXXXXX)
+churner=""
+scraper=""
+cleanup() {
+  set +e
+  [ -n "$scraper" ] && kill "$scraper" 2>/dev/null && wait "$scraper" 2>/dev/null
+  [ -n "$churner" ] && kill -TERM "$churner" 2>/dev/null && wait "$churner" 2>/dev/null
+  stop_exporter
+  if [ -d "$troot" ]; then
+    # Kill what is left in any test cgroup, then remove them deepest first.
+    for procs in $(find "$troot" -name cgroup.procs); do
+      for p in $(cat "$procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    done
+    sleep 0.2
+    find "$troot" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [ -d "$troot" ] && echo "WARNING: could not remove $troot" >&2
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir "$troot" || skip "cannot create a cgroup below $parent"
+
+# churn.py ROOT SECONDS RATE: every 1/RATE s makes cg-N with a `sleep` in it
+# and destroys the oldest once 50 are live (kill the process, reap it, rmdir).
+# Prints what it did. SIGTERM ends it early (still cleaning up).
+cat >"$work/churn.py" <<'PY'
+import os, signal, subprocess, sys, time
+root, seconds, rate = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+live = []          # (path, Popen)
+made = removed = rm_fail = spawned = 0
+stop = False
+def on_term(*_):
+    global stop
+    stop = True
+signal.signal(signal.SIGTERM, on_term)
+def destroy(path, p):
+    global removed, rm_fail
+    p.kill()
+    p.wait()
+    for _ in range(50):
+        try:
+            os.rmdir(path)
+            removed += 1
+            return
+        except OSError:
+            time.sleep(0.002)   # the task may still be leaving the cgroup
+    rm_fail += 1
+t0 = time.time()
+n = 0
+while not stop and time.time() - t0 < seconds:
+    due = t0 + n / rate
+    now = time.time()
+    if due > now:
+        time.sleep(due - now)
+    path = "%s/cg-%d" % (root, n)
+    if n % 10 == 0:         # some nesting: the walk meets removed subtrees too
+        path = "%s/cg-%d/inner" % (root, n)
+        os.mkdir(os.path.dirname(path))
+    elif n % 10 == 5:       # Kubernetes-shaped: uid, qos, container_id, runtime labels
+        pod = "%s/kubepods-burstable-pod%08x_1111_2222_3333_444455556666.slice" % (root, n)
+        path = "%s/cri-containerd-%064x.scope" % (pod, n)
+        os.mkdir(pod)
+    os.mkdir(path)
+    made += 1
+    p = subprocess.Popen(["sleep", "60"])
+    spawned += 1
+    with open(path + "/cgroup.procs", "w") as f:
+        f.write(str(p.pid))
+    live.append((path, p))
+    n += 1
+    if len(live) > 50:
+        path, p = live.pop(0)
+        destroy(path, p)
+        if path.endswith("/inner") or path.endswith(".scope"):
+            os.rmdir(os.path.dirname(path))
+elapsed = time.time() - t0
+for path, p in live:
+    destroy(path, p)
+    if path.endswith("/inner") or path.endswith(".scope"):
+        os.rmdir(os.path.dirname(path))
+print("churn: %.1f s, cgroups created=%d removed=%d rmdir_failures=%d processes started=%d "
+      "(%.0f cgroups/s)" % (elapsed, made, removed, rm_fail, spawned, made / elapsed))
+PY
+
+start_exporter "$work/exporter.log" --path.cgroupfs="$troot" --no-collector.node
+pid=$EXPORTER_PID
+nfds() { ls "/proc/$pid/fd" | wc -l; }
+settle() { for _ in 1 2; do curl -fsS "$EXPORTER_URL/healthz" >/dev/null; sleep 0.2; done; }
+settle
+fd0=$(nfds)
+
+mkdir "$work/scrapes"
+(
+  i=0
+  while [ ! -e "$work/stop" ]; do
+    i=$((i + 1))
+    curl -sS -m 10 -o "$work/scrapes/$i.prom" -w '%{http_code}\n' "$EXPORTER_URL/metrics" \
+      >"$work/scrapes/$i.code" 2>&1 || echo "curl failed" >>"$work/scrapes/$i.code"
+  done
+) &
+scraper=$!
+python3 "$work/churn.py" "$troot" "$seconds" 100 >"$work/churn.out" &
+churner=$!
+wait "$churner" || fail "the churner failed"
+churner=""
+touch "$work/stop"
+wait "$scraper"
+scraper=""
+cat "$work/churn.out"
+kill -0 "$pid" 2>/dev/null || { tail -20 "$work/exporter.log"; fail "the exporter died"; }
+
+# Check every scrape: HTTP 200, promtool silent, no half series.
+cat >"$work/check.py" <<'PY'
+import re, sys
+sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+label = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+bad = 0
+stats = {"scrapes": 0, "max_cgroups": 0, "split_cgroups": 0}
+for path in sys.argv[1:]:
+    comps, usage, rss, ident = {}, {}, {}, {}
+    problems = []
+    success = None
+    for line in open(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        m = sample.match(line.rstrip("\n"))
+        if not m:
+            problems.append("unparsable line: " + line[:120])
+            continue
+        name, labels, value = m.group(1), dict(label.findall(m.group(3) or "")), m.group(4)
+        if name == "memacct_scrape_collector_success" and labels.get("collector") == "cgroup":
+            success = value
+        if not name.startswith("memacct_cgroup_") or name == "memacct_cgroup_read_errors_total":
+            continue
+        cg = labels.get("cgroup")
+        if cg is None:
+            problems.append("no cgroup label: " + line[:120])
+            continue
+        # Every sample of a cgroup carries the same identity labels.
+        idl = tuple(sorted((k, v) for k, v in labels.items()
+                           if k not in ("component", "event", "kind", "type")))
+        if ident.setdefault(cg, idl) != idl:
+            problems.append("cgroup %s: labels %s then %s" % (cg, ident[cg], idl))
+        if name == "memacct_cgroup_memory_bytes":
+            comps.setdefault(cg, []).append((labels.get("component"), int(value)))
+        elif name == "memacct_cgroup_memory_usage_bytes":
+            usage[cg] = int(value)
+        elif name == "memacct_cgroup_process_rss_bytes":
+            rss.setdefault(cg, []).append(labels.get("component"))
+    for cg, cs in comps.items():
+        names = sorted(c for c, _ in cs)
+        if names != sorted(["anon", "shmem", "file_active", "file_inactive", "kernel", "other"]):
+            problems.append("cgroup %s has components %s" % (cg, names))
+        elif cg not in usage or sum(v for _, v in cs) != usage[cg]:
+            problems.append("cgroup %s: components do not sum to usage" % cg)
+    for cg, cs in rss.items():
+        if sorted(cs) != ["anon", "file", "shmem"]:
+            problems.append("cgroup %s has rss components %s" % (cg, cs))
+    if success != "1":
+        problems.append("cgroup collector success=%s" % success)
+    stats["scrapes"] += 1
+    stats["max_cgroups"] = max(stats["max_cgroups"], len(usage))
+    stats["split_cgroups"] += len(comps)
+    stats["k8s_cgroups"] = stats.get("k8s_cgroups", 0) + sum(
+        1 for v in ident.values() if ("runtime", "containerd") in v)
+    if problems:
+        bad += 1
+        if bad <= 5:
+            print("%s: %s" % (path, "; ".join(problems[:5])))
+print("checked scrapes=%d bad=%d max_cgroups_in_one_scrape=%d cgroups_with_split_total=%d "
+      "container_cgroups_total=%d" % (stats["scrapes"], bad, stats["max_cgroups"],
+                                     stats["split_cgroups"], stats.get("k8s_cgroups", 0)))
+sys.exit(1 if bad else 0)
+PY
+
+n=$(ls "$work/scrapes"/*.code | wc -l)
+not200=$(grep -Lx 200 "$work/scrapes"/*.code | wc -l)
+# promtool on every scrape, two at a time; it prints nothing for a good one.
+ls "$work/scrapes"/*.prom | xargs -P 2 -n 1 sh -c \
+  'out=$(promtool check metrics <"$1" 2>&1); [ -z "$out" ] || printf "%s: %s\n" "$1" "$out"' _ \
+  >"$work/promtool.out" 2>&1 || true
+promtool_bad=$(grep -c '\.prom: ' "$work/promtool.out" || true)
+head -3 "$work/promtool.out"
+ok=true
+python3 "$work/check.py" "$work/scrapes"/*.prom || ok=false
+settle
+fd1=$(nfds)
+last="$work/scrapes/$n.prom"
+echo "scrapes during churn: $n ($(awk -v n="$n" -v s="$seconds" 'BEGIN {printf "%.1f", n / s}')/s)," \
+  "not 200: $not200, promtool complaints: $promtool_bad"
+echo "exporter fds: before=$fd0 after=$fd1;" \
+  "$(grep '^memacct_cgroup_read_errors_total' "$last" || echo 'no read error counter')"
+grep 'level=warn\|level=error' "$work/exporter.log" | head -3
+[ "$not200" = 0 ] || { cat "$(grep -Lx 200 "$work/scrapes"/*.code | head -1)"; fail "$not200 scrapes were not 200"; }
+[ "$promtool_bad" = 0 ] || fail "promtool complained about $promtool_bad scrapes"
+$ok || fail "some scrapes had half series or a failed cgroup collector"
+[ "$n" -ge 20 ] || fail "only $n scrapes in $seconds s"
+[ "$fd1" -le "$fd0" ] || fail "fd count grew from $fd0 to $fd1"
+grep -q 'rmdir_failures=0' "$work/churn.out" || fail "the churner could not remove some cgroups"
+echo PASS
