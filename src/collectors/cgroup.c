@@ -17,6 +17,7 @@
 struct cgroup_state {
 	struct cgroup_root root;
 	struct cgroup_filter filter;
+	struct podlogs *podlogs; /* NULL without --path.podlogs */
 	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
 };
 
@@ -148,7 +149,7 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 				 strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path))
+	if (cgroup_labels_build(&v->labels, path, v->st->podlogs))
 		return registry_error(v->reg) ? registry_error(v->reg) : -ENOMEM;
 	emit(v, &m);
 	return registry_error(v->reg);
@@ -193,6 +194,14 @@ static int cgroup_init(const struct config *cfg, struct logger *log, void **stat
 		free(st);
 		return rc;
 	}
+	if (cfg->podlogs) {
+		rc = podlogs_open(cfg->podlogs, PODLOGS_REFRESH_S, &st->podlogs, e);
+		if (rc) {
+			cgroup_filter_fini(&st->filter);
+			free(st);
+			return rc;
+		}
+	}
 	atomic_init(&st->read_errors, 0);
 	*state = st;
 	return 0;
@@ -204,6 +213,7 @@ static void cgroup_fini(void *state)
 	if (!st)
 		return;
 	cgroup_filter_fini(&st->filter);
+	podlogs_free(st->podlogs);
 	free(st);
 }
 

@@ -19,6 +19,7 @@
 struct process_state {
 	struct cgroup_root root;
 	struct cgroup_filter filter;
+	struct podlogs *podlogs; /* NULL without --path.podlogs */
 	const char *procfs; /* borrowed from the config */
 	bool pss;
 	atomic_ulong vanished; /* processes gone between listing and reading */
@@ -52,7 +53,7 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 				   v->st->root.path, strcmp(path, "/") ? path : "", strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path))
+	if (cgroup_labels_build(&v->labels, path, v->st->podlogs))
 		return -ENOMEM;
 	const struct labels *l = &v->labels;
 	metric_u64(v->procs, l, NULL, NULL, pm.processes);
@@ -127,6 +128,14 @@ static int process_init(const struct config *cfg, struct logger *log, void **sta
 		free(st);
 		return rc;
 	}
+	if (cfg->podlogs) {
+		rc = podlogs_open(cfg->podlogs, PODLOGS_REFRESH_S, &st->podlogs, e);
+		if (rc) {
+			cgroup_filter_fini(&st->filter);
+			free(st);
+			return rc;
+		}
+	}
 	st->procfs = cfg->procfs;
 	st->pss = cfg->process_pss;
 	atomic_init(&st->vanished, 0);
@@ -141,6 +150,7 @@ static void process_fini(void *state)
 	if (!st)
 		return;
 	cgroup_filter_fini(&st->filter);
+	podlogs_free(st->podlogs);
 	free(st);
 }
 
