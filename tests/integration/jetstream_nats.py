@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Test helper for tests/integration/jetstream_*.sh: a minimal NATS client
+(raw protocol over a loopback socket, no cnats, so the tests do not check the
+exporter with the library it uses) to create streams and publish, and the
+comparison of a scrape against nats-server's own monitoring endpoint
+(/jsz?accounts=true&streams=true&config=true). Standard library only.
+
+  jetstream_nats.py [--auth ...] values-setup PORT
+  jetstream_nats.py [--auth ...] mkstreams PORT N STORAGE
+  jetstream_nats.py [--auth ...] publish PORT SUBJECT COUNT
+  jetstream_nats.py compare MONPORT METRICS_FILE SCRAPE_UNIX_TIME [--exported N]
+  jetstream_nats.py metric METRICS_FILE NAME [label=value ...]
+"""
+import argparse
+import datetime
+import itertools
+import json
+import re
+import socket
+import sys
+import time
+import urllib.request
+
+
+class Nats:
+    def __init__(self, port, user=None, password=None, token=None, timeout=10):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+        info = self._line()
+        if not info.startswith(b"INFO"):
+            raise RuntimeError("not a NATS server: %r" % info)
+        c = {"verbose": False, "pedantic": False, "headers": True, "no_responders": True,
+             "protocol": 1, "lang": "python-test", "version": "0"}
+        if user is not None:
+            c["user"], c["pass"] = user, password
+        if token is not None:
+            c["auth_token"] = token
+        self.s.sendall(b"CONNECT " + json.dumps(c).encode() + b"\r\nPING\r\n")
+        line = self._line()
+        if line.startswith(b"-ERR"):
+            raise RuntimeError(line.decode())
+        self.inbox = "_INBOX.jstest%d" % id(self)
+        self.s.sendall(("SUB %s.* 1\r\n" % self.inbox).encode())
+        self.seq = itertools.count()
+
+    def _fill(self):
+        d = self.s.recv(1 << 20)
+        if not d:
+            raise EOFError("server closed the connection")
+        self.buf += d
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _payload(self, n):
+        while len(self.buf) < n + 2:
+            self._fill()
+        d, self.buf = self.buf[:n], self.buf[n + 2:]
+        return d
+
+    def _msg(self):
+        while True:
+            line = self._line()
+            if line == b"PING":
+                self.s.sendall(b"PONG\r\n")
+                continue
+            if line in (b"PONG", b"+OK"):
+                continue
+            if line.startswith(b"-ERR"):
+                raise RuntimeError(line.decode())
+            p = line.split()
+            if p[0] == b"MSG":
+                return p[1].decode(), self._payload(int(p[-1]))
+            if p[0] == b"HMSG":
+                hl, tl = int(p[-2]), int(p[-1])
+                d = self._payload(tl)
+                return p[1].decode(), d[hl:]
+
+    def request(self, subj, data=b""):
+        if isinstance(data, str):
+            data = data.encode()
+        rep = "%s.%d" % (self.inbox, next(self.seq))
+        self.s.sendall(("PUB %s %s %d\r\n" % (subj, rep, len(data))).encode() + data + b"\r\n")
+        while True:
+            s, d = self._msg()
+            if s == rep:
+                return d
+
+    def js(self, api, obj=None):
+        r = json.loads(self.request("$JS.API." + api, json.dumps(obj) if obj is not None else b""))
+        if "error" in r:
+            raise RuntimeError("%s: %s" % (api, r["error"]))
+        return r
+
+    def publish(self, subj, data):
+        r = json.loads(self.request(subj, data))
+        if "error" in r:
+            raise RuntimeError("publish %s: %s" % (subj, r["error"]))
+        return r
+
+
+def client(args, port):
+    return Nats(port, user=args.user, password=args.password, token=args.token)
+
+
+SEC = 1000000000
+
+# The values test's streams: every limit combination the metrics judge, both
+# storages, and the states (empty, interior deletes, consumers, sealed).
+VALUE_STREAMS = [
+    {"name": "ORDERS", "subjects": ["orders.>"], "storage": "file",
+     "max_age": 3600 * SEC, "max_bytes": 10 << 20},
+    {"name": "UNBOUNDED", "subjects": ["unbounded.>"], "storage": "file"},
+    {"name": "MEMCAPPED", "subjects": ["mem.>"], "storage": "memory",
+     "max_msgs": 100, "max_msgs_per_subject": 10},
+    {"name": "TIMEONLY", "subjects": ["timeonly.>"], "storage": "file", "max_age": 86400 * SEC},
+    {"name": "EMPTY", "subjects": ["empty.>"], "storage": "memory"},
+    {"name": "SEALED", "subjects": ["sealed.>"], "storage": "file"},
+    {"name": "WORK", "subjects": ["work.>"], "storage": "file", "retention": "workqueue",
+     "discard": "new", "max_bytes": 1 << 20},
+]
+
+
+def values_setup(args):
+    n = client(args, args.port)
+    for cfg in VALUE_STREAMS:
+        n.js("STREAM.CREATE." + cfg["name"], cfg)
+    for i in range(25):
+        n.publish("orders.%s" % ("eu", "us", "asia")[i % 3], "order-%04d" % i)
+    n.js("STREAM.MSG.DELETE.ORDERS", {"seq": 2})
+    n.js("STREAM.MSG.DELETE.ORDERS", {"seq": 7})
+    for i in range(10):
+        n.publish("unbounded.x", "u" * (100 * (i + 1)))
+    for i in range(130):  # past max_msgs: the oldest go, first_seq moves
+        n.publish("mem.%d" % (i % 20), "m%d" % i)
+    for i in range(3):
+        n.publish("timeonly.a", "t%d" % i)
+    for i in range(2):
+        n.publish("sealed.a", "s%d" % i)
+    cfg = dict(next(c for c in VALUE_STREAMS if c["name"] == "SEALED"))
+    cfg["sealed"] = True
+    n.js("STREAM.UPDATE.SEALED", cfg)
+    for i in range(5):
+        n.publish("work.jobs", "job%d" % i)
+    n.js("CONSUMER.DURABLE.CREATE.WORK.worker",
+         {"stream_name": "WORK", "config": {"durable_name": "worker", "ack_policy": "explicit"}})
+    n.js("CONSUMER.DURABLE.CREATE.ORDERS.audit",
+         {"stream_name": "ORDERS", "config": {"durable_name": "audit", "ack_policy": "none"}})
+
+
+def mkstreams(args):
+    n = client(args, args.port)
+    t0 = time.time()
+    for i in range(args.count):
+        name = "S%05d" % i
+        n.js("STREAM.CREATE." + name, {"name": name, "subjects": ["s.%d.>" % i],
+                                       "storage": args.storage, "max_msgs": 1000})
+        if i % 3 == 0:  # a third with messages, the rest empty
+            n.publish("s.%d.x" % i, "m%d" % i)
+    print("created %d %s streams in %.1f s" % (args.count, args.storage, time.time() - t0))
+
+
+def publish(args):
+    n = client(args, args.port)
+    for i in range(args.count):
+        n.publish(args.subject, "p%d" % i)
+
+
+# --- reading a scrape ---
+
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?')
+
+
+def read_metrics(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            m = LINE.match(line)
+            if not m:
+                raise ValueError("unparsable line: %r" % line)
+            labels = dict((k, v.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\"))
+                          for k, v in LABEL.findall(m.group(2) or ""))
+            out.append((m.group(1), labels, float(m.group(3))))
+    return out
+
+
+def parse_ts(s):
+    """Go RFC 3339 with nanoseconds, UTC -> Unix seconds (float)."""
+    if s.startswith("0001-"):
+        return None
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", s)
+    base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+    return base + (int(m.group(2).ljust(9, "0")[:9]) / 1e9 if m.group(2) else 0)
+
+
+def compare(args):
+    jsz = json.loads(urllib.request.urlopen(
+        "http://127.0.0.1:%d/jsz?accounts=true&streams=true&config=true" % args.monport,
+        timeout=10).read())
+    ms = read_metrics(args.metrics)
+    errors = []
+    checked = 0
+
+    accounts = jsz.get("account_details") or []
+    if len(accounts) != 1:
+        errors.append("expected one JetStream account in /jsz, got %d" % len(accounts))
+        accounts = accounts[:1]
+    acct = accounts[0] if accounts else {"stream_detail": []}
+
+    per = {}
+    for name, labels, v in ms:
+        if name.startswith("memacct_jetstream_stream_"):
+            per.setdefault(labels.get("stream"), []).append((name, labels, v))
+
+    streams = {s["name"]: s for s in acct.get("stream_detail") or []}
+    exported = set(per)
+    if args.exported is None:
+        if exported != set(streams):
+            errors.append("exported streams differ from /jsz: missing %s, extra %s" % (
+                sorted(set(streams) - exported)[:10], sorted(exported - set(streams))[:10]))
+    elif len(exported) != args.exported:
+        errors.append("exported %d streams, want %d" % (len(exported), args.exported))
+
+    def one(series, metric, extra=None):
+        found = [(l, v) for n, l, v in series if n == metric and
+                 all(l.get(k) == x for k, x in (extra or {}).items())]
+        return found
+
+    for sname in sorted(exported & set(streams)):
+        st = streams[sname]
+        cfg, state = st["config"], st["state"]
+        series = per[sname]
+        want = {
+            "memacct_jetstream_stream_bytes": state["bytes"],
+            "memacct_jetstream_stream_messages": state["messages"],
+            "memacct_jetstream_stream_first_seq": state["first_seq"],
+            "memacct_jetstream_stream_last_seq": state["last_seq"],
+            "memacct_jetstream_stream_consumers": state.get("consumer_count", 0),
+            "memacct_jetstream_stream_subjects": state.get("num_subjects", 0),
+            "memacct_jetstream_stream_deleted_messages": state.get("num_deleted", 0),
+            "memacct_jetstream_stream_max_age_seconds": cfg.get("max_age", 0) / 1e9,
+            "memacct_jetstream_stream_max_bytes": cfg.get("max_bytes", -1),
+            "memacct_jetstream_stream_max_messages": cfg.get("max_msgs", -1),
+            "memacct_jetstream_stream_max_messages_per_subject": cfg.get("max_msgs_per_subject", -1),
+        }
+        limits = cfg.get("retention") == "limits" and not cfg.get("sealed", False)
+        no_size = cfg.get("max_bytes", -1) <= 0 and cfg.get("max_msgs", -1) <= 0
+        want["memacct_jetstream_stream_retention_unbounded"] = int(
+            limits and no_size and cfg.get("max_age", 0) <= 0)
+        want["memacct_jetstream_stream_retention_time_bounded_only"] = int(
+            limits and no_size and cfg.get("max_age", 0) > 0)
+        for metric, w in want.items():
+            f = one(series, metric)
+            checked += 1
+            if len(f) != 1:
+                errors.append("%s %s: %d series" % (sname, metric, len(f)))
+                continue
+            labels, v = f[0]
+            if v != float(w):
+                errors.append("%s %s = %r, server says %r" % (sname, metric, v, w))
+            if labels.get("storage") != cfg["storage"]:
+                errors.append("%s %s storage=%r, server says %r" % (
+                    sname, metric, labels.get("storage"), cfg["storage"]))
+
+        info = one(series, "memacct_jetstream_stream_info")
+        checked += 1
+        wi = {"retention": cfg["retention"], "discard": cfg["discard"],
+              "storage": cfg["storage"], "replicas": str(cfg["num_replicas"])}
+        if len(info) != 1 or any(info[0][0].get(k) != x for k, x in wi.items()):
+            errors.append("%s info %r, server says %r" % (sname, info, wi))
+
+        for limit, num, den in (("bytes", state["bytes"], cfg.get("max_bytes", -1)),
+                                ("messages", state["messages"], cfg.get("max_msgs", -1))):
+            f = one(series, "memacct_jetstream_stream_limit_utilization_ratio", {"limit": limit})
+            checked += 1
+            if den <= 0:
+                if f:
+                    errors.append("%s utilization %s exported with no limit" % (sname, limit))
+            elif len(f) != 1 or abs(f[0][1] - num / den) > 1e-12:
+                errors.append("%s utilization %s = %r, want %r" % (sname, limit, f, num / den))
+
+        for metric, ts in (("memacct_jetstream_stream_oldest_message_age_seconds", "first_ts"),
+                           ("memacct_jetstream_stream_newest_message_age_seconds", "last_ts")):
+            f = one(series, metric)
+            checked += 1
+            t = parse_ts(state[ts])
+            if state["messages"] == 0:
+                if f:
+                    errors.append("%s %s exported for an empty stream" % (sname, metric))
+                continue
+            if len(f) != 1:
+                errors.append("%s %s: %d series" % (sname, metric, len(f)))
+                continue
+            want_age = args.scrape_time - t
+            if abs(f[0][1] - want_age) > 1.5:
+                errors.append("%s %s = %.3f, want %.3f (scrape time - %s)" % (
+                    sname, metric, f[0][1], want_age, ts))
+
+    # Account: one label set; values against /jsz's account and server view.
+    acc = {n: v for n, l, v in ms if n.startswith("memacct_jetstream_account_")}
+    wa = {
+        "memacct_jetstream_account_storage_bytes": acct.get("storage", 0),
+        "memacct_jetstream_account_memory_bytes": acct.get("memory", 0),
+        "memacct_jetstream_account_streams": len(streams),
+        "memacct_jetstream_account_consumers": sum(
+            s["state"].get("consumer_count", 0) for s in streams.values()),
+        # single account: the server's reservations are the account's
+        "memacct_jetstream_account_reserved_storage_bytes": jsz.get("reserved_storage", 0),
+        "memacct_jetstream_account_reserved_memory_bytes": jsz.get("reserved_memory", 0),
+    }
+    for metric, w in wa.items():
+        checked += 1
+        if acc.get(metric) != float(w):
+            errors.append("%s = %r, server says %r" % (metric, acc.get(metric), w))
+    api = acct.get("api", {})
+    for metric, key in (("memacct_jetstream_account_api_requests_total", "total"),
+                        ("memacct_jetstream_account_api_errors_total", "errors")):
+        checked += 1
+        v = acc.get(metric)
+        # The exporter's own polls count too: its value is the server's at
+        # its last poll, so never above what /jsz says now.
+        if v is None or v > api.get(key, 0) or (key == "total" and v <= 0):
+            errors.append("%s = %r, server says %r now" % (metric, v, api.get(key)))
+
+    for e in errors[:40]:
+        print("MISMATCH:", e)
+    print("compared %d streams, %d values against /jsz: %d mismatches" % (
+        len(exported & set(streams)), checked, len(errors)))
+    return 1 if errors else 0
+
+
+def metric(args):
+    want = dict(a.split("=", 1) for a in args.labels)
+    found = [v for n, l, v in read_metrics(args.metrics)
+             if n == args.name and all(l.get(k) == x for k, x in want.items())]
+    if len(found) != 1:
+        print("expected one %s%r, found %d" % (args.name, want, len(found)), file=sys.stderr)
+        return 1
+    print(repr(found[0]))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--user")
+    p.add_argument("--password")
+    p.add_argument("--token")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("values-setup")
+    s.add_argument("port", type=int)
+    s = sub.add_parser("mkstreams")
+    s.add_argument("port", type=int)
+    s.add_argument("count", type=int)
+    s.add_argument("storage", choices=["file", "memory"])
+    s = sub.add_parser("publish")
+    s.add_argument("port", type=int)
+    s.add_argument("subject")
+    s.add_argument("count", type=int)
+    s = sub.add_parser("compare")
+    s.add_argument("monport", type=int)
+    s.add_argument("metrics")
+    s.add_argument("scrape_time", type=float)
+    s.add_argument("--exported", type=int)
+    s = sub.add_parser("metric")
+    s.add_argument("metrics")
+    s.add_argument("name")
+    s.add_argument("labels", nargs="*")
+    args = p.parse_args()
+    fn = {"values-setup": values_setup, "mkstreams": mkstreams, "publish": publish,
+          "compare": compare, "metric": metric}[args.cmd]
+    sys.exit(fn(args) or 0)
+
+
+if __name__ == "__main__":
+    main()
