@@ -7,7 +7,7 @@ set -euo pipefail
 want=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-dev
       libjson-c-dev libssl-dev zlib1g-dev libyaml-dev libcrypt-dev)
 if [ "${1:-build}" = test ]; then
-  want+=(libcmocka-dev nats-server prometheus curl openssl python3 python3-prometheus-client valgrind clang
+  want+=(libcmocka-dev nats-server prometheus curl openssl jq python3 python3-prometheus-client valgrind clang
          libclang-rt-14-dev tmux chromium chromium-driver golang-go
          golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
          golang-gopkg-yaml.v3-dev)

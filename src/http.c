@@ -7,6 +7,7 @@
  * parse the web config or check passwords (web_config.c does). */
 #include "memacct/http.h"
 
+#include "memacct/explain.h"
 #include "memacct/gzip.h"
 #include "memacct/negotiate.h"
 #include "memacct/web_config.h"
@@ -30,6 +31,7 @@ struct http_server {
 	atomic_uint in_flight;
 	int listen_fd;
 	struct web_config *web; /* NULL without --web.config.file */
+	struct explain_page *explain; /* the /explain page's state */
 	char priorities[128];	/* GnuTLS priority string when TLS is on */
 	atomic_bool starting;	/* mhd_log keeps the message for start errors */
 	char start_error[256];
@@ -159,17 +161,64 @@ static const char landing_page[] =
 	"<p>Container memory split (anon, shmem, page cache, kernel) beside process RSS, and "
 	"JetStream stream retention.</p>\n<ul>\n"
 	"<li><a href=\"metrics\">Metrics</a></li>\n"
+	"<li><a href=\"explain\">Explain</a>: the split per cgroup, for people</li>\n"
 	"<li><a href=\"healthz\">Health</a></li>\n</ul>\n</body></html>\n";
+
+/* Counts a request that walks the cgroups against --web.max-requests.
+ * Returns false (with a 503 queued in *ret) past the limit; either way the
+ * caller calls release() when done. */
+static bool admit(struct http_server *h, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+	unsigned n = atomic_fetch_add(&h->in_flight, 1) + 1;
+	if (!h->max_requests || n <= h->max_requests)
+		return true;
+	*ret = send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			 "too many concurrent scrapes (--web.max-requests)\n");
+	return false;
+}
+
+static void release(struct http_server *h)
+{
+	atomic_fetch_sub(&h->in_flight, 1);
+}
+
+static enum MHD_Result serve_explain(struct http_server *h, struct MHD_Connection *c)
+{
+	enum MHD_Result ret;
+	if (!admit(h, c, &ret))
+		goto out;
+	struct mbuf body;
+	struct errmsg e = {{0}};
+	mbuf_init(&body, 64 << 20);
+	int rc = explain_page_render(h->explain, &body, &e);
+	size_t len = 0;
+	char *data = rc ? NULL : mbuf_detach(&body, &len);
+	mbuf_free(&body);
+	if (!data) {
+		log_kv(h->log, LOG_ERROR, "explain page failed", "err",
+		       e.msg[0] ? e.msg : strerror(rc ? -rc : ENOMEM), NULL);
+		ret = send_text(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+				"explain page failed; see the exporter's log\n");
+		goto out;
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(data);
+		ret = MHD_NO;
+		goto out;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	ret = queue(h, c, MHD_HTTP_OK, r);
+out:
+	release(h);
+	return ret;
+}
 
 static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connection *c)
 {
-	unsigned n = atomic_fetch_add(&h->in_flight, 1) + 1;
 	enum MHD_Result ret;
-	if (h->max_requests && n > h->max_requests) {
-		ret = send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-				"too many concurrent scrapes (--web.max-requests)\n");
+	if (!admit(h, c, &ret))
 		goto out;
-	}
 	enum expfmt_format fmt = negotiate_format(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
 	bool gzip = negotiate_gzip(
@@ -209,7 +258,7 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = queue(h, c, MHD_HTTP_OK, r);
 out:
-	atomic_fetch_sub(&h->in_flight, 1);
+	release(h);
 	return ret;
 }
 
@@ -251,6 +300,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return serve_metrics(h, c);
 	if (strcmp(url, "/") == 0)
 		return send_text(h, c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
+	if (strcmp(url, "/explain") == 0)
+		return serve_explain(h, c);
 	if (healthz)
 		return send_text(h, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
 	return send_text(h, c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
@@ -284,6 +335,7 @@ static void tls_priorities(const struct web_tls *t, char *out, size_t cap)
 static void free_server(struct http_server *h)
 {
 	web_config_free(h->web);
+	explain_page_free(h->explain);
 	free(h);
 }
 
@@ -318,8 +370,8 @@ static void log_web_config(struct http_server *h, const char *path)
 		       "http_server_config.http2 ignored: libmicrohttpd serves HTTP/1.1 only", NULL);
 }
 
-int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
-	       struct http_server **out, struct errmsg *e)
+int http_start(const struct config *cfg, struct scraper *s, const struct explain_sources *src,
+	       struct logger *log, struct http_server **out, struct errmsg *e)
 {
 	if (cfg->telemetry_path[0] != '/' || strcmp(cfg->telemetry_path, "/") == 0 ||
 	    strcmp(cfg->telemetry_path, "/healthz") == 0) {
@@ -342,6 +394,11 @@ int http_start(const struct config *cfg, struct scraper *s, struct logger *log,
 			free_server(h);
 			return rc;
 		}
+	}
+	int prc = explain_page_new(cfg, src, &h->explain, e);
+	if (prc) {
+		free_server(h);
+		return prc;
 	}
 	const struct web_tls *tls = h->web ? web_config_tls(h->web) : NULL;
 	bool use_tls = tls && tls->enabled;

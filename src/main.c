@@ -27,9 +27,10 @@ static int serve(const struct config *cfg, struct logger *log)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	struct explain_sources src = {0};
 	int rc = scraper_new(cfg, log, &s, &e);
 	if (rc == 0)
-		rc = http_start(cfg, s, log, &h, &e);
+		rc = http_start(cfg, s, &src, log, &h, &e);
 	if (rc) {
 		fprintf(stderr, "memacct_exporter: %s\n", e.msg[0] ? e.msg : strerror(-rc));
 		scraper_free(s);
