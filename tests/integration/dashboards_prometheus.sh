@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# dashboards_prometheus.sh: the shipped dashboards and rules against a real
+# Prometheus fed by real exporters. Everything listens on 127.0.0.1 (free
+# ports) and lives in one temporary directory, removed with every process
+# this test started, even on failure:
+#   - nats-server -js with four streams (tests/integration/dashboards/
+#     nats_js.py): UNBOUNDED (no limits), NEARFULL (max_bytes 64 KiB, discard
+#     new, filled > 90%), MEMORY (memory storage), AGEONLY (max_age only);
+#   - the exporter on this host's real cgroups (discovered, read-only) polling
+#     that server every 2 s, and a second one on the cgroup v2 fixture
+#     6-over-high (a Kubernetes pod, uid label);
+#   - a kube-state-metrics stand-in: kube_pod_info for the fixture's pod
+#     UID (named nats-0 so the JetStream dashboard's NATS pod list finds it)
+#     and one pod that is not on any node scraped here;
+#   - Prometheus 2.x, scrape and evaluation interval 2 s, loading
+#     dashboards/rules/memacct.rules.yml.
+# After DASH_SETTLE_S (default 60) seconds of scrapes, dashboards/
+# check_dashboards.py runs every panel and variable query of every
+# dashboards/*.json in three variable selections (all, a pod, a cgroup)
+# through /api/v1/query, and checks rule health, recording rules, the
+# JetStream alerts and the targets. The allow-list of queries that cannot
+# return data here, with reasons, is in check_dashboards.py.
+# Exit 0 ok, 1 a check failed, 77 skipped (prometheus, nats-server or python3
+# missing). Root is not needed.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+command -v prometheus >/dev/null || skip "prometheus not installed (Debian package prometheus)"
+command -v promtool >/dev/null || skip "promtool not installed (Debian package prometheus)"
+command -v nats-server >/dev/null || skip "nats-server not installed (Debian package nats-server)"
+command -v python3 >/dev/null || skip "python3 not installed"
+command -v curl >/dev/null || skip "curl not installed"
+
+SETTLE=${DASH_SETTLE_S:-60}
+FIX="$MEMACCT_FIXTURES/cgroup-v2/6-over-high"
+RULES="$MEMACCT_SRC/dashboards/rules/memacct.rules.yml"
+POD_UID=1f2e3d4c-5b6a-4789-9abc-def012345678
+[ -d "$FIX/sys" ] || fail "fixture $FIX is missing"
+
+start=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/memacct-dash.XXXXXX")
+pids=()
+names=()
+status=1
+cleanup() {
+  set +e
+  local i p
+  stop_exporter  # one that start_exporter gave up on
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null
+  done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  if [ "$status" -ne 0 ]; then
+    for f in "$work"/*.log; do
+      [ -f "$f" ] || continue
+      echo "--- last lines of $(basename "$f")"
+      tail -n 15 "$f"
+    done
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+started() { pids+=("$1"); names+=("$2"); }
+
+wait_http() {  # URL WHAT PID
+  for _ in $(seq 1 300); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || fail "$2 exited at start"
+    sleep 0.1
+  done
+  fail "$2 did not answer on $1"
+}
+
+# --- NATS with JetStream, and the streams -------------------------------------
+nats_port=$(free_port)
+mkdir "$work/jetstream"
+nats-server -js -sd "$work/jetstream" -a 127.0.0.1 -p "$nats_port" >"$work/nats-server.log" 2>&1 &
+started $! nats-server
+python3 "$HERE/dashboards/nats_js.py" "127.0.0.1:$nats_port" setup ||
+  fail "could not set up the JetStream streams"
+
+# --- the two exporters --------------------------------------------------------
+start_exporter "$work/exporter-host.log" \
+  --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
+started "$EXPORTER_PID" exporter-host
+host_inst=${EXPORTER_URL#http://}
+start_exporter "$work/exporter-fixture.log" \
+  --path.cgroupfs="$FIX/sys" --path.procfs="$FIX/proc"
+started "$EXPORTER_PID" exporter-fixture
+fixture_inst=${EXPORTER_URL#http://}
+EXPORTER_PID=""  # cleanup() stops them, not lib.bash's stop_exporter
+curl -fsS "http://$fixture_inst/metrics" >"$work/fixture.prom" ||
+  fail "cannot scrape the fixture exporter"
+grep -q "uid=\"$POD_UID\"" "$work/fixture.prom" ||
+  fail "the fixture exporter does not label pod $POD_UID"
+
+# --- kube-state-metrics stand-in ----------------------------------------------
+cat >"$work/kube-state-metrics.prom" <<EOF
+# HELP kube_pod_info Information about pod.
+# TYPE kube_pod_info gauge
+kube_pod_info{namespace="messaging",pod="nats-0",uid="$POD_UID",host_ip="10.0.0.11",pod_ip="10.244.1.17",node="node-a",created_by_kind="StatefulSet",created_by_name="nats",priority_class="",host_network="false"} 1
+kube_pod_info{namespace="default",pod="web-6d4cf56db6-x7k2p",uid="9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",host_ip="10.0.0.12",pod_ip="10.244.2.9",node="node-b",created_by_kind="ReplicaSet",created_by_name="web-6d4cf56db6",priority_class="",host_network="false"} 1
+EOF
+ksm_port=$(free_port)
+python3 "$HERE/dashboards/serve_metrics.py" "$ksm_port" "$work/kube-state-metrics.prom" \
+  >"$work/kube-state-metrics.log" 2>&1 &
+started $! kube-state-metrics
+wait_http "http://127.0.0.1:$ksm_port/metrics" kube-state-metrics "$!"
+
+# --- Prometheus ----------------------------------------------------------------
+prom_port=$(free_port)
+cat >"$work/prometheus.yml" <<EOF
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+  evaluation_interval: 2s
+rule_files:
+  - "$RULES"
+scrape_configs:
+  - job_name: memacct
+    static_configs:
+      - targets: ["$host_inst", "$fixture_inst"]
+  - job_name: kube-state-metrics
+    static_configs:
+      - targets: ["127.0.0.1:$ksm_port"]
+EOF
+promtool check config "$work/prometheus.yml" >"$work/promtool.log" 2>&1 || {
+  cat "$work/promtool.log"; fail "promtool check config"; }
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+  --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
+started $! prometheus
+prom_pid=$!
+prom="http://127.0.0.1:$prom_port"
+wait_http "$prom/-/ready" prometheus "$prom_pid"
+echo "prometheus: $(prometheus --version 2>&1 | head -n1)"
+echo "nats-server: $(nats-server --version 2>&1) on 127.0.0.1:$nats_port"
+echo "exporters: host $host_inst (real cgroups, JetStream), fixture $fixture_inst ($FIX)"
+echo "prometheus: $prom, kube-state-metrics stand-in 127.0.0.1:$ksm_port"
+
+# All three targets up, then let the windows fill.
+for _ in $(seq 1 100); do
+  up=$(curl -fsS "$prom/api/v1/query" --data-urlencode 'query=count(up == 1)' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
+  [ "$up" = 3 ] && break
+  sleep 0.2
+done
+[ "$up" = 3 ] || fail "only $up of 3 targets are up"
+echo "all targets up after $(($(date +%s) - start)) s; collecting for $SETTLE s"
+sleep "$SETTLE"
+for p in "${!pids[@]}"; do
+  kill -0 "${pids[$p]}" 2>/dev/null || fail "${names[$p]} exited during the run"
+done
+
+python3 "$HERE/dashboards/check_dashboards.py" --prometheus "$prom" --src "$MEMACCT_SRC" \
+  --fixture-instance "$fixture_inst" --targets 3 || fail "dashboard and rule checks failed"
+status=0
+echo "PASS ($(($(date +%s) - start)) s)"
