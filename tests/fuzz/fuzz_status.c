@@ -1,0 +1,37 @@
+/* fuzz_status: libFuzzer target for proc_mem_parse_status(), the
+ * /proc/PID/status parser of the process collector (proc.rst's
+ * "Key:\tvalue kB" lines). It checks that the sums only ever grow by what
+ * was parsed: a failed or empty parse adds nothing to processes/vanished and
+ * nothing outside rss/swap. It does not read /proc. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memacct/proc_mem.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+
+	struct proc_mem pm;
+	memset(&pm, 0, sizeof(pm));
+	pm.rss_anon = 1; /* it adds to what is there */
+	(void)proc_mem_parse_status(text, &pm);
+	if (pm.processes || pm.vanished || pm.pss || pm.pss_denied || pm.rss_anon < 1)
+		abort();
+	/* Twice on the same text: exactly twice the sums (no hidden state). */
+	struct proc_mem once = {0}, twice = {0};
+	(void)proc_mem_parse_status(text, &once);
+	(void)proc_mem_parse_status(text, &twice);
+	(void)proc_mem_parse_status(text, &twice);
+	if (twice.rss_anon != 2 * once.rss_anon && once.rss_anon <= UINT64_MAX / 2)
+		abort();
+	free(text);
+	return 0;
+}
