@@ -92,6 +92,11 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
 
 	rc = t->request(t->ctx, "$JS.API.INFO", "", 0, left_ms(deadline), st->reply, e);
+	if (rc == -ENOENT) {
+		errmsg_set(e, "$JS.API.INFO: no responder: JetStream is not enabled on the server "
+			      "or for this account");
+		rc = -EREMOTEIO;
+	}
 	if (rc < 0)
 		goto fail;
 	rc = js_parse_account_info(st->reply->data, st->reply->len, &snap->account, e);

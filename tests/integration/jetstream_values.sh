@@ -73,4 +73,12 @@ o=$(value "$m" memacct_jetstream_stream_oldest_message_age_seconds 'stream="TIME
 python3 -c "import sys; sys.exit(0 if float('$n') < 3 and float('$o') > float('$n') + 2 else 1)" ||
   fail "after a publish: newest age $n, oldest $o"
 python3 "$JS_PY" compare "$NATS_MON" "$m" "$(now)" || fail "values differ from /jsz after a publish"
+stop_exporter
+
+# Several URLs, a dead one first: the live one is used.
+dead=$(free_port)
+start_exporter "$JS_WORK/multi.log" --nats.url="nats://127.0.0.1:$dead, $NATS_URL" \
+  --nats.poll-interval=1 --path.cgroupfs="$JS_FIXTURE/sys" --path.procfs="$JS_FIXTURE/proc"
+wait_metric "$m" '^memacct_jetstream_up 1$' 15 || { cat "$JS_WORK/multi.log"; fail "not up with a dead URL first"; }
+echo "two URLs, the first dead: up 1"
 echo PASS
