@@ -28,6 +28,7 @@ struct nats_client {
 	const char *urls[MAX_URLS];
 	int n_urls;
 	bool key_auth; /* creds or nkey: retry auth failures (cnats 3.4.1 bug) */
+	bool tls;      /* a TLS flag was given */
 	unsigned reconnect_max_wait_ms;
 
 	pthread_mutex_t lock; /* nc, interrupted, generation */
@@ -370,6 +371,7 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 			rc = opt_fail(s, "--nats.tls", e);
 			goto fail;
 		}
+		c->tls = true;
 	}
 	if (o->tls_ca) {
 		rc = check_readable("--nats.tls.ca", o->tls_ca, e);
@@ -504,8 +506,18 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 		}
 	}
 	if (s != NATS_OK) {
+		int rc = map_connect_error(s, why);
+		/* A TLS server that wants a client certificate we did not send
+		 * (or rejects ours) closes the connection after the handshake:
+		 * cnats then reports a missing PONG. Say what it likely is. */
+		if (c->tls && rc == -EIO && strstr(why, "PONG")) {
+			errmsg_set(e, "%s: the server closed the TLS connection; it may require a "
+				      "client certificate (--nats.tls.cert/--nats.tls.key) or refuse "
+				      "the one sent", why);
+			return -EPROTO;
+		}
 		errmsg_set(e, "%s", why);
-		return map_connect_error(s, why);
+		return rc;
 	}
 
 	pthread_mutex_lock(&c->lock);

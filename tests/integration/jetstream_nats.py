@@ -17,18 +17,24 @@ import itertools
 import json
 import re
 import socket
+import ssl
 import sys
 import time
 import urllib.request
 
 
 class Nats:
-    def __init__(self, port, user=None, password=None, token=None, timeout=10):
+    def __init__(self, port, user=None, password=None, token=None, tls=None, timeout=10):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         info = self._line()
         if not info.startswith(b"INFO"):
             raise RuntimeError("not a NATS server: %r" % info)
+        if tls:  # (ca, cert, key): NATS upgrades after the plain INFO
+            ctx = ssl.create_default_context(cafile=tls[0])
+            if tls[1]:
+                ctx.load_cert_chain(tls[1], tls[2])
+            self.s = ctx.wrap_socket(self.s, server_hostname="127.0.0.1")
         c = {"verbose": False, "pedantic": False, "headers": True, "no_responders": True,
              "protocol": 1, "lang": "python-test", "version": "0"}
         if user is not None:
@@ -103,7 +109,8 @@ class Nats:
 
 
 def client(args, port):
-    return Nats(port, user=args.user, password=args.password, token=args.token)
+    tls = (args.tls_ca, args.tls_cert, args.tls_key) if args.tls_ca else None
+    return Nats(port, user=args.user, password=args.password, token=args.token, tls=tls)
 
 
 SEC = 1000000000
@@ -353,6 +360,9 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--token")
+    p.add_argument("--tls-ca")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("values-setup")
     s.add_argument("port", type=int)
