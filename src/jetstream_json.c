@@ -355,3 +355,75 @@ int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 	json_object_put(root);
 	return rc;
 }
+
+/* --- creds --- */
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap)
+{
+	static const char begin[] = "-----BEGIN NATS USER JWT-----";
+	const char *p = memmem(text, len, begin, sizeof(begin) - 1);
+	const char *end = text + len;
+	int rc = -EINVAL;
+
+	if (!p || cap == 0)
+		return -EINVAL;
+	p += sizeof(begin) - 1;
+	while (p < end && (*p == '\n' || *p == '\r' || *p == ' '))
+		p++;
+	/* header.payload.signature: decode the payload. */
+	const char *dot1 = memchr(p, '.', (size_t)(end - p));
+	if (!dot1)
+		return -EINVAL;
+	const char *q = dot1 + 1, *dot2 = q;
+	while (dot2 < end && *dot2 != '.' && b64url_value(*dot2) >= 0)
+		dot2++;
+	if (dot2 >= end || *dot2 != '.' || dot2 == q)
+		return -EINVAL;
+	size_t n = (size_t)(dot2 - q);
+	char *json = malloc(n * 3 / 4 + 4);
+	if (!json)
+		return -ENOMEM;
+	size_t o = 0;
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 6) | (uint32_t)b64url_value(q[i]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			json[o++] = (char)((acc >> bits) & 0xFF);
+		}
+	}
+	json_object *root;
+	struct errmsg e;
+	if (parse_root(json, o, &root, "creds JWT", &e) == 0) {
+		json_object *nats = get(root, "nats");
+		const char *a = get_str(nats, "issuer_account");
+		if (!a || !*a)
+			a = get_str(root, "iss");
+		if (a && *a) {
+			size_t l = strnlen(a, cap - 1);
+			memcpy(name, a, l);
+			name[l] = '\0';
+			rc = 0;
+		}
+		json_object_put(root);
+	}
+	free(json);
+	return rc;
+}

@@ -70,7 +70,7 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 	}
 	if (!st->account_known) {
 		/* Servers from 2.10 name the account; older ones have no
-		 * responder (-ENOENT) and the account stays "". */
+		 * responder (-ENOENT): then the creds' account, else "". */
 		unsigned to = left_ms(deadline);
 		if (to > USER_INFO_TIMEOUT_MS)
 			to = USER_INFO_TIMEOUT_MS;
@@ -80,9 +80,12 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 			errmsg_set(e, "%s", ue.msg);
 			return rc;
 		}
-		if (rc == 0)
-			js_parse_user_account(st->reply->data, st->reply->len, st->account,
-					      sizeof(st->account), &ue);
+		if (rc != 0 || js_parse_user_account(st->reply->data, st->reply->len, st->account,
+						     sizeof(st->account), &ue) < 0) {
+			st->account[0] = '\0';
+			if (st->account_hint)
+				snprintf(st->account, sizeof(st->account), "%s", st->account_hint);
+		}
 		st->account_known = true;
 	}
 
@@ -311,6 +314,7 @@ int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg,
 	p->backoff.interval_s = iv > LOG_MIN_INTERVAL_S ? iv : LOG_MIN_INTERVAL_S;
 	mbuf_init(&p->reply, REPLY_MAX);
 	p->ps.reply = &p->reply;
+	p->ps.account_hint = cfg->account_hint;
 	p->ps.generation = UINT64_MAX;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);

@@ -104,15 +104,33 @@ out:
 	return rc;
 }
 
-void nkey_encode_user_public(const uint8_t pub[32], char out[NKEY_PUBLIC_LEN + 1])
+void nkey_encode_public(uint8_t prefix, const uint8_t pub[32], char out[NKEY_PUBLIC_LEN + 1])
 {
 	uint8_t raw[PUB_RAW_LEN];
-	raw[0] = PREFIX_USER;
+	raw[0] = prefix;
 	memcpy(raw + 1, pub, 32);
 	uint16_t crc = crc16(raw, 33);
 	raw[33] = (uint8_t)(crc & 0xFF);
 	raw[34] = (uint8_t)(crc >> 8);
 	b32_encode(raw, sizeof(raw), out);
+}
+
+void nkey_encode_user_public(const uint8_t pub[32], char out[NKEY_PUBLIC_LEN + 1])
+{
+	nkey_encode_public(PREFIX_USER, pub, out);
+}
+
+void nkey_encode_seed(uint8_t prefix, const uint8_t seed[32], char out[NKEY_SEED_LEN + 1])
+{
+	uint8_t raw[SEED_RAW_LEN];
+	raw[0] = (uint8_t)(PREFIX_SEED | (prefix >> 5));
+	raw[1] = (uint8_t)((prefix & 31u) << 3);
+	memcpy(raw + 2, seed, 32);
+	uint16_t crc = crc16(raw, SEED_RAW_LEN - 2);
+	raw[SEED_RAW_LEN - 2] = (uint8_t)(crc & 0xFF);
+	raw[SEED_RAW_LEN - 1] = (uint8_t)(crc >> 8);
+	b32_encode(raw, sizeof(raw), out);
+	explicit_bzero(raw, sizeof(raw));
 }
 
 static bool is_b32(char c)

@@ -59,7 +59,7 @@ struct js_stream {
  * streams' max_bytes times replicas per storage type, which is what the
  * server reserves (reserved_from_streams tells which). */
 struct js_account {
-	char name[256]; /* "" when the server does not say (pre-2.10: no $SYS.REQ.USER.INFO) */
+	char name[256]; /* from $SYS.REQ.USER.INFO (2.10+), else the creds' account, else "" */
 	uint64_t memory, storage;
 	uint64_t reserved_memory, reserved_storage;
 	bool has_reserved; /* the reply held reserved_*; else derived */
@@ -111,6 +111,12 @@ int js_parse_account_info(const char *json, size_t len, struct js_account *a, st
 int js_parse_user_account(const char *json, size_t len, char *name, size_t cap,
 			  struct errmsg *e);
 
+/* The account a .creds file's user belongs to: its JWT's
+ * nats.issuer_account (signing keys) or else iss, an account public key
+ * ("A..."), the name the server gives the account. 0, -EINVAL when no user
+ * JWT is found, -ENOMEM. Does not check signatures. */
+int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap);
+
 /* One $JS.API.STREAM.LIST page: appends its streams to snap (owning their
  * names), and sets *total (the server's stream count) and *count (streams in
  * this page, including any skipped as malformed). -EFBIG past
@@ -160,6 +166,7 @@ struct js_poll_state {
 	uint64_t generation;  /* connection the account name belongs to */
 	bool account_known;   /* user info asked on this connection */
 	char account[256];
+	const char *account_hint; /* used when the server does not say; may be NULL */
 	struct mbuf *reply;
 };
 
@@ -177,6 +184,7 @@ struct js_poller_config {
 	unsigned timeout_s;		      /* per poll; 0: 10 */
 	unsigned stale_after_s;		      /* 0: serve the last values forever */
 	const char *urls;		      /* for log lines only */
+	const char *account_hint; /* account name when the server does not say (creds); may be NULL */
 	/* Called with transport->ctx; may be NULL. interrupt unblocks a
 	 * request in flight at stop; log_events runs on the poller thread
 	 * after each poll to report connection events (it owns its back-off). */

@@ -21,6 +21,7 @@
 #include "memacct/nats_client.h"
 
 #define SECRET_FILE_MAX 4096
+#define CREDS_FILE_MAX 65536
 
 struct js_collector {
 	struct nats_client *nc;
@@ -30,6 +31,7 @@ struct js_collector {
 	bool has_include, has_exclude;
 	char *password; /* from --nats.password-file; owned, wiped at fini */
 	char *log_urls; /* --nats.url with any user:password@ redacted */
+	char account_hint[256]; /* the creds' account, "" when none */
 	struct log_backoff events_backoff; /* poller thread only */
 };
 
@@ -139,22 +141,23 @@ static char *redact_urls(const char *urls)
 	return out;
 }
 
-/* Reads a one-line secret (trailing newline and spaces dropped). */
-static int read_secret(const char *flag, const char *path, char **out, struct errmsg *e)
+/* Reads a small file whole into buf (cap bytes, NUL-terminated); the file
+ * must be shorter than cap. */
+static int read_small(const char *flag, const char *path, char *buf, size_t cap, size_t *lenp,
+		      struct errmsg *e)
 {
-	char buf[SECRET_FILE_MAX + 1];
 	size_t len = 0;
 	int rc = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	*out = NULL;
+	*lenp = 0;
 	if (fd < 0) {
 		rc = -errno;
 		errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(-rc));
 		return rc;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -165,12 +168,30 @@ static int read_secret(const char *flag, const char *path, char **out, struct er
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len == sizeof(buf) - 1) {
+		if (len == cap - 1) {
 			rc = -EFBIG;
-			errmsg_set(e, "%s: %s is larger than %d bytes", flag, path, SECRET_FILE_MAX);
+			errmsg_set(e, "%s: %s is larger than %zu bytes", flag, path, cap - 2);
 			goto out;
 		}
 	}
+	buf[len] = '\0';
+	*lenp = len;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Reads a one-line secret (trailing newline and spaces dropped). */
+static int read_secret(const char *flag, const char *path, char **out, struct errmsg *e)
+{
+	char buf[SECRET_FILE_MAX + 2];
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = read_small(flag, path, buf, sizeof(buf), &len, e);
+	if (rc < 0)
+		goto out;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
 			   buf[len - 1] == '\t'))
 		len--;
@@ -185,8 +206,24 @@ static int read_secret(const char *flag, const char *path, char **out, struct er
 		rc = -ENOMEM;
 out:
 	explicit_bzero(buf, sizeof(buf));
-	close(fd);
 	return rc;
+}
+
+/* The account of the creds' user, for the account label when the server
+ * cannot say (before 2.10). Unreadable or odd creds are nats_client's to
+ * report; here they only leave the hint empty. */
+static void creds_account(const char *path, char *out, size_t cap)
+{
+	size_t len = 0;
+	char *buf = malloc(CREDS_FILE_MAX + 2);
+	out[0] = '\0';
+	if (!buf)
+		return;
+	if (read_small("--nats.creds", path, buf, CREDS_FILE_MAX + 2, &len, NULL) == 0 &&
+	    js_parse_creds_account(buf, len, out, cap) < 0)
+		out[0] = '\0';
+	explicit_bzero(buf, len);
+	free(buf);
 }
 
 static int compile(const char *flag, const char *re, regex_t *out, bool *has, struct errmsg *e)
@@ -282,6 +319,8 @@ static int jetstream_init(const struct config *cfg, struct logger *log, void **s
 	rc = nats_client_new(&c->nc, &o, e);
 	if (rc < 0)
 		goto fail;
+	if (cfg->nats_creds)
+		creds_account(cfg->nats_creds, c->account_hint, sizeof(c->account_hint));
 
 	c->transport = (struct js_transport){
 		.ctx = c,
@@ -298,6 +337,7 @@ static int jetstream_init(const struct config *cfg, struct logger *log, void **s
 		.timeout_s = timeout_s,
 		.stale_after_s = cfg->nats_stale_after_s,
 		.urls = c->log_urls,
+		.account_hint = c->account_hint[0] ? c->account_hint : NULL,
 		.interrupt = t_interrupt,
 		.log_events = t_log_events,
 	};

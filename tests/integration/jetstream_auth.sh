@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Authentication against a real nats-server configured for it:
 # user/password (password from --nats.password-file and from
-# MEMACCT_NATS_PASSWORD), token, nkey seed. Right credentials: up 1 and the
+# MEMACCT_NATS_PASSWORD), token, nkey seed, and a .creds file against a
+# server in operator mode (JWTs made by jetstream_mkcreds). Right credentials: up 1 and the
 # values equal /jsz. A wrong password (and token): up 0, one clear log line
 # naming the server's reason however many polls fail, and the secret never
-# in the log. Then 1,000 nkey logins through the exporter's own NATS client
-# must all succeed: cnats 3.4.1 fails about 1 in 256 of them, and the retry
-# must absorb it.
+# in the log. Then 1,000 nkey and 500 creds logins through the exporter's own
+# NATS client must all succeed: cnats 3.4.1 fails about 1 in 256 nkey
+# logins, and the retry must absorb it.
 set -euo pipefail
 source "$(dirname "$0")/jetstream_lib.bash"
 js_require
@@ -76,9 +77,21 @@ start_nats "$JS_WORK/nkey.conf"
 expect_up "$JS_WORK/nkey.log" --nats.nkey="$JS_WORK/user.nk"
 echo "nkey seed: up 1, values equal /jsz"
 loop="${MEMACCT_BUILD:-}/tests/jetstream_connect_loop"
-if [ -x "$loop" ]; then
-  "$loop" "$NATS_URL" 1000 --nkey "$JS_WORK/user.nk" || fail "nkey logins failed through the retry"
-else
-  echo "jetstream_connect_loop not built (MEMACCT_BUILD unset): nkey retry loop not run"
-fi
+mkcreds="${MEMACCT_BUILD:-}/tests/jetstream_mkcreds"
+[ -x "$loop" ] && [ -x "$mkcreds" ] || fail "helpers not built under MEMACCT_BUILD=${MEMACCT_BUILD:-}"
+"$loop" "$NATS_URL" 1000 --nkey "$JS_WORK/user.nk" || fail "nkey logins failed through the retry"
+stop_nats
+
+# --- creds (operator mode: operator, system and APP accounts, a user) ---
+mkdir -p "$JS_WORK/op"
+account=$("$mkcreds" "$JS_WORK/op")
+JS_STORE="$JS_WORK/store-op" start_nats "$JS_WORK/op/server.conf"
+"$loop" "$NATS_URL" 0 --creds "$JS_WORK/op/user.creds" \
+  --request '$JS.API.STREAM.CREATE.CREDS' '{"name":"CREDS","subjects":["creds.>"],"storage":"file","max_bytes":1000000}' \
+  --request creds.a one --request creds.b two >/dev/null || fail "cannot create a stream with the creds"
+expect_up "$JS_WORK/creds.log" --nats.creds="$JS_WORK/op/user.creds"
+grep -q "^memacct_jetstream_stream_bytes{stream=\"CREDS\",account=\"$account\"" "$m" ||
+  fail "the creds' account $account is not the account label"
+echo "creds: up 1, values equal /jsz, account=\"$account\""
+"$loop" "$NATS_URL" 500 --creds "$JS_WORK/op/user.creds" || fail "creds logins failed through the retry"
 echo PASS

@@ -2,14 +2,20 @@
  * own nats_client (a new connection each time) and counts the connects that
  * failed and the auth failures its retry absorbed. jetstream_auth.sh runs it
  * with an nkey seed: cnats 3.4.1 fails about 1 in 256 such logins, and no
- * connect may fail. Usage:
+ * connect may fail. Then it sends each --request (subject, payload) on one
+ * more connection and prints the replies: with --creds, that is how the test
+ * creates streams and publishes (its Python client cannot sign nonces).
+ * Usage:
  *   jetstream_connect_loop URL N [--nkey FILE] [--creds FILE]
- *                                [--user U --password P] [--token T] */
+ *       [--user U --password P] [--token T] [--request SUBJECT DATA]... */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "memacct/mbuf.h"
 #include "memacct/nats_client.h"
+
+#define MAX_REQUESTS 64
 
 int main(int argc, char **argv)
 {
@@ -22,9 +28,16 @@ int main(int argc, char **argv)
 	}
 	o.urls = argv[1];
 	long n = strtol(argv[2], NULL, 10);
+	const char *req[MAX_REQUESTS][2];
+	int n_req = 0;
 	for (int i = 3; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
-		if (!strcmp(k, "--nkey"))
+		if (!strcmp(k, "--request") && i + 2 < argc && n_req < MAX_REQUESTS) {
+			req[n_req][0] = v;
+			req[n_req][1] = argv[i + 2];
+			n_req++;
+			i++;
+		} else if (!strcmp(k, "--nkey"))
 			o.nkey_seed = v;
 		else if (!strcmp(k, "--creds"))
 			o.creds = v;
@@ -57,6 +70,30 @@ int main(int argc, char **argv)
 			fprintf(stderr, "connect %ld failed: %s\n", i, e.msg);
 		nats_client_free(c);
 	}
-	printf("connects=%ld failures=%ld auth_retries=%lu\n", n, failures, retries);
-	return failures ? 1 : 0;
+	if (n > 0)
+		printf("connects=%ld failures=%ld auth_retries=%lu\n", n, failures, retries);
+	if (failures)
+		return 1;
+
+	if (n_req > 0) {
+		struct nats_client *c = NULL;
+		struct errmsg e = {{0}};
+		struct mbuf reply;
+		int rc = nats_client_new(&c, &o, &e);
+		if (rc == 0)
+			rc = nats_client_connect(c, &e);
+		mbuf_init(&reply, 1 << 20);
+		for (int i = 0; rc == 0 && i < n_req; i++) {
+			rc = nats_client_request(c, req[i][0], req[i][1], strlen(req[i][1]), 5000,
+						 &reply, &e);
+			if (rc == 0)
+				printf("%s\n", reply.len ? reply.data : "");
+		}
+		if (rc < 0)
+			fprintf(stderr, "request failed: %s\n", e.msg);
+		mbuf_free(&reply);
+		nats_client_free(c);
+		return rc < 0 ? 1 : 0;
+	}
+	return 0;
 }

@@ -24,14 +24,14 @@ js_cleanup() {
 }
 
 # start_nats [CONFIG_FILE]: starts nats-server with JetStream (file store in
-# $JS_WORK/store). The first call picks free ports; later calls (a restart)
+# $JS_STORE, default $JS_WORK/store). The first call picks free ports; later calls (a restart)
 # reuse them. Sets NATS_PID, NATS_PORT, NATS_MON, NATS_URL.
 start_nats() {
   local conf=${1:-}
   : "${NATS_PORT:=$(free_port)}"
   : "${NATS_MON:=$(free_port)}"
   NATS_URL="nats://127.0.0.1:$NATS_PORT"
-  local args=(-js -sd "$JS_WORK/store" -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MON"
+  local args=(-js -sd "${JS_STORE:-$JS_WORK/store}" -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MON"
               -l "$JS_WORK/nats-server.log")
   [ -n "$conf" ] && args=(-c "$conf" "${args[@]}")
   nats-server "${args[@]}" &

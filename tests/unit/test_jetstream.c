@@ -513,6 +513,42 @@ static void test_nkey(void **unused)
 	uint8_t seed[32];
 	assert_int_equal(nkey_decode_user_seed("SAAB", 4, seed), -EINVAL);
 	assert_int_equal(nkey_public_from_seed_text("", 0, pub), -EINVAL);
+
+	/* Encoding the decoded seed gives it back. */
+	const char *enc = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY";
+	char back[NKEY_SEED_LEN + 1];
+	assert_int_equal(nkey_decode_user_seed(enc, strlen(enc), seed), 0);
+	nkey_encode_seed(NKEY_PREFIX_USER, seed, back);
+	assert_string_equal(back, enc);
+	nkey_encode_seed(NKEY_PREFIX_ACCOUNT, seed, back);
+	assert_int_equal(back[0], 'S');
+	assert_int_equal(back[1], 'A');
+	assert_int_equal(nkey_decode_user_seed(back, strlen(back), seed), -EINVAL);
+}
+
+static void test_creds_account(void **unused)
+{
+	(void)unused;
+	/* Payload: {"iss":"AISSUER","nats":{"type":"user"}} and, second,
+	 * {"iss":"ASIGNINGKEY","nats":{"issuer_account":"AACCOUNT"}}, base64url. */
+	const char *creds =
+		"-----BEGIN NATS USER JWT-----\n"
+		"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ."
+		"eyJpc3MiOiJBSVNTVUVSIiwibmF0cyI6eyJ0eXBlIjoidXNlciJ9fQ.c2ln\n"
+		"------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\nSU...\n";
+	const char *signing =
+		"-----BEGIN NATS USER JWT-----\r\n"
+		"eyJ0eXAiOiJKV1QifQ."
+		"eyJpc3MiOiJBU0lHTklOR0tFWSIsIm5hdHMiOnsiaXNzdWVyX2FjY291bnQiOiJBQUNDT1VOVCJ9fQ.c2ln\r\n";
+	char name[64];
+	assert_int_equal(js_parse_creds_account(creds, strlen(creds), name, sizeof(name)), 0);
+	assert_string_equal(name, "AISSUER");
+	assert_int_equal(js_parse_creds_account(signing, strlen(signing), name, sizeof(name)), 0);
+	assert_string_equal(name, "AACCOUNT");
+	const char *none = "no jwt here";
+	assert_int_equal(js_parse_creds_account(none, strlen(none), name, sizeof(name)), -EINVAL);
+	const char *bad = "-----BEGIN NATS USER JWT-----\nabc.%%%.def\n";
+	assert_int_equal(js_parse_creds_account(bad, strlen(bad), name, sizeof(name)), -EINVAL);
 }
 
 /* ---- the collector's wiring ---- */
@@ -633,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_poll_failures),
 		cmocka_unit_test(test_poll_filters_and_cap),
 		cmocka_unit_test(test_nkey),
+		cmocka_unit_test(test_creds_account),
 		cmocka_unit_test(test_collector_not_configured),
 		cmocka_unit_test(test_collector_bad_flags),
 		cmocka_unit_test(test_collector_refused),
