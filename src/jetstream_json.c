@@ -78,8 +78,8 @@ int js_parse_time(const char *s, int64_t *ns)
 	} else if (*p == '+' || *p == '-') {
 		int sign = *p++ == '-' ? -1 : 1;
 		int oh, om;
-		if ((oh = digits(&p, 2)) < 0 || *p++ != ':' || (om = digits(&p, 2)) < 0 || oh > 23 ||
-		    om > 59)
+		if ((oh = digits(&p, 2)) < 0 || *p++ != ':' || (om = digits(&p, 2)) < 0 ||
+		    oh > 23 || om > 59)
 			return -EINVAL;
 		off = sign * (int64_t)(oh * 3600 + om * 60);
 	} else {
@@ -90,8 +90,8 @@ int js_parse_time(const char *s, int64_t *ns)
 	if (Y < 1970)
 		return 0; /* Go's zero time and anything before the epoch: none */
 
-	int64_t secs = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 +
-		       sec - off;
+	int64_t secs =
+	    days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec - off;
 	if (secs < 0)
 		return 0;
 	if (secs > INT64_MAX / 1000000000 - 1)
@@ -182,9 +182,10 @@ static int parse_root(const char *json, size_t len, json_object **out, const cha
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success) {
 		errmsg_set(e, "%s: not JSON: %s", what,
-			   json_tokener_error_desc(root ? jerr : (jerr == json_tokener_continue
-								      ? json_tokener_error_parse_eof
-								      : jerr)));
+			   json_tokener_error_desc(root ? jerr
+							: (jerr == json_tokener_continue
+							       ? json_tokener_error_parse_eof
+							       : jerr)));
 		json_object_put(root);
 		return -EINVAL;
 	}

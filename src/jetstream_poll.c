@@ -21,7 +21,7 @@
 
 #include "memacct/mbuf.h"
 
-#define REPLY_MAX (64u << 20)	   /* one reply: a 256-stream page is ~160 KiB */
+#define REPLY_MAX (64u << 20)	  /* one reply: a 256-stream page is ~160 KiB */
 #define USER_INFO_TIMEOUT_MS 2000 /* old servers do not answer; do not wait long */
 #define MAX_PAGES 100000
 #define LOG_MIN_INTERVAL_S 60
@@ -110,14 +110,18 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 		unsigned to = left_ms(deadline);
 		if (to == 0 || pages == MAX_PAGES) {
 			errmsg_set(e, "poll ran out of its %u ms after %llu of %llu streams",
-				   timeout_ms, (unsigned long long)offset, (unsigned long long)total);
+				   timeout_ms, (unsigned long long)offset,
+				   (unsigned long long)total);
 			rc = -ETIMEDOUT;
 			goto fail;
 		}
-		int n = snprintf(body, sizeof(body), "{\"offset\":%llu}", (unsigned long long)offset);
+		int n =
+		    snprintf(body, sizeof(body), "{\"offset\":%llu}", (unsigned long long)offset);
 		rc = t->request(t->ctx, "$JS.API.STREAM.LIST", body, (size_t)n, to, st->reply, e);
 		if (rc == -ETIMEDOUT)
-			errmsg_set(e, "$JS.API.STREAM.LIST: no reply within the poll's %u ms (%llu streams read)",
+			errmsg_set(e,
+				   "$JS.API.STREAM.LIST: no reply within the poll's %u ms (%llu "
+				   "streams read)",
 				   timeout_ms, (unsigned long long)offset);
 		if (rc < 0)
 			goto fail;
@@ -221,8 +225,8 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 	log_kv(p->log, rc == -EACCES ? LOG_ERROR : LOG_WARN,
 	       rc == -EACCES ? "JetStream poll failed: NATS authentication or authorization refused"
 			     : "JetStream poll failed",
-	       "url", p->cfg.urls ? p->cfg.urls : "", "kind", kind, "err", e->msg, "failed_polls", b,
-	       "suppressed", a, NULL);
+	       "url", p->cfg.urls ? p->cfg.urls : "", "kind", kind, "err", e->msg, "failed_polls",
+	       b, "suppressed", a, NULL);
 }
 
 static void *poller_main(void *arg)
@@ -297,8 +301,7 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
-int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg,
-		    struct logger *log)
+int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg, struct logger *log)
 {
 	struct js_poller *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;

@@ -24,7 +24,7 @@
 
 struct nats_client {
 	natsOptions *opts;
-	char *urls_buf;	 /* owned copy the url pointers point into */
+	char *urls_buf; /* owned copy the url pointers point into */
 	const char *urls[MAX_URLS];
 	int n_urls;
 	bool key_auth; /* creds or nkey: retry auth failures (cnats 3.4.1 bug) */
@@ -225,7 +225,8 @@ static int nkey_public(const char *path, char pub[NKEY_PUBLIC_LEN + 1], struct e
 		len += (size_t)n;
 		if (len == SEED_FILE_MAX) {
 			rc = -EFBIG;
-			errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path, SEED_FILE_MAX);
+			errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path,
+				   SEED_FILE_MAX);
 			goto out;
 		}
 	}
@@ -511,9 +512,11 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 		 * (or rejects ours) closes the connection after the handshake:
 		 * cnats then reports a missing PONG. Say what it likely is. */
 		if (c->tls && rc == -EIO && strstr(why, "PONG")) {
-			errmsg_set(e, "%s: the server closed the TLS connection; it may require a "
-				      "client certificate (--nats.tls.cert/--nats.tls.key) or refuse "
-				      "the one sent", why);
+			errmsg_set(e,
+				   "%s: the server closed the TLS connection; it may require a "
+				   "client certificate (--nats.tls.cert/--nats.tls.key) or refuse "
+				   "the one sent",
+				   why);
 			return -EPROTO;
 		}
 		errmsg_set(e, "%s", why);

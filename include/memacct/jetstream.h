@@ -108,8 +108,7 @@ int js_parse_account_info(const char *json, size_t len, struct js_account *a, st
 
 /* $SYS.REQ.USER.INFO reply: copies data.account into name (cap bytes).
  * -ENOENT when the reply has none. */
-int js_parse_user_account(const char *json, size_t len, char *name, size_t cap,
-			  struct errmsg *e);
+int js_parse_user_account(const char *json, size_t len, char *name, size_t cap, struct errmsg *e);
 
 /* The account a .creds file's user belongs to: its JWT's
  * nats.issuer_account (signing keys) or else iss, an account public key
@@ -163,8 +162,8 @@ struct js_transport {
 /* State that lives from poll to poll (the account name of the current
  * connection, the reply buffer). Poller-thread only. */
 struct js_poll_state {
-	uint64_t generation;  /* connection the account name belongs to */
-	bool account_known;   /* user info asked on this connection */
+	uint64_t generation; /* connection the account name belongs to */
+	bool account_known;  /* user info asked on this connection */
 	char account[256];
 	const char *account_hint; /* used when the server does not say; may be NULL */
 	struct mbuf *reply;
@@ -184,7 +183,9 @@ struct js_poller_config {
 	unsigned timeout_s;		      /* per poll; 0: 10 */
 	unsigned stale_after_s;		      /* 0: serve the last values forever */
 	const char *urls;		      /* for log lines only */
-	const char *account_hint; /* account name when the server does not say (creds); may be NULL */
+	/* The account name when the server does not say (the creds'); may be
+	 * NULL. */
+	const char *account_hint;
 	/* Called with transport->ctx; may be NULL. interrupt unblocks a
 	 * request in flight at stop; log_events runs on the poller thread
 	 * after each poll to report connection events (it owns its back-off). */
@@ -210,8 +211,7 @@ struct js_poller;
 
 /* Starts the thread; its first poll begins at once. log is borrowed (NULL:
  * silent). Returns 0, -ENOMEM, or pthread_create's -errno. */
-int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg,
-		    struct logger *log);
+int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg, struct logger *log);
 /* Stops the thread (interrupting a poll in flight) and frees everything;
  * views still held must have been released. */
 void js_poller_stop(struct js_poller *p);

@@ -26,11 +26,11 @@
 #include "memacct/mbuf.h"
 
 struct nats_client_opts {
-	const char *urls;	/* comma separated; required */
-	const char *creds;	/* .creds file (JWT + seed) */
-	const char *nkey_seed;	/* file holding a user seed "SU..." */
+	const char *urls;      /* comma separated; required */
+	const char *creds;     /* .creds file (JWT + seed) */
+	const char *nkey_seed; /* file holding a user seed "SU..." */
 	const char *user;
-	const char *password;	/* already resolved from flag, file or env */
+	const char *password; /* already resolved from flag, file or env */
 	const char *token;
 	const char *tls_ca;
 	const char *tls_cert;
@@ -46,8 +46,7 @@ struct nats_client;
  * Strings in o are borrowed and must outlive the client. Returns 0, -EINVAL
  * (with e naming the option: bad URL, unreadable file, not a user seed),
  * -ENOMEM. */
-int nats_client_new(struct nats_client **out, const struct nats_client_opts *o,
-		    struct errmsg *e);
+int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, struct errmsg *e);
 /* Closes the connection (pending requests fail) and frees everything. */
 void nats_client_free(struct nats_client *c);
 
@@ -81,8 +80,8 @@ struct nats_client_events {
 	unsigned long reconnects;
 	unsigned long async_errors;
 	unsigned long auth_retries; /* connects retried after an auth failure */
-	char last_error[256]; /* "" when none */
-	char url[256];	      /* the server connected to now, "" when none */
+	char last_error[256];	    /* "" when none */
+	char url[256];		    /* the server connected to now, "" when none */
 };
 void nats_client_take_events(struct nats_client *c, struct nats_client_events *ev);
 

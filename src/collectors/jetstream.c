@@ -29,9 +29,9 @@ struct js_collector {
 	struct js_poller *poller;
 	regex_t include, exclude;
 	bool has_include, has_exclude;
-	char *password; /* from --nats.password-file; owned, wiped at fini */
-	char *log_urls; /* --nats.url with any user:password@ redacted */
-	char account_hint[256]; /* the creds' account, "" when none */
+	char *password;			   /* from --nats.password-file; owned, wiped at fini */
+	char *log_urls;			   /* --nats.url with any user:password@ redacted */
+	char account_hint[256];		   /* the creds' account, "" when none */
 	struct log_backoff events_backoff; /* poller thread only */
 };
 
@@ -304,17 +304,17 @@ static int jetstream_init(const struct config *cfg, struct logger *log, void **s
 	unsigned interval_s = cfg->nats_poll_interval_s ? cfg->nats_poll_interval_s : 15;
 	unsigned timeout_s = cfg->nats_poll_timeout_s ? cfg->nats_poll_timeout_s : 10;
 	struct nats_client_opts o = {
-		.urls = cfg->nats_urls,
-		.creds = cfg->nats_creds,
-		.nkey_seed = cfg->nats_nkey,
-		.user = cfg->nats_user,
-		.password = password,
-		.token = cfg->nats_token,
-		.tls_ca = cfg->nats_tls_ca,
-		.tls_cert = cfg->nats_tls_cert,
-		.tls_key = cfg->nats_tls_key,
-		.connect_timeout_ms = clamp_u(timeout_s * 1000u, 500, 5000),
-		.reconnect_max_wait_ms = clamp_u(interval_s * 1000u, 1000, 30000),
+	    .urls = cfg->nats_urls,
+	    .creds = cfg->nats_creds,
+	    .nkey_seed = cfg->nats_nkey,
+	    .user = cfg->nats_user,
+	    .password = password,
+	    .token = cfg->nats_token,
+	    .tls_ca = cfg->nats_tls_ca,
+	    .tls_cert = cfg->nats_tls_cert,
+	    .tls_key = cfg->nats_tls_key,
+	    .connect_timeout_ms = clamp_u(timeout_s * 1000u, 500, 5000),
+	    .reconnect_max_wait_ms = clamp_u(interval_s * 1000u, 1000, 30000),
 	};
 	rc = nats_client_new(&c->nc, &o, e);
 	if (rc < 0)
@@ -323,23 +323,23 @@ static int jetstream_init(const struct config *cfg, struct logger *log, void **s
 		creds_account(cfg->nats_creds, c->account_hint, sizeof(c->account_hint));
 
 	c->transport = (struct js_transport){
-		.ctx = c,
-		.connect = t_connect,
-		.generation = t_generation,
-		.request = t_request,
+	    .ctx = c,
+	    .connect = t_connect,
+	    .generation = t_generation,
+	    .request = t_request,
 	};
 	struct js_poller_config pc = {
-		.transport = &c->transport,
-		.filter = {.include = c->has_include ? &c->include : NULL,
-			   .exclude = c->has_exclude ? &c->exclude : NULL,
-			   .max_streams = cfg->nats_max_streams},
-		.interval_s = interval_s,
-		.timeout_s = timeout_s,
-		.stale_after_s = cfg->nats_stale_after_s,
-		.urls = c->log_urls,
-		.account_hint = c->account_hint[0] ? c->account_hint : NULL,
-		.interrupt = t_interrupt,
-		.log_events = t_log_events,
+	    .transport = &c->transport,
+	    .filter = {.include = c->has_include ? &c->include : NULL,
+		       .exclude = c->has_exclude ? &c->exclude : NULL,
+		       .max_streams = cfg->nats_max_streams},
+	    .interval_s = interval_s,
+	    .timeout_s = timeout_s,
+	    .stale_after_s = cfg->nats_stale_after_s,
+	    .urls = c->log_urls,
+	    .account_hint = c->account_hint[0] ? c->account_hint : NULL,
+	    .interrupt = t_interrupt,
+	    .log_events = t_log_events,
 	};
 	rc = js_poller_start(&c->poller, &pc, log);
 	if (rc < 0) {
@@ -366,15 +366,15 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 				   "--nats.stale-after, when set)."),
 		   NULL, NULL, NULL, v->up ? 1 : 0);
 	if (v->last_success_s > 0)
-		metric_f64(registry_family(reg, "memacct_jetstream_last_poll_success_timestamp_seconds",
-					   METRIC_GAUGE,
-					   "Unix time of the last successful JetStream poll."),
+		metric_f64(registry_family(
+			       reg, "memacct_jetstream_last_poll_success_timestamp_seconds",
+			       METRIC_GAUGE, "Unix time of the last successful JetStream poll."),
 			   NULL, NULL, NULL, v->last_success_s);
 	if (v->polled)
-		metric_f64(registry_family(reg, "memacct_jetstream_poll_duration_seconds",
-					   METRIC_GAUGE,
-					   "How long the last JetStream poll took, success or not."),
-			   NULL, NULL, NULL, v->last_duration_s);
+		metric_f64(
+		    registry_family(reg, "memacct_jetstream_poll_duration_seconds", METRIC_GAUGE,
+				    "How long the last JetStream poll took, success or not."),
+		    NULL, NULL, NULL, v->last_duration_s);
 	metric_u64(registry_family(reg, "memacct_jetstream_poll_errors_total", METRIC_COUNTER,
 				   "JetStream polls that failed (connect, auth, timeout, API "
 				   "error); the log says why."),
@@ -385,10 +385,10 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 		   NULL, NULL, NULL, v->dropped_total);
 	if (v->snap) {
 		struct family *f = registry_family(
-			reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
-			"Streams in the last good poll: listed by the server, exported, left out "
-			"by --nats.stream-include/exclude (filtered) or by --nats.max-streams "
-			"(dropped).");
+		    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
+		    "Streams in the last good poll: listed by the server, exported, left out "
+		    "by --nats.stream-include/exclude (filtered) or by --nats.max-streams "
+		    "(dropped).");
 		metric_u64(f, NULL, "result", "listed", v->seen);
 		metric_u64(f, NULL, "result", "exported", v->exported);
 		metric_u64(f, NULL, "result", "filtered", v->filtered);
@@ -426,18 +426,19 @@ static void collect_account(struct registry *reg, const struct js_account *a)
 	metric_f64(registry_family(reg, "memacct_jetstream_account_consumers", METRIC_GAUGE,
 				   "Consumers in the account."),
 		   &ls, NULL, NULL, (double)a->consumers);
-	metric_u64(registry_family(reg, "memacct_jetstream_account_api_requests_total",
-				   METRIC_COUNTER,
-				   "JetStream API requests made in the account, as the server counts "
-				   "them (reset when the server restarts)."),
-		   &ls, NULL, NULL, a->api_total);
+	metric_u64(
+	    registry_family(reg, "memacct_jetstream_account_api_requests_total", METRIC_COUNTER,
+			    "JetStream API requests made in the account, as the server counts "
+			    "them (reset when the server restarts)."),
+	    &ls, NULL, NULL, a->api_total);
 	metric_u64(registry_family(reg, "memacct_jetstream_account_api_errors_total",
 				   METRIC_COUNTER,
 				   "JetStream API requests in the account that returned an error."),
 		   &ls, NULL, NULL, a->api_errors);
-	metric_f64(registry_family(reg, "memacct_jetstream_account_max_storage_bytes", METRIC_GAUGE,
-				   "The account's JetStream file storage limit; -1 means unlimited."),
-		   &ls, NULL, NULL, (double)a->max_storage);
+	metric_f64(
+	    registry_family(reg, "memacct_jetstream_account_max_storage_bytes", METRIC_GAUGE,
+			    "The account's JetStream file storage limit; -1 means unlimited."),
+	    &ls, NULL, NULL, (double)a->max_storage);
 	metric_f64(registry_family(reg, "memacct_jetstream_account_max_memory_bytes", METRIC_GAUGE,
 				   "The account's JetStream memory storage limit; -1 means "
 				   "unlimited."),
@@ -476,46 +477,46 @@ static const struct {
 	const char *name;
 	const char *help;
 } stream_families[F_COUNT] = {
-	[F_BYTES] = {"memacct_jetstream_stream_bytes", "Bytes stored in the stream."},
-	[F_MESSAGES] = {"memacct_jetstream_stream_messages", "Messages stored in the stream."},
-	[F_FIRST_SEQ] = {"memacct_jetstream_stream_first_seq",
-			 "Sequence number of the stream's first (oldest) message."},
-	[F_LAST_SEQ] = {"memacct_jetstream_stream_last_seq",
-			"Sequence number of the stream's last (newest) message."},
-	[F_OLDEST] = {"memacct_jetstream_stream_oldest_message_age_seconds",
-		      "Seconds since the stream's first (oldest) message was stored, at scrape "
-		      "time; absent when the stream is empty."},
-	[F_NEWEST] = {"memacct_jetstream_stream_newest_message_age_seconds",
-		      "Seconds since the stream's last (newest) message was stored, at scrape "
-		      "time; absent when the stream is empty."},
-	[F_CONSUMERS] = {"memacct_jetstream_stream_consumers", "Consumers on the stream."},
-	[F_SUBJECTS] = {"memacct_jetstream_stream_subjects",
-			"Distinct subjects with messages in the stream."},
-	[F_DELETED] = {"memacct_jetstream_stream_deleted_messages",
-		       "Messages deleted inside the stream's sequence range (interior "
-		       "deletes)."},
-	[F_MAX_AGE] = {"memacct_jetstream_stream_max_age_seconds",
-		       "The stream's configured max_age in seconds; 0 means unlimited."},
-	[F_MAX_BYTES] = {"memacct_jetstream_stream_max_bytes",
-			 "The stream's configured max_bytes;" H_UNLIMITED_NEG},
-	[F_MAX_MSGS] = {"memacct_jetstream_stream_max_messages",
-			"The stream's configured max_msgs;" H_UNLIMITED_NEG},
-	[F_MAX_PER_SUBJECT] = {"memacct_jetstream_stream_max_messages_per_subject",
-			       "The stream's configured max_msgs_per_subject;" H_UNLIMITED_NEG},
-	[F_INFO] = {"memacct_jetstream_stream_info",
-		    "The stream's retention, discard policy, storage and replicas as labels; "
-		    "always 1."},
-	[F_UNBOUNDED] = {"memacct_jetstream_stream_retention_unbounded",
-			 "1 when a limits-retention stream has no max_age, no max_bytes and no "
-			 "max_msgs, so it grows until storage runs out; 0 otherwise (a sealed "
-			 "stream is 0)."},
-	[F_TIME_ONLY] = {"memacct_jetstream_stream_retention_time_bounded_only",
-			 "1 when a limits-retention stream is bounded by max_age only (no "
-			 "max_bytes, no max_msgs), so its size follows the traffic of the last "
-			 "max_age; 0 otherwise."},
-	[F_UTIL] = {"memacct_jetstream_stream_limit_utilization_ratio",
-		    "Stream bytes over max_bytes (limit=\"bytes\") and messages over max_msgs "
-		    "(limit=\"messages\"); absent when that limit is unset."},
+    [F_BYTES] = {"memacct_jetstream_stream_bytes", "Bytes stored in the stream."},
+    [F_MESSAGES] = {"memacct_jetstream_stream_messages", "Messages stored in the stream."},
+    [F_FIRST_SEQ] = {"memacct_jetstream_stream_first_seq",
+		     "Sequence number of the stream's first (oldest) message."},
+    [F_LAST_SEQ] = {"memacct_jetstream_stream_last_seq",
+		    "Sequence number of the stream's last (newest) message."},
+    [F_OLDEST] = {"memacct_jetstream_stream_oldest_message_age_seconds",
+		  "Seconds since the stream's first (oldest) message was stored, at scrape "
+		  "time; absent when the stream is empty."},
+    [F_NEWEST] = {"memacct_jetstream_stream_newest_message_age_seconds",
+		  "Seconds since the stream's last (newest) message was stored, at scrape "
+		  "time; absent when the stream is empty."},
+    [F_CONSUMERS] = {"memacct_jetstream_stream_consumers", "Consumers on the stream."},
+    [F_SUBJECTS] = {"memacct_jetstream_stream_subjects",
+		    "Distinct subjects with messages in the stream."},
+    [F_DELETED] = {"memacct_jetstream_stream_deleted_messages",
+		   "Messages deleted inside the stream's sequence range (interior "
+		   "deletes)."},
+    [F_MAX_AGE] = {"memacct_jetstream_stream_max_age_seconds",
+		   "The stream's configured max_age in seconds; 0 means unlimited."},
+    [F_MAX_BYTES] = {"memacct_jetstream_stream_max_bytes",
+		     "The stream's configured max_bytes;" H_UNLIMITED_NEG},
+    [F_MAX_MSGS] = {"memacct_jetstream_stream_max_messages",
+		    "The stream's configured max_msgs;" H_UNLIMITED_NEG},
+    [F_MAX_PER_SUBJECT] = {"memacct_jetstream_stream_max_messages_per_subject",
+			   "The stream's configured max_msgs_per_subject;" H_UNLIMITED_NEG},
+    [F_INFO] = {"memacct_jetstream_stream_info",
+		"The stream's retention, discard policy, storage and replicas as labels; "
+		"always 1."},
+    [F_UNBOUNDED] = {"memacct_jetstream_stream_retention_unbounded",
+		     "1 when a limits-retention stream has no max_age, no max_bytes and no "
+		     "max_msgs, so it grows until storage runs out; 0 otherwise (a sealed "
+		     "stream is 0)."},
+    [F_TIME_ONLY] = {"memacct_jetstream_stream_retention_time_bounded_only",
+		     "1 when a limits-retention stream is bounded by max_age only (no "
+		     "max_bytes, no max_msgs), so its size follows the traffic of the last "
+		     "max_age; 0 otherwise."},
+    [F_UTIL] = {"memacct_jetstream_stream_limit_utilization_ratio",
+		"Stream bytes over max_bytes (limit=\"bytes\") and messages over max_msgs "
+		"(limit=\"messages\"); absent when that limit is unset."},
 };
 
 static double age_s(double now, int64_t ts_ns)
@@ -574,7 +575,8 @@ static void collect_streams(struct registry *reg, const struct js_snapshot *s)
 		metric_u64(f[F_INFO], &info, NULL, NULL, 1);
 
 		metric_u64(f[F_UNBOUNDED], &ls, NULL, NULL, js_stream_unbounded(st) ? 1 : 0);
-		metric_u64(f[F_TIME_ONLY], &ls, NULL, NULL, js_stream_time_bounded_only(st) ? 1 : 0);
+		metric_u64(f[F_TIME_ONLY], &ls, NULL, NULL,
+			   js_stream_time_bounded_only(st) ? 1 : 0);
 		if (st->max_bytes > 0)
 			metric_f64(f[F_UTIL], &ls, "limit", "bytes",
 				   (double)st->bytes / (double)st->max_bytes);
@@ -607,9 +609,9 @@ static int jetstream_collect(void *state, struct registry *reg, struct errmsg *e
 }
 
 const struct collector collector_jetstream = {
-	.name = "jetstream",
-	.default_on = true,
-	.init = jetstream_init,
-	.collect = jetstream_collect,
-	.fini = jetstream_fini,
+    .name = "jetstream",
+    .default_on = true,
+    .init = jetstream_init,
+    .collect = jetstream_collect,
+    .fini = jetstream_fini,
 };

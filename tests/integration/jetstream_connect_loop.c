@@ -21,8 +21,9 @@ int main(int argc, char **argv)
 {
 	struct nats_client_opts o = {.connect_timeout_ms = 2000};
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s URL N [--nkey F] [--creds F] [--user U --password P] "
-				"[--token T]\n",
+		fprintf(stderr,
+			"usage: %s URL N [--nkey F] [--creds F] [--user U --password P] "
+			"[--token T]\n",
 			argv[0]);
 		return 2;
 	}

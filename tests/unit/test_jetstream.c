@@ -60,12 +60,12 @@ static void test_parse_time(void **unused)
 
 /* nats-server 2.9.10's $JS.API.INFO reply, verbatim but for numbers. */
 static const char account_29[] =
-	"{\"type\":\"io.nats.jetstream.api.v1.account_info_response\",\"memory\":248890,"
-	"\"storage\":117,\"streams\":2,\"consumers\":3,\"limits\":{\"max_memory\":-1,"
-	"\"max_storage\":1073741824,\"max_streams\":100,\"max_consumers\":-1,"
-	"\"max_ack_pending\":-1,\"memory_max_stream_bytes\":-1,"
-	"\"storage_max_stream_bytes\":-1,\"max_bytes_required\":false},"
-	"\"api\":{\"total\":10521,\"errors\":4}}";
+    "{\"type\":\"io.nats.jetstream.api.v1.account_info_response\",\"memory\":248890,"
+    "\"storage\":117,\"streams\":2,\"consumers\":3,\"limits\":{\"max_memory\":-1,"
+    "\"max_storage\":1073741824,\"max_streams\":100,\"max_consumers\":-1,"
+    "\"max_ack_pending\":-1,\"memory_max_stream_bytes\":-1,"
+    "\"storage_max_stream_bytes\":-1,\"max_bytes_required\":false},"
+    "\"api\":{\"total\":10521,\"errors\":4}}";
 
 static void test_account_info(void **unused)
 {
@@ -128,25 +128,25 @@ static void test_user_account(void **unused)
 /* Two streams as nats-server 2.9.10 lists them (one empty), one with no
  * name (skipped), one not an object. */
 static const char page_29[] =
-	"{\"type\":\"io.nats.jetstream.api.v1.stream_list_response\",\"total\":4,\"offset\":0,"
-	"\"limit\":256,\"streams\":["
-	"{\"config\":{\"name\":\"A\",\"subjects\":[\"a.>\"],\"retention\":\"limits\","
-	"\"max_consumers\":-1,\"max_msgs\":-1,\"max_bytes\":1000000,"
-	"\"max_age\":3600000000000,\"max_msgs_per_subject\":-1,\"max_msg_size\":-1,"
-	"\"discard\":\"old\",\"storage\":\"file\",\"num_replicas\":1,"
-	"\"duplicate_window\":120000000000,\"sealed\":false},"
-	"\"created\":\"2026-11-22T21:30:22.045544706Z\",\"state\":{\"messages\":3,"
-	"\"bytes\":117,\"first_seq\":1,\"first_ts\":\"2026-11-22T21:30:22.04861053Z\","
-	"\"last_seq\":3,\"last_ts\":\"2026-11-22T21:30:22.049243626Z\",\"num_subjects\":1,"
-	"\"num_deleted\":2,\"consumer_count\":5}},"
-	"{\"config\":{\"name\":\"E\",\"retention\":\"workqueue\",\"max_msgs\":10,"
-	"\"max_bytes\":-1,\"max_age\":0,\"max_msgs_per_subject\":3,\"discard\":\"new\","
-	"\"storage\":\"memory\",\"num_replicas\":3,\"sealed\":true},"
-	"\"state\":{\"messages\":0,\"bytes\":0,\"first_seq\":0,"
-	"\"first_ts\":\"0001-01-01T00:00:00Z\",\"last_seq\":0,"
-	"\"last_ts\":\"0001-01-01T00:00:00Z\",\"consumer_count\":0}},"
-	"{\"config\":{\"subjects\":[\"x\"]},\"state\":{}},"
-	"17]}";
+    "{\"type\":\"io.nats.jetstream.api.v1.stream_list_response\",\"total\":4,\"offset\":0,"
+    "\"limit\":256,\"streams\":["
+    "{\"config\":{\"name\":\"A\",\"subjects\":[\"a.>\"],\"retention\":\"limits\","
+    "\"max_consumers\":-1,\"max_msgs\":-1,\"max_bytes\":1000000,"
+    "\"max_age\":3600000000000,\"max_msgs_per_subject\":-1,\"max_msg_size\":-1,"
+    "\"discard\":\"old\",\"storage\":\"file\",\"num_replicas\":1,"
+    "\"duplicate_window\":120000000000,\"sealed\":false},"
+    "\"created\":\"2026-11-22T21:30:22.045544706Z\",\"state\":{\"messages\":3,"
+    "\"bytes\":117,\"first_seq\":1,\"first_ts\":\"2026-11-22T21:30:22.04861053Z\","
+    "\"last_seq\":3,\"last_ts\":\"2026-11-22T21:30:22.049243626Z\",\"num_subjects\":1,"
+    "\"num_deleted\":2,\"consumer_count\":5}},"
+    "{\"config\":{\"name\":\"E\",\"retention\":\"workqueue\",\"max_msgs\":10,"
+    "\"max_bytes\":-1,\"max_age\":0,\"max_msgs_per_subject\":3,\"discard\":\"new\","
+    "\"storage\":\"memory\",\"num_replicas\":3,\"sealed\":true},"
+    "\"state\":{\"messages\":0,\"bytes\":0,\"first_seq\":0,"
+    "\"first_ts\":\"0001-01-01T00:00:00Z\",\"last_seq\":0,"
+    "\"last_ts\":\"0001-01-01T00:00:00Z\",\"consumer_count\":0}},"
+    "{\"config\":{\"subjects\":[\"x\"]},\"state\":{}},"
+    "17]}";
 
 static void test_stream_page(void **unused)
 {
@@ -190,7 +190,7 @@ static void test_stream_page(void **unused)
 	assert_true(b->sealed);
 	assert_int_equal(b->first_ts_ns, 0); /* empty: no time */
 	assert_int_equal(b->last_ts_ns, 0);
-	assert_int_equal(b->subjects, 0);    /* omitted: 0 */
+	assert_int_equal(b->subjects, 0); /* omitted: 0 */
 	js_snapshot_free(s);
 
 	s = js_snapshot_new();
@@ -305,11 +305,11 @@ static void test_snapshot_finish(void **unused)
 /* ---- one poll against a fake transport ---- */
 
 struct fake {
-	unsigned n_streams;	 /* the server's streams */
-	unsigned page;		 /* its page size */
-	int connect_rc;		 /* what connect returns */
-	int user_info_rc;	 /* 0: answers with account "APP" */
-	int fail_list_at;	 /* offset whose page fails with -ETIMEDOUT; -1 none */
+	unsigned n_streams;	   /* the server's streams */
+	unsigned page;		   /* its page size */
+	int connect_rc;		   /* what connect returns */
+	int user_info_rc;	   /* 0: answers with account "APP" */
+	int fail_list_at;	   /* offset whose page fails with -ETIMEDOUT; -1 none */
 	unsigned grow_after_first; /* streams created after page 1 (shifts names) */
 	unsigned requests, list_requests, user_info_requests;
 	uint64_t generation;
@@ -350,8 +350,9 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 		return 0;
 	}
 	if (!strcmp(subject, "$JS.API.INFO")) {
-		mbuf_printf(reply, "{\"memory\":0,\"storage\":%u,\"streams\":%u,\"consumers\":0,"
-				   "\"limits\":{},\"api\":{\"total\":9,\"errors\":1}}",
+		mbuf_printf(reply,
+			    "{\"memory\":0,\"storage\":%u,\"streams\":%u,\"consumers\":0,"
+			    "\"limits\":{},\"api\":{\"total\":9,\"errors\":1}}",
 			    f->n_streams * 10, f->n_streams);
 		return 0;
 	}
@@ -374,8 +375,7 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 		if (f->list_requests > 1 && i < grown)
 			snprintf(name, sizeof(name), "A%05u", i);
 		else
-			snprintf(name, sizeof(name), "S%05u",
-				 f->list_requests > 1 ? i - grown : i);
+			snprintf(name, sizeof(name), "S%05u", f->list_requests > 1 ? i - grown : i);
 		mbuf_printf(reply,
 			    "%s{\"config\":{\"name\":\"%s\",\"retention\":\"limits\","
 			    "\"storage\":\"file\",\"max_bytes\":100,\"num_replicas\":1},"
@@ -389,10 +389,8 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 static void poll_with(struct fake *f, const struct js_filter *filt, int want_rc,
 		      struct js_snapshot **out)
 {
-	struct js_transport t = {.ctx = f,
-				 .connect = f_connect,
-				 .generation = f_generation,
-				 .request = f_request};
+	struct js_transport t = {
+	    .ctx = f, .connect = f_connect, .generation = f_generation, .request = f_request};
 	struct mbuf reply;
 	mbuf_init(&reply, 1 << 24);
 	struct js_poll_state ps = {.generation = UINT64_MAX, .reply = &reply};
@@ -501,7 +499,8 @@ static void test_nkey(void **unused)
 {
 	(void)unused;
 	/* The seed/public pair of the NATS documentation's nkey example. */
-	const char *text = "# user seed\n\nSUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY\n";
+	const char *text =
+	    "# user seed\n\nSUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY\n";
 	char pub[NKEY_PUBLIC_LEN + 1];
 	assert_int_equal(nkey_public_from_seed_text(text, strlen(text), pub), 0);
 	assert_string_equal(pub, "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4");
@@ -532,14 +531,14 @@ static void test_creds_account(void **unused)
 	/* Payload: {"iss":"AISSUER","nats":{"type":"user"}} and, second,
 	 * {"iss":"ASIGNINGKEY","nats":{"issuer_account":"AACCOUNT"}}, base64url. */
 	const char *creds =
-		"-----BEGIN NATS USER JWT-----\n"
-		"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ."
-		"eyJpc3MiOiJBSVNTVUVSIiwibmF0cyI6eyJ0eXBlIjoidXNlciJ9fQ.c2ln\n"
-		"------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\nSU...\n";
-	const char *signing =
-		"-----BEGIN NATS USER JWT-----\r\n"
-		"eyJ0eXAiOiJKV1QifQ."
-		"eyJpc3MiOiJBU0lHTklOR0tFWSIsIm5hdHMiOnsiaXNzdWVyX2FjY291bnQiOiJBQUNDT1VOVCJ9fQ.c2ln\r\n";
+	    "-----BEGIN NATS USER JWT-----\n"
+	    "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ."
+	    "eyJpc3MiOiJBSVNTVUVSIiwibmF0cyI6eyJ0eXBlIjoidXNlciJ9fQ.c2ln\n"
+	    "------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\nSU...\n";
+	const char *signing = "-----BEGIN NATS USER JWT-----\r\n"
+			      "eyJ0eXAiOiJKV1QifQ."
+			      "eyJpc3MiOiJBU0lHTklOR0tFWSIsIm5hdHMiOnsiaXNzdWVyX2FjY291bnQiOiJBQUND"
+			      "T1VOVCJ9fQ.c2ln\r\n";
 	char name[64];
 	assert_int_equal(js_parse_creds_account(creds, strlen(creds), name, sizeof(name)), 0);
 	assert_string_equal(name, "AISSUER");
@@ -658,21 +657,21 @@ static void test_collector_refused(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_account_info),
-		cmocka_unit_test(test_user_account),
-		cmocka_unit_test(test_stream_page),
-		cmocka_unit_test(test_retention_judgement),
-		cmocka_unit_test(test_snapshot_finish),
-		cmocka_unit_test(test_poll_paging),
-		cmocka_unit_test(test_poll_streams_change_while_paging),
-		cmocka_unit_test(test_poll_failures),
-		cmocka_unit_test(test_poll_filters_and_cap),
-		cmocka_unit_test(test_nkey),
-		cmocka_unit_test(test_creds_account),
-		cmocka_unit_test(test_collector_not_configured),
-		cmocka_unit_test(test_collector_bad_flags),
-		cmocka_unit_test(test_collector_refused),
+	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_account_info),
+	    cmocka_unit_test(test_user_account),
+	    cmocka_unit_test(test_stream_page),
+	    cmocka_unit_test(test_retention_judgement),
+	    cmocka_unit_test(test_snapshot_finish),
+	    cmocka_unit_test(test_poll_paging),
+	    cmocka_unit_test(test_poll_streams_change_while_paging),
+	    cmocka_unit_test(test_poll_failures),
+	    cmocka_unit_test(test_poll_filters_and_cap),
+	    cmocka_unit_test(test_nkey),
+	    cmocka_unit_test(test_creds_account),
+	    cmocka_unit_test(test_collector_not_configured),
+	    cmocka_unit_test(test_collector_bad_flags),
+	    cmocka_unit_test(test_collector_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
