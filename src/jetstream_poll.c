@@ -162,8 +162,7 @@ struct js_poller {
 	/* poller thread only */
 	struct js_poll_state ps;
 	struct mbuf reply;
-	struct log_backoff backoff;
-	int last_rc;
+	struct log_backoff backoff[8]; /* one per kind of failure, see fail_kind() */
 	unsigned long failures;
 	bool ever_ok;
 };
@@ -178,6 +177,25 @@ static void snap_unref(struct js_poller *p, struct js_snapshot *s)
 	pthread_mutex_unlock(&p->lock);
 	if (last)
 		js_snapshot_free(s);
+}
+
+static const char *fail_kind(int rc, unsigned *idx)
+{
+	static const struct {
+		int rc;
+		const char *kind;
+	} kinds[] = {
+	    {-EACCES, "auth"},	     {-ECONNREFUSED, "connect"}, {-EAGAIN, "reconnecting"},
+	    {-ETIMEDOUT, "timeout"}, {-EREMOTEIO, "api"},	 {-EPROTO, "tls"},
+	    {-EINVAL, "reply"},
+	};
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].rc == rc) {
+			*idx = i;
+			return kinds[i].kind;
+		}
+	*idx = 7;
+	return "other";
 }
 
 static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
@@ -198,30 +216,22 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 		}
 		p->ever_ok = true;
 		p->failures = 0;
-		p->last_rc = 0;
-		log_backoff_clear(&p->backoff);
+		for (size_t i = 0; i < sizeof(p->backoff) / sizeof(p->backoff[0]); i++)
+			log_backoff_clear(&p->backoff[i]);
 		return;
 	}
 
 	p->failures++;
-	/* A new kind of failure (e.g. refused, then auth) is news: log it at
-	 * once; the same one again only once per back-off interval. */
-	if (rc != p->last_rc)
-		log_backoff_clear(&p->backoff);
-	p->last_rc = rc;
+	/* Each kind of failure has its own back-off: a new kind (refused,
+	 * then auth) is news and logs at once, the same kind again only once
+	 * per interval, and kinds that alternate cannot flood either. */
+	unsigned idx;
+	const char *kind = fail_kind(rc, &idx);
 	unsigned long suppressed = 0;
-	if (!log_backoff_due(&p->backoff, now, &suppressed))
+	if (!log_backoff_due(&p->backoff[idx], now, &suppressed))
 		return;
 	snprintf(a, sizeof(a), "%lu", suppressed);
 	snprintf(b, sizeof(b), "%lu", p->failures);
-	const char *kind = rc == -EACCES	 ? "auth"
-			   : rc == -ECONNREFUSED ? "connect"
-			   : rc == -EAGAIN	 ? "reconnecting"
-			   : rc == -ETIMEDOUT	 ? "timeout"
-			   : rc == -EREMOTEIO	 ? "api"
-			   : rc == -EPROTO	 ? "tls"
-			   : rc == -EINVAL	 ? "reply"
-						 : "other";
 	log_kv(p->log, rc == -EACCES ? LOG_ERROR : LOG_WARN,
 	       rc == -EACCES ? "JetStream poll failed: NATS authentication or authorization refused"
 			     : "JetStream poll failed",
@@ -314,7 +324,8 @@ int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg, 
 	p->cfg = *cfg;
 	p->log = log;
 	unsigned iv = cfg->interval_s ? cfg->interval_s : 15;
-	p->backoff.interval_s = iv > LOG_MIN_INTERVAL_S ? iv : LOG_MIN_INTERVAL_S;
+	for (size_t i = 0; i < sizeof(p->backoff) / sizeof(p->backoff[0]); i++)
+		p->backoff[i].interval_s = iv > LOG_MIN_INTERVAL_S ? iv : LOG_MIN_INTERVAL_S;
 	mbuf_init(&p->reply, REPLY_MAX);
 	p->ps.reply = &p->reply;
 	p->ps.account_hint = cfg->account_hint;
