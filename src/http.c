@@ -182,6 +182,27 @@ static void release(struct http_server *h)
 	atomic_fetch_sub(&h->in_flight, 1);
 }
 
+enum body_kind { BODY_PLAIN, BODY_NEGOTIATED, BODY_NEGOTIATED_GZIP };
+
+/* Sends data[0..len) (takes ownership: freed by libmicrohttpd, or here on
+ * failure) with a Content-Type; a negotiated body also says Vary, and a
+ * gzipped one Content-Encoding. */
+static enum MHD_Result send_owned(struct http_server *h, struct MHD_Connection *c,
+				  const char *ctype, enum body_kind kind, char *data, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (kind != BODY_PLAIN)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (kind == BODY_NEGOTIATED_GZIP)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	return queue(h, c, MHD_HTTP_OK, r);
+}
+
 static enum MHD_Result serve_explain(struct http_server *h, struct MHD_Connection *c)
 {
 	enum MHD_Result ret;
@@ -201,14 +222,7 @@ static enum MHD_Result serve_explain(struct http_server *h, struct MHD_Connectio
 				"explain page failed; see the exporter's log\n");
 		goto out;
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(data);
-		ret = MHD_NO;
-		goto out;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	ret = queue(h, c, MHD_HTTP_OK, r);
+	ret = send_owned(h, c, "text/html; charset=utf-8", BODY_PLAIN, data, len);
 out:
 	release(h);
 	return ret;
@@ -244,19 +258,10 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 				"scrape failed; see the exporter's log\n");
 		goto out;
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(data);
-		ret = MHD_NO;
-		goto out;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
-							      : EXPFMT_CONTENT_TYPE_TEXT);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
-	if (gzip)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	ret = queue(h, c, MHD_HTTP_OK, r);
+	ret = send_owned(h, c,
+			 fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
+						       : EXPFMT_CONTENT_TYPE_TEXT,
+			 gzip ? BODY_NEGOTIATED_GZIP : BODY_NEGOTIATED, data, len);
 out:
 	release(h);
 	return ret;

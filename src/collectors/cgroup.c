@@ -8,16 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/cgroup_fs.h"
 #include "memacct/cgroup_labels.h"
 #include "memacct/cgroup_mem.h"
+#include "memacct/cgroup_scope.h"
 #include "memacct/cgroup_walk.h"
 #include "memacct/collector.h"
 
 struct cgroup_state {
-	struct cgroup_root root;
-	struct cgroup_filter filter;
-	struct podlogs *podlogs; /* NULL without --path.podlogs */
+	struct cgroup_scope scope;
 	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
 };
 
@@ -139,17 +137,17 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	struct cgroup_mem m;
 	const char *bad = NULL;
 	(void)depth;
-	int rc = cgroup_mem_read(dirfd, v->st->root.mode, &v->buf, &m, &bad);
+	int rc = cgroup_mem_read(dirfd, v->st->scope.root.mode, &v->buf, &m, &bad);
 	if (rc == -ENOENT)
 		return 0; /* removed while we walked: normal churn */
 	if (rc) {
 		if (!v->errors++)
 			errmsg_set(&v->first_error, "%s%s/%s: %s",
-				 v->st->root.path, strcmp(path, "/") ? path : "", bad ? bad : "?",
+				 v->st->scope.root.path, strcmp(path, "/") ? path : "", bad ? bad : "?",
 				 strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, v->st->podlogs))
+	if (cgroup_labels_build(&v->labels, path, v->st->scope.podlogs))
 		return registry_error(v->reg) ? registry_error(v->reg) : -ENOMEM;
 	emit(v, &m);
 	return registry_error(v->reg);
@@ -162,7 +160,7 @@ static int cgroup_collect(void *state, struct registry *reg, struct errmsg *e)
 	lookup_families(reg, &v.f);
 	labels_init(&v.labels);
 	readbuf_init(&v.buf, 1 << 20);
-	int rc = cgroup_walk(st->root.path, &st->filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_walk(st->scope.root.path, &st->scope.filter, visit_cgroup, &v, NULL, e);
 	labels_free(&v.labels);
 	readbuf_free(&v.buf);
 	if (v.errors)
@@ -187,20 +185,10 @@ static int cgroup_init(const struct config *cfg, struct logger *log, void **stat
 	struct cgroup_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	int rc = cgroup_fs_root(cfg, &st->root, e);
-	if (rc == 0)
-		rc = cgroup_filter_init(&st->filter, cfg, e);
+	int rc = cgroup_scope_init(&st->scope, cfg, e);
 	if (rc) {
 		free(st);
 		return rc;
-	}
-	if (cfg->podlogs) {
-		rc = podlogs_open(cfg->podlogs, PODLOGS_REFRESH_S, &st->podlogs, e);
-		if (rc) {
-			cgroup_filter_fini(&st->filter);
-			free(st);
-			return rc;
-		}
 	}
 	atomic_init(&st->read_errors, 0);
 	*state = st;
@@ -212,8 +200,7 @@ static void cgroup_fini(void *state)
 	struct cgroup_state *st = state;
 	if (!st)
 		return;
-	cgroup_filter_fini(&st->filter);
-	podlogs_free(st->podlogs);
+	cgroup_scope_fini(&st->scope);
 	free(st);
 }
 

@@ -10,16 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memacct/cgroup_fs.h"
 #include "memacct/cgroup_labels.h"
+#include "memacct/cgroup_scope.h"
 #include "memacct/cgroup_walk.h"
 #include "memacct/collector.h"
 #include "memacct/proc_mem.h"
 
 struct process_state {
-	struct cgroup_root root;
-	struct cgroup_filter filter;
-	struct podlogs *podlogs; /* NULL without --path.podlogs */
+	struct cgroup_scope scope;
 	const char *procfs; /* borrowed from the config */
 	bool pss;
 	atomic_ulong vanished; /* processes gone between listing and reading */
@@ -50,10 +48,10 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	if (rc) {
 		if (!v->errors++)
 			errmsg_set(&v->first_error, "%s%s/cgroup.procs or a process in it: %s",
-				   v->st->root.path, strcmp(path, "/") ? path : "", strerror(-rc));
+				   v->st->scope.root.path, strcmp(path, "/") ? path : "", strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, v->st->podlogs))
+	if (cgroup_labels_build(&v->labels, path, v->st->scope.podlogs))
 		return -ENOMEM;
 	const struct labels *l = &v->labels;
 	metric_u64(v->procs, l, NULL, NULL, pm.processes);
@@ -89,7 +87,7 @@ static int process_collect(void *state, struct registry *reg, struct errmsg *e)
 	labels_init(&v.labels);
 	readbuf_init(&v.listbuf, 16 << 20);
 	readbuf_init(&v.filebuf, 1 << 20);
-	int rc = cgroup_walk(st->root.path, &st->filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_walk(st->scope.root.path, &st->scope.filter, visit_cgroup, &v, NULL, e);
 	close(v.procfd);
 	labels_free(&v.labels);
 	readbuf_free(&v.listbuf);
@@ -121,20 +119,10 @@ static int process_init(const struct config *cfg, struct logger *log, void **sta
 	struct process_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	int rc = cgroup_fs_root(cfg, &st->root, e);
-	if (rc == 0)
-		rc = cgroup_filter_init(&st->filter, cfg, e);
+	int rc = cgroup_scope_init(&st->scope, cfg, e);
 	if (rc) {
 		free(st);
 		return rc;
-	}
-	if (cfg->podlogs) {
-		rc = podlogs_open(cfg->podlogs, PODLOGS_REFRESH_S, &st->podlogs, e);
-		if (rc) {
-			cgroup_filter_fini(&st->filter);
-			free(st);
-			return rc;
-		}
 	}
 	st->procfs = cfg->procfs;
 	st->pss = cfg->process_pss;
@@ -149,8 +137,7 @@ static void process_fini(void *state)
 	struct process_state *st = state;
 	if (!st)
 		return;
-	cgroup_filter_fini(&st->filter);
-	podlogs_free(st->podlogs);
+	cgroup_scope_fini(&st->scope);
 	free(st);
 }
 
