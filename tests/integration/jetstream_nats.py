@@ -8,6 +8,8 @@ comparison of a scrape against nats-server's own monitoring endpoint
   jetstream_nats.py [--auth ...] values-setup PORT
   jetstream_nats.py [--auth ...] mkstreams PORT N STORAGE
   jetstream_nats.py [--auth ...] publish PORT SUBJECT COUNT
+  jetstream_nats.py [--auth ...] publish-bulk PORT SUBJECT COUNT SIZE
+  jetstream_nats.py [--auth ...] read-back PORT STREAM PASSES
   jetstream_nats.py compare MONPORT METRICS_FILE SCRAPE_UNIX_TIME [--exported N]
   jetstream_nats.py metric METRICS_FILE NAME [label=value ...]
 """
@@ -174,6 +176,26 @@ def publish(args):
     n = client(args, args.port)
     for i in range(args.count):
         n.publish(args.subject, "p%d" % i)
+
+
+def read_back(args):
+    """Reads every message of a stream by sequence ($JS.API.STREAM.MSG.GET),
+    as a consumer catching up would: the server reads its message blocks."""
+    n = client(args, args.port)
+    info = n.js("STREAM.INFO." + args.stream)["state"]
+    t0 = time.time()
+    for _ in range(args.passes):
+        for seq in range(info["first_seq"], info["last_seq"] + 1):
+            n.js("STREAM.MSG.GET." + args.stream, {"seq": seq})
+    print("read %d messages %d times in %.1f s" % (info["messages"], args.passes, time.time() - t0))
+
+
+def publish_bulk(args):
+    n = client(args, args.port)
+    t0 = time.time()
+    for i in range(args.count):
+        n.publish(args.subject, (b"%08d" % i) * (args.size // 8))
+    print("published %d x %d bytes in %.1f s" % (args.count, args.size, time.time() - t0))
 
 
 # --- reading a scrape ---
@@ -374,6 +396,15 @@ def main():
     s.add_argument("port", type=int)
     s.add_argument("subject")
     s.add_argument("count", type=int)
+    s = sub.add_parser("read-back")
+    s.add_argument("port", type=int)
+    s.add_argument("stream")
+    s.add_argument("passes", type=int)
+    s = sub.add_parser("publish-bulk")
+    s.add_argument("port", type=int)
+    s.add_argument("subject")
+    s.add_argument("count", type=int)
+    s.add_argument("size", type=int)
     s = sub.add_parser("compare")
     s.add_argument("monport", type=int)
     s.add_argument("metrics")
@@ -385,6 +416,7 @@ def main():
     s.add_argument("labels", nargs="*")
     args = p.parse_args()
     fn = {"values-setup": values_setup, "mkstreams": mkstreams, "publish": publish,
+          "publish-bulk": publish_bulk, "read-back": read_back,
           "compare": compare, "metric": metric}[args.cmd]
     sys.exit(fn(args) or 0)
 
