@@ -11,6 +11,7 @@
 #include "memacct/explain.h"
 #include "memacct/flags.h"
 #include "memacct/http.h"
+#include "memacct/jetstream.h"
 #include "memacct/log.h"
 #include "memacct/scrape.h"
 
@@ -29,8 +30,11 @@ static int serve(const struct config *cfg, struct logger *log)
 
 	struct explain_sources src = {0};
 	int rc = scraper_new(cfg, log, &s, &e);
-	if (rc == 0)
+	if (rc == 0) {
+		src.streams_arg = scraper_collector_state(s, "jetstream");
+		src.streams = src.streams_arg ? jetstream_explain_streams : NULL;
 		rc = http_start(cfg, s, &src, log, &h, &e);
+	}
 	if (rc) {
 		fprintf(stderr, "memacct_exporter: %s\n", e.msg[0] ? e.msg : strerror(-rc));
 		scraper_free(s);

@@ -223,4 +223,10 @@ void js_poller_stop(struct js_poller *p);
 void js_poller_view(struct js_poller *p, struct js_view *v);
 void js_poller_release(struct js_poller *p, struct js_view *v);
 
+/* The /explain page's stream rows from the jetstream collector's state
+ * (collector_jetstream's opaque state; see scraper_collector_state()):
+ * an explain_streams_fn. Thread-safe. */
+struct explain_stream_sink;
+int jetstream_explain_streams(void *collector_state, struct explain_stream_sink *sink);
+
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "memacct/collector.h"
+#include "memacct/explain.h"
 #include "memacct/jetstream.h"
 #include "memacct/nats_client.h"
 
@@ -615,3 +616,34 @@ const struct collector collector_jetstream = {
     .collect = jetstream_collect,
     .fini = jetstream_fini,
 };
+
+int jetstream_explain_streams(void *state, struct explain_stream_sink *sink)
+{
+	struct js_collector *c = state;
+	struct js_view v;
+	struct timespec ts;
+	int rc = 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	js_poller_view(c->poller, &v);
+	explain_stream_status(sink, v.up, v.last_success_s > 0 ? now - v.last_success_s : -1, NULL);
+	for (size_t i = 0; v.snap && i < v.snap->n_streams && !rc; i++) {
+		const struct js_stream *st = &v.snap->streams[i];
+		struct explain_stream r = {
+			.name = st->name,
+			.account = v.snap->account.name,
+			.storage = js_storage_name(st->storage),
+			.bytes = st->bytes,
+			.messages = st->messages,
+			.has_oldest = st->messages > 0 && st->first_ts_ns > 0,
+			.oldest_age_s = age_s(now, st->first_ts_ns),
+			.unbounded = js_stream_unbounded(st),
+			.max_bytes = st->max_bytes > 0 ? (uint64_t)st->max_bytes : 0,
+			.max_messages = st->max_msgs > 0 ? (uint64_t)st->max_msgs : 0,
+			.max_age_s = st->max_age_ns > 0 ? (double)st->max_age_ns / 1e9 : 0,
+		};
+		rc = explain_stream_add(sink, &r);
+	}
+	js_poller_release(c->poller, &v);
+	return rc;
+}
