@@ -45,6 +45,7 @@ for t in "${targets[@]}"; do
   echo "== $t: fuzzing for ${secs}s (log: $log)"
   dirs=("$work" "tests/fuzz/corpus/$t")
   [ -d "$regr" ] && dirs+=("$regr")
+  [ -f "tests/fuzz/$t.dict" ] && dirs=(-dict="tests/fuzz/$t.dict" "${dirs[@]}")
   rc=0
   "$bin/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1 || rc=$?

@@ -3,7 +3,7 @@
 #   run_fuzz.sh fuzz   BIN WORK SEEDS REGRESSIONS SECONDS RUNS
 #     a bounded fuzzing run; new inputs go to WORK (a build-dir folder), the
 #     seed corpus and the regressions are read only, crash artifacts go next
-#     to WORK;
+#     to WORK; tests/fuzz/<target>.dict is used when it exists;
 #   run_fuzz.sh replay BIN REGRESSIONS
 #     runs each saved crashing input once (passes when there are none).
 # It does not build anything (scripts/fuzz.sh does).
@@ -15,6 +15,9 @@ fuzz)
   mkdir -p "$work" "$work.artifacts"
   set -- "$work" "$seeds"
   [ -d "$regr" ] && set -- "$@" "$regr"
+  # tests/fuzz/<target>.dict, when there is one, next to the seed corpus.
+  dict=$(dirname "$seeds")/../$(basename "$bin").dict
+  [ -f "$dict" ] && set -- -dict="$dict" "$@"
   exec "$bin" -max_total_time="$secs" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$work.artifacts/" "$@"
   ;;
