@@ -27,17 +27,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int dirfd_ = -1;
 static struct readbuf buf;
+static char scratch[4096];
+
+static const char *const all_files[] = {"memory.stat",	  "memory.usage_in_bytes",
+					"memory.current", "memory.kmem.usage_in_bytes",
+					"memory.limit_in_bytes", "memory.max"};
+
+/* Removes the scratch directory at exit (a crash leaves it for study). */
+static void cleanup(void)
+{
+	for (size_t i = 0; i < sizeof(all_files) / sizeof(all_files[0]); i++)
+		unlinkat(dirfd_, all_files[i], 0);
+	rmdir(scratch);
+}
 
 static void setup(void)
 {
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/fuzz_cgroup_mem.%d", base ? base : "/tmp", (int)getpid());
-	mkdir(path, 0700);
-	dirfd_ = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(scratch, sizeof(scratch), "%s/fuzz_cgroup_mem.%d", base ? base : "/tmp",
+		 (int)getpid());
+	mkdir(scratch, 0700);
+	dirfd_ = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd_ < 0)
 		abort();
 	readbuf_init(&buf, 1 << 20);
+	atexit(cleanup);
 }
 
 static void put(const char *name, const uint8_t *p, size_t n, int present)
@@ -66,11 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"memory.kmem.usage_in_bytes",
 		mode == CGROUP_V1 ? "memory.limit_in_bytes" : "memory.max",
 	};
-	static const char *const all[] = {"memory.stat", "memory.usage_in_bytes", "memory.current",
-					  "memory.kmem.usage_in_bytes", "memory.limit_in_bytes",
-					  "memory.max"};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		unlinkat(dirfd_, all[i], 0);
+	for (size_t i = 0; i < sizeof(all_files) / sizeof(all_files[0]); i++)
+		unlinkat(dirfd_, all_files[i], 0);
 	if (data[0] & 2) {
 		uint64_t v[7] = {0};
 		memcpy(v, data + 1, size - 1 < sizeof(v) ? size - 1 : sizeof(v));
