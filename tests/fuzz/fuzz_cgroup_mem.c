@@ -12,6 +12,7 @@
  * the six components sum to usage exactly, none exceeds usage, and the
  * working set is usage minus inactive file floored at 0 (so <= usage). It
  * does not walk, label or format. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -33,25 +34,54 @@ static const char *const all_files[] = {"memory.stat",	  "memory.usage_in_bytes"
 					"memory.current", "memory.kmem.usage_in_bytes",
 					"memory.limit_in_bytes", "memory.max"};
 
-/* Removes the scratch directory at exit (a crash leaves it for study). */
-static void cleanup(void)
+/* Removes the files of scratch directory dir (an fd) and, when path is
+ * given, the directory. */
+static void clear_dir(int dir, const char *path)
 {
 	for (size_t i = 0; i < sizeof(all_files) / sizeof(all_files[0]); i++)
-		unlinkat(dirfd_, all_files[i], 0);
-	rmdir(scratch);
+		unlinkat(dir, all_files[i], 0);
+	if (path)
+		rmdir(path);
+}
+
+/* libFuzzer ends with _Exit (no atexit): each run removes the scratch
+ * directories that runs before it left, once their process is gone. */
+static void sweep(const char *base)
+{
+	DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *pfx = "fuzz_cgroup_mem.";
+		if (strncmp(de->d_name, pfx, strlen(pfx)) != 0)
+			continue;
+		char proc[64], path[4096];
+		snprintf(proc, sizeof(proc), "/proc/%s", de->d_name + strlen(pfx));
+		if (access(proc, F_OK) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			clear_dir(fd, path);
+			close(fd);
+		}
+	}
+	closedir(d);
 }
 
 static void setup(void)
 {
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
-	snprintf(scratch, sizeof(scratch), "%s/fuzz_cgroup_mem.%d", base ? base : "/tmp",
-		 (int)getpid());
+	if (!base)
+		base = "/tmp";
+	sweep(base);
+	snprintf(scratch, sizeof(scratch), "%s/fuzz_cgroup_mem.%d", base, (int)getpid());
 	mkdir(scratch, 0700);
 	dirfd_ = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd_ < 0)
 		abort();
 	readbuf_init(&buf, 1 << 20);
-	atexit(cleanup);
 }
 
 static void put(const char *name, const uint8_t *p, size_t n, int present)
@@ -80,8 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"memory.kmem.usage_in_bytes",
 		mode == CGROUP_V1 ? "memory.limit_in_bytes" : "memory.max",
 	};
-	for (size_t i = 0; i < sizeof(all_files) / sizeof(all_files[0]); i++)
-		unlinkat(dirfd_, all_files[i], 0);
+	clear_dir(dirfd_, NULL);
 	if (data[0] & 2) {
 		uint64_t v[7] = {0};
 		memcpy(v, data + 1, size - 1 < sizeof(v) ? size - 1 : sizeof(v));
@@ -118,6 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cgroup_mem m;
 	const char *bad = NULL;
 	int rc = cgroup_mem_read(dirfd_, mode, &buf, &m, &bad);
+	clear_dir(dirfd_, NULL);
 	if (rc == 0 && m.has_split) {
 		uint64_t usage = m.v[CM_USAGE];
 		unsigned __int128 sum = 0;
