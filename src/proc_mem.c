@@ -18,16 +18,23 @@ static const struct keyed_field status_fields[] = {
 	{"VmSwap", P_SWAP},
 };
 
+/* a + b, saturating: a hostile status (or procfs copy) with values near
+ * 2^64 must not wrap a cgroup's sum back to a small number. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 int proc_mem_parse_status(const char *text, struct proc_mem *out)
 {
 	uint64_t v[P_N] = {0}, seen;
 	int rc = parse_keyed(text, status_fields, sizeof(status_fields) / sizeof(status_fields[0]),
 			     v, &seen);
 	/* Kernel threads have no Rss* lines: they count as processes with 0. */
-	out->rss_anon += v[P_RSS_ANON];
-	out->rss_file += v[P_RSS_FILE];
-	out->rss_shmem += v[P_RSS_SHMEM];
-	out->swap += v[P_SWAP];
+	out->rss_anon = add_sat(out->rss_anon, v[P_RSS_ANON]);
+	out->rss_file = add_sat(out->rss_file, v[P_RSS_FILE]);
+	out->rss_shmem = add_sat(out->rss_shmem, v[P_RSS_SHMEM]);
+	out->swap = add_sat(out->swap, v[P_SWAP]);
 	return rc;
 }
 
@@ -41,7 +48,7 @@ static int read_pss(int procfd, int pid, struct readbuf *buf, struct proc_mem *o
 		return rc;
 	uint64_t v = 0, seen;
 	rc = parse_keyed(buf->data, pss_field, 1, &v, &seen);
-	out->pss += v;
+	out->pss = add_sat(out->pss, v);
 	return rc;
 }
 
