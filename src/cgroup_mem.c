@@ -149,30 +149,31 @@ static void take_stat_fields(struct cgroup_mem *m, const uint64_t *st, uint64_t 
 
 /* The split: components from memory.stat, other = usage - the rest (>= 0),
  * working set = usage - inactive_file (>= 0). */
+/* The split: each component from memory.stat, given out of usage in order of
+ * trust (anon, shmem, active file, inactive file, kernel) and capped by what
+ * is left, so the components always sum to usage exactly, even when v1's
+ * per-CPU-batched usage trails memory.stat by a few pages (then the excess
+ * comes off kernel first, then inactive file, ...) and whatever the numbers
+ * (no overflow). other = what is left. Working set = usage - inactive_file,
+ * floored at 0 (inactive_file as the kernel reports it). */
 static void derive(struct cgroup_mem *m, const uint64_t *st, uint64_t kernel)
 {
-	uint64_t usage = m->v[CM_USAGE];
-	m->comp[COMP_ANON] = st[S_ANON];
-	m->comp[COMP_SHMEM] = st[S_SHMEM];
-	m->comp[COMP_FILE_ACTIVE] = st[S_ACTIVE_FILE];
-	m->comp[COMP_FILE_INACTIVE] = st[S_INACTIVE_FILE];
-	m->comp[COMP_KERNEL] = kernel;
-	uint64_t sum = 0;
-	for (int i = 0; i < COMP_OTHER; i++)
-		sum = sum > UINT64_MAX - m->comp[i] ? UINT64_MAX : sum + m->comp[i];
-	m->comp[COMP_OTHER] = usage > sum ? usage - sum : 0;
-	/* v1 usage is batched per CPU and can trail memory.stat by a few pages:
-	 * take the excess off the fuzziest parts (kernel, then inactive file,
-	 * active file, shmem, anon) so the components still sum to usage. */
-	static const enum mem_component shave[] = {COMP_KERNEL, COMP_FILE_INACTIVE,
-						   COMP_FILE_ACTIVE, COMP_SHMEM, COMP_ANON};
-	for (size_t i = 0; sum > usage && i < NELEM(shave); i++) {
-		uint64_t cut = sum - usage;
-		if (cut > m->comp[shave[i]])
-			cut = m->comp[shave[i]];
-		m->comp[shave[i]] -= cut;
-		sum -= cut;
+	static const enum mem_component order[] = {COMP_ANON, COMP_SHMEM, COMP_FILE_ACTIVE,
+						   COMP_FILE_INACTIVE, COMP_KERNEL};
+	uint64_t want[COMP_N] = {
+		[COMP_ANON] = st[S_ANON],
+		[COMP_SHMEM] = st[S_SHMEM],
+		[COMP_FILE_ACTIVE] = st[S_ACTIVE_FILE],
+		[COMP_FILE_INACTIVE] = st[S_INACTIVE_FILE],
+		[COMP_KERNEL] = kernel,
+	};
+	uint64_t usage = m->v[CM_USAGE], left = usage;
+	for (size_t i = 0; i < NELEM(order); i++) {
+		uint64_t c = want[order[i]] < left ? want[order[i]] : left;
+		m->comp[order[i]] = c;
+		left -= c;
 	}
+	m->comp[COMP_OTHER] = left;
 	m->has_split = true;
 	uint64_t inactive = st[S_INACTIVE_FILE];
 	set(m, CM_WORKING_SET, usage > inactive ? usage - inactive : 0);
