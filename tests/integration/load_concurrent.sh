@@ -3,9 +3,10 @@
 # real exporter over the cgroup v2 fixture tree for 30 s, a third each in
 # text, OpenMetrics and gzip. Zero failed requests (and, with
 # --web.max-requests=64, zero 503s); the exporter's RSS at the end no more
-# than 10% above its RSS after a warm-up of the same mix; no fd growth. Then the --web.max-requests cap:
-# with 2, eight concurrent scrapes held slow (a FIFO as memory.stat) get
-# exactly two 200s and six 503s, and nothing fails otherwise.
+# than 10% above its RSS after a warm-up of the same mix; no fd growth.
+# Then the --web.max-requests cap: with 2, eight concurrent scrapes held slow
+# (a FIFO as memory.stat) get exactly two 200s and six 503s, and nothing
+# fails otherwise.
 # It prints every number it measures. It does not test real cgroups
 # (churn_cgroups.sh does) or idle connections (slow_clients.sh does).
 # LOAD_SECONDS overrides the 30 s (e.g. for a quick local run).
