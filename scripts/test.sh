@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds memacct_exporter twice and runs every test:
 # 1. an ASan+UBSan build running the unit and fixture tests;
-# 2. a warnings-as-errors build running the whole suite (unit, fixture,
+# 2. a clang libFuzzer build running every fuzz target briefly and replaying
+#    the saved regression inputs (bash scripts/fuzz.sh runs them longer);
+# 3. a warnings-as-errors build running the whole suite (unit, fixture,
 #    integration: real cgroups, nats-server, promtool, Prometheus).
 # The last lines are ctest's summary of the whole suite.
 set -euo pipefail
@@ -16,6 +18,11 @@ cmake -S . -B build-asan -DMEMACCT_WERROR=ON -DMEMACCT_SANITIZE=ON -DMEMACCT_BEN
 cmake --build build-asan -j"$jobs" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -L 'unit|fixture' --output-on-failure -j"$jobs"
+
+echo "== fuzz build (clang, libFuzzer+ASan+UBSan): 10 s per target, saved regressions replayed"
+CC=clang cmake -S . -B build-fuzz -DMEMACCT_FUZZ=ON -DMEMACCT_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzz_targets >/dev/null
+ctest --test-dir build-fuzz -L fuzz --output-on-failure
 
 echo "== warnings-as-errors build: the whole suite"
 cmake -S . -B build-test -DMEMACCT_WERROR=ON >/dev/null

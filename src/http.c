@@ -423,6 +423,8 @@ int http_start(const struct config *cfg, struct scraper *s, const struct explain
 	}
 	h->daemon = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			/* wake the polling thread to reap closed connections at once */
+			MHD_USE_ITC |
 			(use_tls ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 		MHD_OPTION_LISTEN_SOCKET, h->listen_fd,

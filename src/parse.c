@@ -83,7 +83,8 @@ int parse_keyed(const char *text, const struct keyed_field *fields, size_t nfiel
 			s++;
 		for (size_t i = 0; i < nfields; i++) {
 			const char *want = fields[i].key;
-			if (strncmp(want, k, klen) != 0 || want[klen] != '\0')
+			/* First byte first: most lines match no wanted key. */
+			if (want[0] != k[0] || strncmp(want, k, klen) != 0 || want[klen] != '\0')
 				continue;
 			uint64_t v;
 			int rc = parse_value(s, eol, &v);

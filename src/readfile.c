@@ -41,8 +41,8 @@ int readfile_at(int dirfd, const char *name, struct readbuf *b)
 {
 	int rc = 0;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) /* a cgroup being removed can answer ENODEV already at open */
+		return errno == ENODEV ? -ENOENT : -errno;
 	b->len = 0;
 	for (;;) {
 		ssize_t n;

@@ -135,13 +135,14 @@ int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt)
 	struct registry *reg = registry_new(SCRAPE_MAX_BYTES);
 	if (!reg)
 		return -ENOMEM;
+	struct scrape_ctx ctx = {.walk_cache = cgroup_walk_cache_new()};
 	double dur[N_COLLECTORS] = {0};
 	int ok[N_COLLECTORS] = {0};
 	for (size_t i = 0; i < s->n; i++) {
 		struct active *a = &s->act[i];
 		struct errmsg ce = {{0}};
 		double t0 = now_s();
-		int rc = a->c->collect(a->state, reg, &ce);
+		int rc = a->c->collect(a->state, &ctx, reg, &ce);
 		dur[i] = now_s() - t0;
 		ok[i] = rc == 0;
 		if (registry_error(reg))
@@ -157,6 +158,7 @@ int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt)
 		metric_f64(fd, NULL, "collector", s->act[i].c->name, dur[i]);
 		metric_u64(fs, NULL, "collector", s->act[i].c->name, (uint64_t)ok[i]);
 	}
+	cgroup_walk_cache_free(ctx.walk_cache);
 	int rc = registry_write(reg, out, fmt);
 	registry_free(reg);
 	return rc;

@@ -38,4 +38,22 @@ typedef int (*cgroup_visit_fn)(void *arg, int dirfd, const char *path, int depth
 int cgroup_walk(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
 		void *arg, unsigned long *skipped, struct errmsg *e);
 
+/* A walk recorded once and replayed: the directories one cgroup_walk_cached()
+ * call found below a root (to the filter's max depth), in walk order. Reading
+ * a kernfs directory is the costliest part of a walk (it lists every file of
+ * the cgroup), so the second collector of a scrape re-opens the recorded
+ * paths with openat() from the root instead of listing them again. One cache
+ * per scrape; not thread-safe. */
+struct cgroup_walk_cache;
+struct cgroup_walk_cache *cgroup_walk_cache_new(void);
+void cgroup_walk_cache_free(struct cgroup_walk_cache *c);
+
+/* Like cgroup_walk(), through cache c (NULL: a plain cgroup_walk()). The
+ * first call for a root and max depth walks and records; later ones replay
+ * (a directory gone since is skipped silently, as in a walk). The filter's
+ * include/exclude is applied on every call. */
+int cgroup_walk_cached(struct cgroup_walk_cache *c, const char *root_path,
+		       const struct cgroup_filter *f, cgroup_visit_fn fn, void *arg,
+		       unsigned long *skipped, struct errmsg *e);
+
 #endif

@@ -9,6 +9,8 @@
  *    or path. *state is the collector's own (opaque to everyone else).
  *  - collect() runs once per scrape, possibly in several threads at once:
  *    state must be read-only there or guarded by the collector's own lock.
+ *    ctx holds what the collectors of one scrape share (it may be NULL,
+ *    e.g. in unit tests: then nothing is shared).
  *    It returns 0, or -errno with e set when the collector as a whole failed
  *    (its success metric becomes 0). Partial failures (one vanished cgroup)
  *    are skipped and are not errors.
@@ -18,16 +20,25 @@
 
 #include <stdbool.h>
 
+#include "memacct/cgroup_walk.h"
 #include "memacct/errmsg.h"
 #include "memacct/expfmt.h"
 #include "memacct/flags.h"
 #include "memacct/log.h"
 
+/* What the collectors of one scrape share; owned by the scrape, valid during
+ * collect() only, used by one thread. */
+struct scrape_ctx {
+	/* The cgroup tree, walked once per scrape by the first collector that
+	 * walks it (cgroup_walk.h); the next ones re-open the same paths. */
+	struct cgroup_walk_cache *walk_cache;
+};
+
 struct collector {
 	const char *name;
 	bool default_on;
 	int (*init)(const struct config *cfg, struct logger *log, void **state, struct errmsg *e);
-	int (*collect)(void *state, struct registry *reg, struct errmsg *e);
+	int (*collect)(void *state, struct scrape_ctx *ctx, struct registry *reg, struct errmsg *e);
 	void (*fini)(void *state);
 };
 

@@ -40,51 +40,64 @@ struct visit {
 
 static void lookup_families(struct registry *r, struct fams *f)
 {
-	f->split = registry_family(r, P "bytes", METRIC_GAUGE,
-		"Cgroup memory usage split into disjoint components that sum to usage_bytes: "
-		"anon (excl. shmem), shmem, file_active and file_inactive page cache, kernel, and "
-		"other (usage minus the rest).");
-	f->usage = registry_family(r, P "usage_bytes", METRIC_GAUGE,
-		"Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
-	f->ws = registry_family(r, P "working_set_bytes", METRIC_GAUGE,
-		"Usage minus inactive file pages, floored at 0: the kubelet and cAdvisor working set "
-		"(container_memory_working_set_bytes).");
-	f->limit = registry_family(r, P "limit_bytes", METRIC_GAUGE,
-		"Hard memory limit (v2 memory.max, v1 memory.limit_in_bytes); absent when unlimited.");
+	f->split = registry_family(
+	    r, P "bytes", METRIC_GAUGE,
+	    "Cgroup memory usage split into disjoint components that sum to usage_bytes: "
+	    "anon (excl. shmem), shmem, file_active and file_inactive page cache, kernel, and "
+	    "other (usage minus the rest).");
+	f->usage = registry_family(
+	    r, P "usage_bytes", METRIC_GAUGE,
+	    "Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
+	f->ws = registry_family(
+	    r, P "working_set_bytes", METRIC_GAUGE,
+	    "Usage minus inactive file pages, floored at 0: the kubelet and cAdvisor working set "
+	    "(container_memory_working_set_bytes).");
+	f->limit = registry_family(
+	    r, P "limit_bytes", METRIC_GAUGE,
+	    "Hard memory limit (v2 memory.max, v1 memory.limit_in_bytes); absent when unlimited.");
 	f->high = registry_family(r, P "high_bytes", METRIC_GAUGE,
-		"Throttling limit (v2 memory.high); absent when max.");
+				  "Throttling limit (v2 memory.high); absent when max.");
 	f->low = registry_family(r, P "low_bytes", METRIC_GAUGE,
-		"Best-effort protection (v2 memory.low); absent when 0.");
+				 "Best-effort protection (v2 memory.low); absent when 0.");
 	f->min = registry_family(r, P "min_bytes", METRIC_GAUGE,
-		"Hard protection (v2 memory.min); absent when 0.");
-	f->peak = registry_family(r, P "peak_bytes", METRIC_GAUGE,
-		"Highest usage recorded (v2 memory.peak, v1 memory.max_usage_in_bytes).");
-	f->swap = registry_family(r, P "swap_bytes", METRIC_GAUGE,
-		"Swap used by the cgroup (v2 memory.swap.current, v1 total_swap).");
+				 "Hard protection (v2 memory.min); absent when 0.");
+	f->peak = registry_family(
+	    r, P "peak_bytes", METRIC_GAUGE,
+	    "Highest usage recorded (v2 memory.peak, v1 memory.max_usage_in_bytes).");
+	f->swap =
+	    registry_family(r, P "swap_bytes", METRIC_GAUGE,
+			    "Swap used by the cgroup (v2 memory.swap.current, v1 total_swap).");
 	f->mapped = registry_family(r, P "file_mapped_bytes", METRIC_GAUGE,
-		"Page cache mapped into process address spaces (v2 file_mapped, v1 total_mapped_file).");
-	f->dirty = registry_family(r, P "file_dirty_bytes", METRIC_GAUGE,
-		"Page cache waiting to be written back (v2 file_dirty, v1 total_dirty).");
-	f->writeback = registry_family(r, P "file_writeback_bytes", METRIC_GAUGE,
-		"Page cache being written back (v2 file_writeback, v1 total_writeback).");
-	f->events = registry_family(r, P "events_total", METRIC_COUNTER,
-		"v2 memory.events: times usage went over low/high/max, OOM and OOM kills.");
+				    "Page cache mapped into process address spaces (v2 "
+				    "file_mapped, v1 total_mapped_file).");
+	f->dirty = registry_family(
+	    r, P "file_dirty_bytes", METRIC_GAUGE,
+	    "Page cache waiting to be written back (v2 file_dirty, v1 total_dirty).");
+	f->writeback = registry_family(
+	    r, P "file_writeback_bytes", METRIC_GAUGE,
+	    "Page cache being written back (v2 file_writeback, v1 total_writeback).");
+	f->events = registry_family(
+	    r, P "events_total", METRIC_COUNTER,
+	    "v2 memory.events: times usage went over low/high/max, OOM and OOM kills.");
 	f->failcnt = registry_family(r, P "failcnt_total", METRIC_COUNTER,
-		"v1 memory.failcnt: times usage hit the limit.");
-	f->psi = registry_family(r, P "pressure_seconds_total", METRIC_COUNTER,
-		"Time some or all tasks of the cgroup stalled on memory (PSI, v2 memory.pressure).");
-	f->refault = registry_family(r, P "workingset_refault_total", METRIC_COUNTER,
-		"Evicted pages faulted back in (workingset_refault_*): high means the cache is too "
-		"small, not too big.");
-	f->activate = registry_family(r, P "workingset_activate_total", METRIC_COUNTER,
-		"Refaulted pages activated immediately (workingset_activate_*): hot pages being "
-		"thrashed.");
+				     "v1 memory.failcnt: times usage hit the limit.");
+	f->psi = registry_family(
+	    r, P "pressure_seconds_total", METRIC_COUNTER,
+	    "Time some or all tasks of the cgroup stalled on memory (PSI, v2 memory.pressure).");
+	f->refault = registry_family(
+	    r, P "workingset_refault_total", METRIC_COUNTER,
+	    "Evicted pages faulted back in (workingset_refault_*): high means the cache is too "
+	    "small, not too big.");
+	f->activate = registry_family(
+	    r, P "workingset_activate_total", METRIC_COUNTER,
+	    "Refaulted pages activated immediately (workingset_activate_*): hot pages being "
+	    "thrashed.");
 	f->pgscan = registry_family(r, P "pgscan_total", METRIC_COUNTER,
-		"Pages scanned by reclaim in the cgroup (v2 pgscan).");
+				    "Pages scanned by reclaim in the cgroup (v2 pgscan).");
 	f->pgsteal = registry_family(r, P "pgsteal_total", METRIC_COUNTER,
-		"Pages reclaimed from the cgroup (v2 pgsteal).");
+				     "Pages reclaimed from the cgroup (v2 pgsteal).");
 	f->pgmajfault = registry_family(r, P "pgmajfault_total", METRIC_COUNTER,
-		"Major page faults in the cgroup (pgmajfault).");
+					"Major page faults in the cgroup (pgmajfault).");
 }
 
 static void put(struct family *f, const struct labels *l, const struct cgroup_mem *m,
@@ -142,9 +155,8 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 		return 0; /* removed while we walked: normal churn */
 	if (rc) {
 		if (!v->errors++)
-			errmsg_set(&v->first_error, "%s%s/%s: %s",
-				 v->st->scope.root.path, strcmp(path, "/") ? path : "", bad ? bad : "?",
-				 strerror(-rc));
+			errmsg_set(&v->first_error, "%s%s/%s: %s", v->st->scope.root.path,
+				   strcmp(path, "/") ? path : "", bad ? bad : "?", strerror(-rc));
 		return 0;
 	}
 	if (cgroup_labels_build(&v->labels, path, v->st->scope.podlogs))
@@ -153,22 +165,25 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	return registry_error(v->reg);
 }
 
-static int cgroup_collect(void *state, struct registry *reg, struct errmsg *e)
+static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *reg,
+			  struct errmsg *e)
 {
 	struct cgroup_state *st = state;
 	struct visit v = {.st = st, .reg = reg};
 	lookup_families(reg, &v.f);
 	labels_init(&v.labels);
 	readbuf_init(&v.buf, 1 << 20);
-	int rc = cgroup_walk(st->scope.root.path, &st->scope.filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope.root.path,
+				    &st->scope.filter, visit_cgroup, &v, NULL, e);
 	labels_free(&v.labels);
 	readbuf_free(&v.buf);
 	if (v.errors)
 		atomic_fetch_add(&st->read_errors, v.errors);
-	metric_u64(registry_family(reg, "memacct_cgroup_read_errors_total", METRIC_COUNTER,
-				   "Cgroups skipped because a memory file was unreadable or malformed "
-				   "(vanished cgroups are not counted)."),
-		   NULL, NULL, NULL, atomic_load(&st->read_errors));
+	metric_u64(
+	    registry_family(reg, "memacct_cgroup_read_errors_total", METRIC_COUNTER,
+			    "Cgroups skipped because a memory file was unreadable or malformed "
+			    "(vanished cgroups are not counted)."),
+	    NULL, NULL, NULL, atomic_load(&st->read_errors));
 	if (rc)
 		return rc;
 	if (v.errors) {
@@ -178,8 +193,7 @@ static int cgroup_collect(void *state, struct registry *reg, struct errmsg *e)
 	return 0;
 }
 
-static int cgroup_init(const struct config *cfg, struct logger *log, void **state,
-		       struct errmsg *e)
+static int cgroup_init(const struct config *cfg, struct logger *log, void **state, struct errmsg *e)
 {
 	(void)log;
 	struct cgroup_state *st = calloc(1, sizeof(*st));
@@ -205,9 +219,9 @@ static void cgroup_fini(void *state)
 }
 
 const struct collector collector_cgroup = {
-	.name = "cgroup",
-	.default_on = true,
-	.init = cgroup_init,
-	.collect = cgroup_collect,
-	.fini = cgroup_fini,
+    .name = "cgroup",
+    .default_on = true,
+    .init = cgroup_init,
+    .collect = cgroup_collect,
+    .fini = cgroup_fini,
 };

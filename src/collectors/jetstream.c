@@ -589,8 +589,10 @@ static void collect_streams(struct registry *reg, const struct js_snapshot *s)
 	labels_free(&info);
 }
 
-static int jetstream_collect(void *state, struct registry *reg, struct errmsg *e)
+static int jetstream_collect(void *state, struct scrape_ctx *ctx, struct registry *reg,
+			     struct errmsg *e)
 {
+	(void)ctx;
 	struct js_collector *c = state;
 	struct js_view v;
 	(void)e;
@@ -630,17 +632,17 @@ int jetstream_explain_streams(void *state, struct explain_stream_sink *sink)
 	for (size_t i = 0; v.snap && i < v.snap->n_streams && !rc; i++) {
 		const struct js_stream *st = &v.snap->streams[i];
 		struct explain_stream r = {
-			.name = st->name,
-			.account = v.snap->account.name,
-			.storage = js_storage_name(st->storage),
-			.bytes = st->bytes,
-			.messages = st->messages,
-			.has_oldest = st->messages > 0 && st->first_ts_ns > 0,
-			.oldest_age_s = age_s(now, st->first_ts_ns),
-			.unbounded = js_stream_unbounded(st),
-			.max_bytes = st->max_bytes > 0 ? (uint64_t)st->max_bytes : 0,
-			.max_messages = st->max_msgs > 0 ? (uint64_t)st->max_msgs : 0,
-			.max_age_s = st->max_age_ns > 0 ? (double)st->max_age_ns / 1e9 : 0,
+		    .name = st->name,
+		    .account = v.snap->account.name,
+		    .storage = js_storage_name(st->storage),
+		    .bytes = st->bytes,
+		    .messages = st->messages,
+		    .has_oldest = st->messages > 0 && st->first_ts_ns > 0,
+		    .oldest_age_s = age_s(now, st->first_ts_ns),
+		    .unbounded = js_stream_unbounded(st),
+		    .max_bytes = st->max_bytes > 0 ? (uint64_t)st->max_bytes : 0,
+		    .max_messages = st->max_msgs > 0 ? (uint64_t)st->max_msgs : 0,
+		    .max_age_s = st->max_age_ns > 0 ? (double)st->max_age_ns / 1e9 : 0,
 		};
 		rc = explain_stream_add(sink, &r);
 	}

@@ -279,8 +279,9 @@ static int collect_psi(const struct node_state *st, int dirfd, struct readbuf *r
 	return 0;
 }
 
-static int node_collect(void *state, struct registry *reg, struct errmsg *e)
+static int node_collect(void *state, struct scrape_ctx *ctx, struct registry *reg, struct errmsg *e)
 {
+	(void)ctx;
 	const struct node_state *st = state;
 	struct readbuf rb;
 	int rc;

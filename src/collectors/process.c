@@ -48,7 +48,8 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	if (rc) {
 		if (!v->errors++)
 			errmsg_set(&v->first_error, "%s%s/cgroup.procs or a process in it: %s",
-				   v->st->scope.root.path, strcmp(path, "/") ? path : "", strerror(-rc));
+				   v->st->scope.root.path, strcmp(path, "/") ? path : "",
+				   strerror(-rc));
 		return 0;
 	}
 	if (cgroup_labels_build(&v->labels, path, v->st->scope.podlogs))
@@ -64,7 +65,8 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	return registry_error(v->reg);
 }
 
-static int process_collect(void *state, struct registry *reg, struct errmsg *e)
+static int process_collect(void *state, struct scrape_ctx *ctx, struct registry *reg,
+			   struct errmsg *e)
 {
 	struct process_state *st = state;
 	struct visit v = {.st = st, .reg = reg};
@@ -74,20 +76,24 @@ static int process_collect(void *state, struct registry *reg, struct errmsg *e)
 		errmsg_set(e, "--path.procfs: cannot open %s: %s", st->procfs, strerror(err));
 		return -err;
 	}
-	v.procs = registry_family(reg, "memacct_cgroup_processes", METRIC_GAUGE,
-		"Processes in the cgroup itself (cgroup.procs; descendants not included).");
-	v.rss = registry_family(reg, "memacct_cgroup_process_rss_bytes", METRIC_GAUGE,
-		"Summed resident memory of the cgroup's own processes from /proc/PID/status "
-		"(RssAnon, RssFile, RssShmem). Working set minus this is memory charged to the "
-		"cgroup that no process maps.");
+	v.procs = registry_family(
+	    reg, "memacct_cgroup_processes", METRIC_GAUGE,
+	    "Processes in the cgroup itself (cgroup.procs; descendants not included).");
+	v.rss = registry_family(
+	    reg, "memacct_cgroup_process_rss_bytes", METRIC_GAUGE,
+	    "Summed resident memory of the cgroup's own processes from /proc/PID/status "
+	    "(RssAnon, RssFile, RssShmem). Working set minus this is memory charged to the "
+	    "cgroup that no process maps.");
 	v.swap = registry_family(reg, "memacct_cgroup_process_swap_bytes", METRIC_GAUGE,
-		"Summed VmSwap of the cgroup's own processes.");
-	v.pss = registry_family(reg, "memacct_cgroup_process_pss_bytes", METRIC_GAUGE,
-		"Summed proportional set size (smaps_rollup Pss) of the cgroup's own processes.");
+				 "Summed VmSwap of the cgroup's own processes.");
+	v.pss = registry_family(
+	    reg, "memacct_cgroup_process_pss_bytes", METRIC_GAUGE,
+	    "Summed proportional set size (smaps_rollup Pss) of the cgroup's own processes.");
 	labels_init(&v.labels);
 	readbuf_init(&v.listbuf, 16 << 20);
 	readbuf_init(&v.filebuf, 1 << 20);
-	int rc = cgroup_walk(st->scope.root.path, &st->scope.filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope.root.path,
+				    &st->scope.filter, visit_cgroup, &v, NULL, e);
 	close(v.procfd);
 	labels_free(&v.labels);
 	readbuf_free(&v.listbuf);
@@ -142,9 +148,9 @@ static void process_fini(void *state)
 }
 
 const struct collector collector_process = {
-	.name = "process",
-	.default_on = true,
-	.init = process_init,
-	.collect = process_collect,
-	.fini = process_fini,
+    .name = "process",
+    .default_on = true,
+    .init = process_init,
+    .collect = process_collect,
+    .fini = process_fini,
 };

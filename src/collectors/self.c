@@ -208,8 +208,9 @@ static int count_open_fds(uint64_t *n, struct errmsg *e)
 	return 0;
 }
 
-static int self_collect(void *state, struct registry *reg, struct errmsg *e)
+static int self_collect(void *state, struct scrape_ctx *ctx, struct registry *reg, struct errmsg *e)
 {
+	(void)ctx;
 	const struct self_state *st = state;
 	struct self_stat ss;
 	struct rlimit rl;

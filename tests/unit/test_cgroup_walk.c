@@ -385,6 +385,48 @@ static void test_removed_child_and_self(void **state)
 	cgroup_filter_fini(&f);
 }
 
+/* cgroup_walk_cached: the first call walks and records, the next replays the
+ * same directories (each re-opened: visit() checks its "name" file), applies
+ * its own include/exclude, skips what vanished since, and walks again for a
+ * different max depth or root. */
+static void walk_cached_expect(struct cgroup_walk_cache *c, const char *inc, int depth,
+			       const char *const *want, int nwant, unsigned long want_skipped)
+{
+	struct config cfg = {.cgroup_include = inc, .cgroup_max_depth = depth};
+	struct cgroup_filter f;
+	struct errmsg e = {{0}};
+	assert_int_equal(cgroup_filter_init(&f, &cfg, &e), 0);
+	struct visits v = {.root = root};
+	unsigned long skipped = 99;
+	assert_int_equal(cgroup_walk_cached(c, root, &f, visit, &v, &skipped, &e), 0);
+	check_visits(&v, want, nwant);
+	assert_int_equal(skipped, want_skipped);
+	cgroup_filter_fini(&f);
+}
+
+static void test_walk_cache(void **state)
+{
+	(void)state;
+	static const char *const all[] = {"/", "/a", "/a/b", "/a/b/c", "/d"};
+	static const char *const only_a[] = {"/a", "/a/b", "/a/b/c"};
+	static const char *const no_d[] = {"/", "/a", "/a/b", "/a/b/c"};
+	static const char *const depth1[] = {"/", "/a"};
+	struct cgroup_walk_cache *c = cgroup_walk_cache_new();
+	assert_non_null(c);
+	walk_cached_expect(c, NULL, -1, all, 5, 0);	/* walks, records */
+	walk_cached_expect(c, NULL, -1, all, 5, 0);	/* replays */
+	walk_cached_expect(c, "^/a", -1, only_a, 3, 0); /* replays, own filter */
+	char p[256];
+	snprintf(p, sizeof(p), "%s/d", root);
+	rm_rf(p);
+	walk_cached_expect(c, NULL, -1, no_d, 4, 1); /* /d vanished: skipped */
+	walk_cached_expect(c, NULL, 1, depth1, 2, 0); /* other depth: walks again */
+	walk_cached_expect(c, NULL, 1, depth1, 2, 0); /* and replays that */
+	cgroup_walk_cache_free(c);
+	/* Without a cache it is a plain walk. */
+	walk_cached_expect(NULL, NULL, -1, no_d, 4, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +439,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_visitor_stops, setup, teardown),
 	    cmocka_unit_test(test_removed_sibling),
 	    cmocka_unit_test_setup_teardown(test_removed_child_and_self, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -580,7 +580,7 @@ static void test_collector_not_configured(void **unused)
 	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), 0);
 	assert_null(state);
 	struct registry *reg = registry_new(1 << 20);
-	assert_int_equal(collector_jetstream.collect(NULL, reg, &e), 0);
+	assert_int_equal(collector_jetstream.collect(NULL, NULL, reg, &e), 0);
 	char *s = render(reg);
 	assert_string_equal(s, "");
 	free(s);
@@ -636,7 +636,7 @@ static void test_collector_refused(void **unused)
 	char *s = NULL;
 	for (int i = 0; i < 100; i++) {
 		struct registry *reg = registry_new(1 << 20);
-		assert_int_equal(collector_jetstream.collect(state, reg, &e), 0);
+		assert_int_equal(collector_jetstream.collect(state, NULL, reg, &e), 0);
 		free(s);
 		s = render(reg);
 		registry_free(reg);

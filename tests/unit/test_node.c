@@ -156,7 +156,7 @@ static int run_node(const char *procfs, struct mbuf *out, struct errmsg *e)
 	assert_int_equal(collector_node.init(&cfg, NULL, &state, e), 0);
 	struct registry *reg = registry_new(1 << 20);
 	assert_non_null(reg);
-	int rc = collector_node.collect(state, reg, e);
+	int rc = collector_node.collect(state, NULL, reg, e);
 	mbuf_init(out, 1 << 20);
 	assert_int_equal(registry_write(reg, out, EXPFMT_TEXT_004), 0);
 	registry_free(reg);
@@ -550,7 +550,7 @@ static void *par_scrape(void *p)
 		struct errmsg e = {{0}};
 		struct mbuf out;
 		mbuf_init(&out, 1 << 20);
-		if (!reg || collector_node.collect(a->state, reg, &e) != 0 ||
+		if (!reg || collector_node.collect(a->state, NULL, reg, &e) != 0 ||
 		    registry_write(reg, &out, EXPFMT_TEXT_004) != 0 ||
 		    !has_line(out.data, "memacct_node_pgmajfault_total 1057"))
 			a->failures++;

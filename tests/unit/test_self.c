@@ -57,7 +57,7 @@ static int run_self(const struct config *cfg, struct mbuf *out, struct errmsg *e
 	assert_int_equal(collector_self.init(cfg, NULL, &state, e), 0);
 	struct registry *reg = registry_new(1 << 20);
 	assert_non_null(reg);
-	int rc = collector_self.collect(state, reg, e);
+	int rc = collector_self.collect(state, NULL, reg, e);
 	mbuf_init(out, 1 << 20);
 	assert_int_equal(registry_write(reg, out, EXPFMT_TEXT_004), 0);
 	registry_free(reg);
