@@ -43,6 +43,21 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 
+# A peer for the /proc side, when installed: Debian's prometheus-process-exporter
+# grouping every process by name, smaps and threads off (the closest to our
+# status-only read). Both it and ours are timed with curl here (it answers
+# chunked), in the same run, on the same processes.
+peer=$(command -v prometheus-process-exporter || true)
+peer_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+peer_cfg=$(mktemp)
+printf 'process_names:\n  - name: "{{.Comm}}"\n    cmdline: [".+"]\n' > "$peer_cfg"
+curl_median_us() {  # URL COUNT
+  local args=(); for _ in $(seq "$2"); do args+=(-o /dev/null "$1"); done
+  curl -s -w '%{time_total}\n' "${args[@]}" |
+    python3 -c 'import sys, statistics; print(int(statistics.median(float(l) for l in sys.stdin) * 1e6))'
+}
+peers=()
+
 printf '%-6s %-10s %-12s %-12s %-7s %-10s\n' N processes scrape_us floor_us ratio body_KiB
 have=0
 for N in "${Ns[@]}"; do
@@ -67,5 +82,21 @@ for N in "${Ns[@]}"; do
     rN=$(rss_kib "$exporter")
     echo "RSS at N=1000: ${r100} KiB after 100 scrapes, ${rN} KiB after ${rss_scrapes}"
   fi
+  if [ -n "$peer" ]; then
+    ours=$(curl_median_us "127.0.0.1:$port/metrics" 20)
+    "$peer" -config.path "$peer_cfg" -web.listen-address 127.0.0.1:"$peer_port" \
+      -gather-smaps=false -threads=false >/dev/null 2>&1 & pe=$!
+    for _ in $(seq 50); do curl -fs "127.0.0.1:$peer_port/metrics" >/dev/null && break; sleep 0.1; done
+    theirs=$(curl_median_us "127.0.0.1:$peer_port/metrics" 20)
+    kill "$pe"; wait "$pe" 2>/dev/null || true
+    peers+=("$(printf '%-6s %-22s %-26s' "$N" "$ours" "$theirs")")
+  fi
   kill "$exporter"; wait "$exporter" || true; exporter=""
 done
+rm -f "$peer_cfg"
+if [ ${#peers[@]} -gt 0 ]; then
+  echo
+  echo "Peer on the same processes (all host processes, not only the N; median of 20 curl scrapes, µs):"
+  printf '%-6s %-22s %-26s\n' N memacct_exporter prometheus-process-exporter
+  printf '%s\n' "${peers[@]}"
+fi
