@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memacct/utf8.h"
+
 struct family {
 	const char *name; /* borrowed literal */
 	const char *help; /* borrowed literal */
@@ -39,37 +41,6 @@ void labels_free(struct labels *l)
 void labels_reset(struct labels *l)
 {
 	mbuf_reset(&l->buf);
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid
- * (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0) {
-		len = 2, min = 0x80, cp = c & 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3, min = 0x800, cp = c & 0x0F;
-	} else if ((c & 0xF8) == 0xF0) {
-		len = 4, min = 0x10000, cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
 }
 
 int expfmt_escape_label(struct mbuf *out, const char *s, size_t n)

@@ -8,6 +8,7 @@
  * sample. The sampling, diagnosis and units are shared with the HTML page
  * (explain_html.c). It exports no metrics and serves no HTTP. */
 #include "memacct/explain.h"
+#include "memacct/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,43 +68,12 @@ char *explain_human_delta(char *buf, size_t len, uint64_t now, uint64_t then)
 	return buf;
 }
 
-size_t explain_utf8_len(const unsigned char *p, size_t n)
-{
-	if (n == 0)
-		return 0;
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t need;
-	uint32_t cp;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 int explain_json_escape(struct mbuf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	while (n) {
-		size_t l = explain_utf8_len(p, n);
+		size_t l = utf8_seq_len(p, n);
 		if (l == 0) {
 			mbuf_addstr(out, "\\ufffd");
 			p++, n--;
@@ -135,7 +105,7 @@ static void add_term_safe(struct mbuf *out, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	while (n) {
-		size_t l = explain_utf8_len(p, n);
+		size_t l = utf8_seq_len(p, n);
 		if (l == 0 || (l == 1 && (*p < 0x20 || *p == 0x7f))) {
 			mbuf_printf(out, "\\x%02x", *p);
 			p++, n--;

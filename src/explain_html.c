@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "memacct/explain.h"
+#include "memacct/utf8.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -112,7 +113,7 @@ static void add_html(struct mbuf *b, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	while (n) {
-		size_t l = explain_utf8_len(p, n);
+		size_t l = utf8_seq_len(p, n);
 		if (l == 0 || (l == 1 && ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f))) {
 			mbuf_addstr(b, "\xef\xbf\xbd");
 			p++, n--;

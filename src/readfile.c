@@ -1,11 +1,14 @@
 /* readfile: whole-file reads of pseudo-files into a reused, capped buffer.
- * One openat() relative to a directory fd, one read loop, NUL-terminated;
+ * One non-blocking openat() relative to a directory fd, an fstat() that
+ * refuses anything but a regular file (a FIFO, socket or device where a
+ * file should be must never block a scrape), one read loop, NUL-terminated;
  * too large is -EFBIG, never a silent truncation. It does not parse. */
 #include "memacct/readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void readbuf_init(struct readbuf *b, size_t max)
@@ -40,9 +43,23 @@ static int readbuf_grow(struct readbuf *b)
 int readfile_at(int dirfd, const char *name, struct readbuf *b)
 {
 	int rc = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) /* a cgroup being removed can answer ENODEV already at open */
 		return errno == ENODEV ? -ENOENT : -errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = READFILE_NOT_REGULAR;
+		goto out;
+	}
 	b->len = 0;
 	for (;;) {
 		ssize_t n;

@@ -23,6 +23,7 @@
 #include <yaml.h>
 
 #include "memacct/readfile.h"
+#include "memacct/utf8.h"
 
 #define MAC_LEN 32
 #define USER_MAX_BYTES 256
@@ -454,8 +455,30 @@ static int top_pair(struct parse_ctx *p, const char *section, const yaml_node_t 
 	    "unknown field (want tls_server_config, http_server_config or basic_auth_users)");
 }
 
-/* Reads a whole file, NUL-terminated, into *out (the caller frees). */
-static int slurp(const char *path, char **out)
+/* Why slurp refused a file, for the error line. */
+static const char *slurp_error(int rc)
+{
+	switch (rc) {
+	case -EFBIG:
+		return "larger than 1 MiB";
+	case READFILE_NOT_REGULAR:
+		return "not a regular file";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/* Where a file is not text: the first bad byte and what it is. */
+struct not_text {
+	size_t offset;
+	const char *what;
+};
+
+/* Reads a whole regular file, NUL-terminated, into *out (the caller frees).
+ * A file with a NUL byte or invalid UTF-8 is -EILSEQ (*bad says where):
+ * everything after a NUL would otherwise be ignored, which could drop TLS
+ * or basic_auth_users without a word (fail closed). */
+static int slurp(const char *path, char **out, size_t *len, struct not_text *bad)
 {
 	struct readbuf b;
 	readbuf_init(&b, WEB_CONFIG_MAX_FILE_BYTES);
@@ -469,7 +492,16 @@ static int slurp(const char *path, char **out)
 		if (!b.data)
 			return -ENOMEM;
 	}
+	const char *nul = memchr(b.data, '\0', b.len);
+	size_t bad_utf8 = 0;
+	if (nul || !utf8_valid(b.data, b.len, &bad_utf8)) {
+		bad->offset = nul ? (size_t)(nul - b.data) : bad_utf8;
+		bad->what = nul ? "a NUL byte" : "invalid UTF-8";
+		readbuf_free(&b);
+		return -EILSEQ;
+	}
 	*out = b.data;
+	*len = b.len;
 	return 0;
 }
 
@@ -501,10 +533,15 @@ static int load_pem(struct parse_ctx *p, const yaml_node_t *inline_node,
 		}
 		if (!full)
 			return -ENOMEM;
-		int rc = slurp(full, out);
+		size_t len = 0;
+		struct not_text bad = {0, NULL};
+		int rc = slurp(full, out, &len, &bad);
+		if (rc == -EILSEQ)
+			fail(p, file_node, fld, "%s: byte %zu: %s (truncated or corrupted?)", full,
+			     bad.offset, bad.what);
+		else if (rc)
+			fail(p, file_node, fld, "cannot read %s: %s", full, slurp_error(rc));
 		if (rc) {
-			fail(p, file_node, fld, "cannot read %s: %s", full,
-			     rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
 			free(full);
 			return rc;
 		}
@@ -588,8 +625,14 @@ static int parse_file(struct parse_ctx *p, const char *text, size_t len)
 	p->doc = &doc;
 	int rc = 0;
 	const yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root)
+	/* An empty file (or only comments) configures nothing: with the flag
+	 * given that is a mistake (a file emptied by a crash), not "no auth". */
+	if (root && !is_null(root))
 		rc = walk_mapping(p, root, "top level", top_pair);
+	else
+		rc = fail(p, NULL, "top level",
+			  "the file is empty; leave --web.config.file out to serve plain HTTP "
+			  "without auth");
 	/* One document only: a second one would be silently ignored. */
 	if (rc == 0 && root) {
 		yaml_document_t next;
@@ -627,10 +670,16 @@ int web_config_load(const char *path, struct web_config **out, struct errmsg *e)
 	atomic_init(&wc->bcrypt_runs, 0);
 	p.wc = wc;
 
-	rc = slurp(path, &text);
+	size_t len = 0;
+	struct not_text bad = {0, NULL};
+	rc = slurp(path, &text, &len, &bad);
+	if (rc == -EILSEQ) {
+		errmsg_set(e, "--web.config.file=%s: byte %zu: %s (truncated or corrupted?)", path,
+			   bad.offset, bad.what);
+		goto out;
+	}
 	if (rc) {
-		errmsg_set(e, "--web.config.file=%s: cannot read: %s", path,
-			   rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
+		errmsg_set(e, "--web.config.file=%s: cannot read: %s", path, slurp_error(rc));
 		goto out;
 	}
 	if (getrandom(wc->key, sizeof(wc->key), 0) != (ssize_t)sizeof(wc->key)) {
@@ -643,7 +692,7 @@ int web_config_load(const char *path, struct web_config **out, struct errmsg *e)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = parse_file(&p, text, strlen(text));
+	rc = parse_file(&p, text, len);
 	if (rc == 0 && wc->n_users) {
 		wc->crypt = calloc(1, sizeof(*wc->crypt));
 		if (!wc->crypt)

@@ -136,9 +136,6 @@ char *explain_human_delta(char *buf, size_t len, uint64_t now, uint64_t then);
 /* Appends s as the body of a JSON string (no quotes); invalid UTF-8
  * becomes U+FFFD. Shared by --json and the page's data attributes. */
 int explain_json_escape(struct mbuf *out, const char *s);
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid.
- * n: bytes available. */
-size_t explain_utf8_len(const unsigned char *p, size_t n);
 
 /* ---- /explain: the HTML page (src/explain_html.c) ---- */
 

@@ -5,6 +5,7 @@
 #ifndef MEMACCT_READFILE_H
 #define MEMACCT_READFILE_H
 
+#include <errno.h>
 #include <stddef.h>
 
 struct readbuf {
@@ -17,9 +18,14 @@ struct readbuf {
 void readbuf_init(struct readbuf *b, size_t max);
 void readbuf_free(struct readbuf *b);
 
+/* What readfile_at returns for a FIFO, socket or device (never opened
+ * blocking, never read). */
+#define READFILE_NOT_REGULAR (-EBADFD)
+
 /* Reads dirfd/name (dirfd may be AT_FDCWD) into b. Returns 0, -ENOENT when
- * the file (or its cgroup) is gone, -EFBIG when larger than b->max, or
- * another -errno. */
+ * the file (or its cgroup) is gone, -EFBIG when larger than b->max,
+ * -EISDIR for a directory, READFILE_NOT_REGULAR for any other file that is
+ * not a regular file, or another -errno. */
 int readfile_at(int dirfd, const char *name, struct readbuf *b);
 
 #endif

@@ -211,4 +211,19 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -keyout "$work/other-key.pem" -out "$work/other-cert.pem" 2>/dev/null
 printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: other-key.pem\n' >"$work/bad5.yml"
 expect_error "tls_server_config: cannot start HTTPS" "$work/bad5.yml"
+# Fail closed: what a config file can look like after a crash or a bad copy
+# never starts the exporter without TLS or auth.
+head -c 4096 /dev/zero >"$work/zeros.yml"
+expect_error "--web.config.file=$work/zeros.yml: byte 0: a NUL byte" "$work/zeros.yml"
+{ printf 'http_server_config: {}\n\0'; printf 'basic_auth_users:\n  prom: %s\n' "$hash"; } >"$work/nul.yml"
+expect_error "byte 23: a NUL byte" "$work/nul.yml"
+printf 'basic_auth_users:\n  pr\xffom: x\n' >"$work/utf8.yml"
+expect_error "byte 22: invalid UTF-8" "$work/utf8.yml"
+: >"$work/empty.yml"
+expect_error "the file is empty" "$work/empty.yml"
+mkfifo "$work/fifo.yml"
+expect_error "--web.config.file=$work/fifo.yml: cannot read: not a regular file" "$work/fifo.yml"
+mkfifo "$work/cert-fifo.pem"
+printf 'tls_server_config:\n  cert_file: cert-fifo.pem\n  key_file: key.pem\n' >"$work/bad6.yml"
+expect_error "cert_file: cannot read $work/cert-fifo.pem: not a regular file" "$work/bad6.yml"
 echo PASS

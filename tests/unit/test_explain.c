@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "memacct/explain.h"
+#include "memacct/utf8.h"
 #include "memacct/flags.h"
 #include "memacct/mbuf.h"
 
@@ -671,10 +672,10 @@ static void test_json_escape(void **state)
 				    "\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80");
 	mbuf_free(&b);
 	const unsigned char over[] = {0xc0, 0xaf};
-	assert_int_equal(explain_utf8_len(over, 2), 0);
+	assert_int_equal(utf8_seq_len(over, 2), 0);
 	const unsigned char ok[] = {0xe2, 0x82, 0xac};
-	assert_int_equal(explain_utf8_len(ok, 3), 3);
-	assert_int_equal(explain_utf8_len(ok, 2), 0);
+	assert_int_equal(utf8_seq_len(ok, 3), 3);
+	assert_int_equal(utf8_seq_len(ok, 2), 0);
 }
 
 /* ---- --json ---- */

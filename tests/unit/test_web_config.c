@@ -19,6 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include "memacct/readfile.h"
 #include "memacct/web_config.h"
 
 #define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -163,7 +166,9 @@ static void test_missing_file(void **state)
 static void test_empty_is_plain_http(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const texts[] = {"", "# nothing\n", "---\n", "tls_server_config:\n",
+	/* A document that names a section and leaves it empty configures
+	 * nothing on purpose: plain HTTP without auth. */
+	static const char *const texts[] = {"tls_server_config:\n",
 					    "basic_auth_users: {}\nhttp_server_config: ~\n"};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct web_config *wc;
@@ -176,6 +181,74 @@ static void test_empty_is_plain_http(void **state)
 		assert_int_equal(web_config_headers(wc, &h), 0);
 		web_config_free(wc);
 	}
+}
+
+/* Fail closed: a file with no document at all (emptied by a crash, or only
+ * comments) is refused, not read as "no TLS, no auth". */
+static void test_empty_file_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const texts[] = {"", "# nothing\n", "---\n", "\n\n   \n"};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		expect_invalid(f, texts[i], "the file is empty", "leave --web.config.file out");
+}
+
+/* Writes n raw bytes as web.yml and expects a load failure naming want. */
+static void expect_bytes_refused(const struct fixture *f, const char *bytes, size_t n,
+				 const char *want)
+{
+	FILE *fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bytes, 1, n, fp), n);
+	fclose(fp);
+	struct web_config *wc = NULL;
+	struct errmsg e = {{0}};
+	assert_int_equal(web_config_load(f->path, &wc, &e), -EILSEQ);
+	print_message("-> %s\n", e.msg);
+	assert_null(wc);
+	assert_non_null(strstr(e.msg, f->path));
+	assert_non_null(strstr(e.msg, want));
+}
+
+/* A NUL byte anywhere used to end the parse there: 4 KiB of zeros (a file
+ * after a crash) or a NUL before basic_auth_users started the exporter
+ * with no auth. Now each is refused, naming the byte. */
+static void test_nul_and_invalid_utf8_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	char zeros[4096] = {0};
+	expect_bytes_refused(f, zeros, sizeof(zeros), "byte 0: a NUL byte");
+	char text[512];
+	int n = snprintf(text, sizeof(text), "http_server_config: {}\n%cbasic_auth_users:\n  alice: %s\n",
+			 0, f->alice);
+	expect_bytes_refused(f, text, (size_t)n, "byte 23: a NUL byte");
+	static const char bad_utf8[] = "basic_auth_users:\n  al\xffice: x\n";
+	expect_bytes_refused(f, bad_utf8, sizeof(bad_utf8) - 1, "byte 22: invalid UTF-8");
+	/* A truncated multi-byte sequence at the very end (a cut-off write). */
+	static const char cut[] = "# caf\xc3";
+	expect_bytes_refused(f, cut, sizeof(cut) - 1, "invalid UTF-8");
+}
+
+/* A FIFO (or any special file) as the config or as a PEM file is refused at
+ * once; opening it must not wait for a writer. */
+static void test_special_files_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	char fifo[192];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct web_config *wc = NULL;
+	struct errmsg e = {{0}};
+	assert_int_equal(web_config_load(fifo, &wc, &e), READFILE_NOT_REGULAR);
+	assert_null(wc);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_non_null(strstr(e.msg, fifo));
+	expect_error(f, "tls_server_config:\n  cert_file: fifo\n  key_file: key.pem\n",
+		     READFILE_NOT_REGULAR, "cert_file", "not a regular file");
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(web_config_load("/dev/null", &wc, &e), READFILE_NOT_REGULAR);
+	assert_non_null(strstr(e.msg, "/dev/null"));
+	unlink(fifo);
 }
 
 static void test_malformed_yaml(void **state)
@@ -516,6 +589,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_empty_is_plain_http),
+	    cmocka_unit_test(test_empty_file_is_refused),
+	    cmocka_unit_test(test_nul_and_invalid_utf8_are_refused),
+	    cmocka_unit_test(test_special_files_are_refused),
 	    cmocka_unit_test(test_malformed_yaml),
 	    cmocka_unit_test(test_unknown_and_unsupported_fields),
 	    cmocka_unit_test(test_tls),
