@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/explain.h"
-#include "memacct/flags.h"
-#include "memacct/http.h"
-#include "memacct/jetstream.h"
-#include "memacct/log.h"
-#include "memacct/scrape.h"
+#include "memacct/explain/explain.h"
+#include "memacct/cli/flags.h"
+#include "memacct/http/http.h"
+#include "memacct/jetstream/jetstream.h"
+#include "memacct/util/log.h"
+#include "memacct/collectors/scrape.h"
 
 static int serve(const struct config *cfg, struct logger *log)
 {

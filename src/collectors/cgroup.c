@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/cgroup_labels.h"
-#include "memacct/cgroup_mem.h"
-#include "memacct/cgroup_scope.h"
-#include "memacct/cgroup_walk.h"
-#include "memacct/collector.h"
+#include "memacct/cgroup/cgroup_labels.h"
+#include "memacct/cgroup/cgroup_mem.h"
+#include "memacct/cgroup/cgroup_scope.h"
+#include "memacct/cgroup/cgroup_walk.h"
+#include "memacct/collectors/collector.h"
 
 struct cgroup_state {
 	struct cgroup_scope scope;

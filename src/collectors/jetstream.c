@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memacct/collector.h"
-#include "memacct/explain.h"
-#include "memacct/jetstream.h"
-#include "memacct/nats_client.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/explain/explain.h"
+#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/nats_client.h"
 
 #define SECRET_FILE_MAX 4096
 #define CREDS_FILE_MAX 65536

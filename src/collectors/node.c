@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memacct/collector.h"
-#include "memacct/parse.h"
-#include "memacct/readfile.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/util/parse.h"
+#include "memacct/util/readfile.h"
 
 /* meminfo is ~1.5 KiB and vmstat ~5 KiB on current kernels; the cap only
  * keeps a broken or hostile file from growing the buffer without bound. */

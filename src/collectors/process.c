@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memacct/cgroup_labels.h"
-#include "memacct/cgroup_scope.h"
-#include "memacct/cgroup_walk.h"
-#include "memacct/collector.h"
-#include "memacct/proc_mem.h"
+#include "memacct/cgroup/cgroup_labels.h"
+#include "memacct/cgroup/cgroup_scope.h"
+#include "memacct/cgroup/cgroup_walk.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/proc/proc_mem.h"
 
 struct process_state {
 	struct cgroup_scope scope;

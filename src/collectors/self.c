@@ -12,9 +12,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "memacct/collector.h"
-#include "memacct/parse.h"
-#include "memacct/readfile.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/util/parse.h"
+#include "memacct/util/readfile.h"
 
 #ifndef MEMACCT_VERSION
 #define MEMACCT_VERSION "unknown"

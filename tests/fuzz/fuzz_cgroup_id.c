@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/cgroup_id.h"
+#include "memacct/cgroup/cgroup_id.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/cgroup_mem.h"
+#include "memacct/cgroup/cgroup_mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/expfmt.h"
+#include "memacct/expo/expfmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/flags.h"
+#include "memacct/cli/flags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

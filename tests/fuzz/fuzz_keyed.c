@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/parse.h"
+#include "memacct/util/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "memacct/negotiate.h"
+#include "memacct/http/negotiate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

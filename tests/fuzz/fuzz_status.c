@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/proc_mem.h"
+#include "memacct/proc/proc_mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

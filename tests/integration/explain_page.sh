@@ -33,7 +33,7 @@ trap cleanup EXIT
 start_exporter "$work/exporter.log" --path.cgroupfs="$phase/sys" --path.procfs="$phase/proc"
 code=$(curl -s -o "$out/explain.html" -w '%{http_code} %{content_type}' "$EXPORTER_URL/explain")
 case "$code" in
-  404*) skip "GET /explain is not served yet (wire explain_page_render() into src/http.c)" ;;
+  404*) skip "GET /explain is not served yet (wire explain_page_render() into src/http/http.c)" ;;
   "200 text/html; charset=utf-8") ;;
   *) fail "GET /explain answered $code" ;;
 esac

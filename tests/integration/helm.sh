@@ -99,7 +99,7 @@ cat <<'SUMMARY'
    resources, tolerations, probes
  - Service/ServiceMonitor selectors and ports, PrometheusRule groups equal to
    files/memacct.rules.yml, one dashboard ConfigMap per JSON, byte for byte
- - every flag the chart passes is in the exporter's flag table (src/flags.c),
+ - every flag the chart passes is in the exporter's flag table (src/cli/flags.c),
    with a value of the right form
  - values.yaml documents every field; Chart.yaml; the chart's copies of the
    rules and dashboards equal their sources

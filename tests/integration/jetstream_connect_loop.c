@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/mbuf.h"
-#include "memacct/nats_client.h"
+#include "memacct/util/mbuf.h"
+#include "memacct/jetstream/nats_client.h"
 
 #define MAX_REQUESTS 64
 

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "memacct/nkey.h"
+#include "memacct/jetstream/nkey.h"
 
 struct key {
 	uint8_t seed[32], pub[32];

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "memacct/cgroup_id.h"
+#include "memacct/cgroup/cgroup_id.h"
 
 /* The pod and container of tests/fixture/cgroup-v{1,2}/<step>/sys. */
 #define UID "1f2e3d4c-5b6a-4789-9abc-def012345678"

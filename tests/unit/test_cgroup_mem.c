@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/cgroup_mem.h"
+#include "memacct/cgroup/cgroup_mem.h"
 
 #define V2_CONTAINER                                                                               \
 	"kubepods.slice/kubepods-burstable.slice/"                                                 \

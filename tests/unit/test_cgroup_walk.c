@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/cgroup_walk.h"
+#include "memacct/cgroup/cgroup_walk.h"
 
 #define MAXV 32
 

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "memacct/expfmt.h"
+#include "memacct/expo/expfmt.h"
 
 #define FFFD "\xEF\xBF\xBD"
 

@@ -1,4 +1,4 @@
-/* Unit tests of explain (src/explain.c, src/explain_html.c): the exact
+/* Unit tests of explain (src/explain/): the exact
  * terminal text for the fixture phases that tell page cache from a leak
  * (v2 2-write200M, 3-read-twice, 7-after-exit; v1 3-read-twice,
  * 7-after-exit), target matching (path, container id or prefix, pod UID),
@@ -26,10 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/explain.h"
-#include "memacct/utf8.h"
-#include "memacct/flags.h"
-#include "memacct/mbuf.h"
+#include "memacct/explain/explain.h"
+#include "memacct/util/utf8.h"
+#include "memacct/cli/flags.h"
+#include "memacct/util/mbuf.h"
 
 #define UID "1f2e3d4c-5b6a-4789-9abc-def012345678"
 #define UIDU "1f2e3d4c_5b6a_4789_9abc_def012345678"

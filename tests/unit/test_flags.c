@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/flags.h"
+#include "memacct/cli/flags.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

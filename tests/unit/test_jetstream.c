@@ -19,12 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memacct/collector.h"
-#include "memacct/expfmt.h"
-#include "memacct/flags.h"
-#include "memacct/jetstream.h"
-#include "memacct/mbuf.h"
-#include "memacct/nkey.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/expo/expfmt.h"
+#include "memacct/cli/flags.h"
+#include "memacct/jetstream/jetstream.h"
+#include "memacct/util/mbuf.h"
+#include "memacct/jetstream/nkey.h"
 
 /* ---- time ---- */
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/log.h"
+#include "memacct/util/log.h"
 
 struct sink {
 	char *text;

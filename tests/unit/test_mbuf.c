@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/mbuf.h"
+#include "memacct/util/mbuf.h"
 
 /* b holds exactly s (and its NUL). */
 static void assert_content(const struct mbuf *b, const char *s)

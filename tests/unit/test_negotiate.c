@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "memacct/negotiate.h"
+#include "memacct/http/negotiate.h"
 
 static void test_format(void **state)
 {

@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/collector.h"
-#include "memacct/expfmt.h"
-#include "memacct/flags.h"
-#include "memacct/mbuf.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/expo/expfmt.h"
+#include "memacct/cli/flags.h"
+#include "memacct/util/mbuf.h"
 
 /* ---- helpers ---- */
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/parse.h"
+#include "memacct/util/parse.h"
 
 #define SENTINEL UINT64_C(0xDEADBEEFCAFEF00D)
 

@@ -1,4 +1,4 @@
-/* Unit tests of podlogs (src/podlogs.c): kubelet's log file and directory
+/* Unit tests of podlogs (src/cgroup/podlogs.c): kubelet's log file and directory
  * names parsed one by one, then lookups on a /var/log tree the test builds
  * in a temporary directory (symlinks in containers/ pointing into pods/,
  * like kubelet's), refresh when a new container appears, the rate limit on
@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/podlogs.h"
+#include "memacct/cgroup/podlogs.h"
 
 #define CID1 "3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c"
 #define CID2 "e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5"

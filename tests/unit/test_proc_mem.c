@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/proc_mem.h"
+#include "memacct/proc/proc_mem.h"
 
 #define V2_CONTAINER                                                                               \
 	"kubepods.slice/kubepods-burstable.slice/"                                                 \

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memacct/readfile.h"
+#include "memacct/util/readfile.h"
 
 struct dir {
 	char path[64];

@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memacct/collector.h"
-#include "memacct/expfmt.h"
-#include "memacct/flags.h"
-#include "memacct/mbuf.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/expo/expfmt.h"
+#include "memacct/cli/flags.h"
+#include "memacct/util/mbuf.h"
 
 #ifndef MEMACCT_VERSION
 #define MEMACCT_VERSION "unknown"

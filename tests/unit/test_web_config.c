@@ -21,8 +21,8 @@
 
 #include <sys/stat.h>
 
-#include "memacct/readfile.h"
-#include "memacct/web_config.h"
+#include "memacct/util/readfile.h"
+#include "memacct/http/web_config.h"
 
 #define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 #define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"

@@ -27,7 +27,7 @@ type Suite struct {
 	// Out is every rendered document of every scenario, for the schema check.
 	Out  []OutDoc
 	YAML map[string]string
-	// Flags is the exporter's flag table (src/flags.c): name -> kind
+	// Flags is the exporter's flag table (src/cli/flags.c): name -> kind
 	// (STR, INT, UINT, DUR, BOOL); nil when that file is absent.
 	Flags map[string]string
 }
@@ -199,12 +199,12 @@ func (s *Suite) checkCopies() {
 	}
 }
 
-// loadFlags reads the flag table of src/flags.c, so that the chart passes
+// loadFlags reads the flag table of src/cli/flags.c, so that the chart passes
 // only flags the exporter has, with values of the right form.
 func (s *Suite) loadFlags() {
-	data, err := os.ReadFile(filepath.Join(s.Root, "src", "flags.c"))
+	data, err := os.ReadFile(filepath.Join(s.Root, "src", "cli", "flags.c"))
 	if err != nil {
-		s.Skip("the chart's flags are the exporter's", "src/flags.c does not exist")
+		s.Check(false, "the chart's flags are the exporter's", "src/cli/flags.c: %v", err)
 		return
 	}
 	re := regexp.MustCompile(`\b(STR|INT|UINT|DUR|BOOL)\(\s*"([a-z0-9.-]+)"`)
@@ -213,7 +213,7 @@ func (s *Suite) loadFlags() {
 		s.Flags[m[2]] = m[1]
 	}
 	s.Check(len(s.Flags) > 20 && s.Flags["web.listen-address"] != "" && s.Flags["nats.url"] != "",
-		fmt.Sprintf("src/flags.c: read the exporter's flag table (%d flags)", len(s.Flags)))
+		fmt.Sprintf("src/cli/flags.c: read the exporter's flag table (%d flags)", len(s.Flags)))
 }
 
 // The collectors --[no-]collector.NAME may name (SPEC.md section 1).
@@ -239,14 +239,14 @@ func (s *Suite) checkFlagsKnown(r *Result) {
 		kind, known := s.Flags[name]
 		switch {
 		case known && !hasV:
-			s.Check(kind == "BOOL", "flags: "+a+" is a flag of the exporter (src/flags.c), a boolean", "it is %s and needs a value", kind)
+			s.Check(kind == "BOOL", "flags: "+a+" is a flag of the exporter (src/cli/flags.c), a boolean", "it is %s and needs a value", kind)
 		case known:
-			s.Check(vals[kind].MatchString(v), "flags: "+a+" is a flag of the exporter (src/flags.c), with a valid "+kind+" value")
+			s.Check(vals[kind].MatchString(v), "flags: "+a+" is a flag of the exporter (src/cli/flags.c), with a valid "+kind+" value")
 		case !hasV && (strings.HasPrefix(name, "collector.") || strings.HasPrefix(name, "no-collector.")):
 			c := name[strings.IndexByte(name, '.')+1:]
 			s.Check(collectorNames[c], "flags: "+a+" toggles a known collector")
 		default:
-			s.Check(false, "flags: "+a+" is a flag of the exporter (src/flags.c)", "unknown")
+			s.Check(false, "flags: "+a+" is a flag of the exporter (src/cli/flags.c)", "unknown")
 		}
 	}
 }

@@ -1,0 +1,33 @@
+/* cgroup_id: Kubernetes identity from a cgroup path alone (no API access).
+ * Recognises both kubelet cgroup drivers:
+ *   systemd:  /kubepods.slice/kubepods-burstable.slice/
+ *             kubepods-burstable-pod<uid_with_underscores>.slice/
+ *             cri-containerd-<id>.scope | crio-<id>.scope | docker-<id>.scope
+ *   cgroupfs: /kubepods/burstable/pod<uid>/<id>
+ * (guaranteed pods sit directly under kubepods). It does not read anything;
+ * pod and namespace names come from --path.podlogs elsewhere. */
+#ifndef MEMACCT_CGROUP_ID_H
+#define MEMACCT_CGROUP_ID_H
+
+#include <stdbool.h>
+
+struct cgroup_identity {
+	char uid[37];		 /* pod UID with dashes, lower case; "" if none */
+	char container_id[65];	 /* 64 hex chars, lower case; "" if none */
+	const char *qos;	 /* "guaranteed" | "burstable" | "besteffort" | NULL */
+	const char *runtime;	 /* "containerd" | "crio" | "docker" | NULL */
+};
+
+/* Fills id from path (a cgroup path below the cgroupfs root, starting with
+ * '/'); path and id are borrowed, nothing is allocated, no state is kept
+ * (thread-safe). qos and runtime point at string literals. Returns true when
+ * a pod UID was found; then uid and qos are set, and container_id/runtime
+ * too where the path names a container (or a sub-cgroup of one). When the
+ * path is not a pod's, uid is "" and qos NULL, and every other field is
+ * empty/NULL too except on plain Docker hosts ("/docker/<id>",
+ * "docker-<id>.scope"), where container_id and runtime "docker" are still
+ * set. Never fails on odd input (any bytes, any length, NULL path): an
+ * unrecognised path is simply not a pod's. Details in src/cgroup/cgroup_id.c. */
+bool cgroup_id_parse(const char *path, struct cgroup_identity *id);
+
+#endif

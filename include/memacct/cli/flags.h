@@ -1,0 +1,86 @@
+/* flags: the command line, parsed into one immutable struct config.
+ * node_exporter's style: --name=value or --name value, --[no-]collector.NAME.
+ * It does not open files or check paths (main and the collectors' init do);
+ * it checks syntax and ranges and names the flag in its error message. */
+#ifndef MEMACCT_FLAGS_H
+#define MEMACCT_FLAGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "memacct/util/errmsg.h"
+
+#define FLAGS_MAX_COLLECTOR_TOGGLES 16
+
+enum run_mode { MODE_SERVE, MODE_EXPLAIN, MODE_HELP, MODE_VERSION };
+
+struct collector_toggle {
+	const char *name; /* borrowed from argv */
+	bool on;
+};
+
+struct config {
+	enum run_mode mode;
+
+	/* serving */
+	const char *listen_address;	/* ":9913" */
+	const char *telemetry_path;	/* "/metrics" */
+	const char *web_config_file;	/* NULL: plain HTTP, no auth */
+	unsigned max_requests;		/* concurrent scrapes before 503 */
+	unsigned max_connections;	/* open connections libmicrohttpd accepts */
+	unsigned connection_timeout_s;	/* idle connection timeout */
+	const char *log_level;		/* debug|info|warn|error */
+	const char *log_format;		/* logfmt|json */
+
+	/* paths */
+	const char *procfs;	/* "/proc" */
+	const char *sysfs;	/* "/sys" */
+	const char *cgroupfs;	/* NULL: discovered through libcgroup */
+	const char *podlogs;	/* NULL: no pod names */
+
+	/* cgroup and process collectors */
+	const char *cgroup_include; /* POSIX ERE on the cgroup path, NULL: all */
+	const char *cgroup_exclude; /* NULL: none */
+	int cgroup_max_depth;	    /* -1: unlimited; 0: the root only */
+	bool process_pss;
+
+	struct collector_toggle toggles[FLAGS_MAX_COLLECTOR_TOGGLES];
+	size_t n_toggles;
+
+	/* jetstream collector (on when nats_urls is set) */
+	const char *nats_urls;	/* comma separated */
+	const char *nats_creds;
+	const char *nats_nkey;	/* seed file */
+	const char *nats_user;
+	const char *nats_password; /* literal; see also _file and env */
+	const char *nats_password_file;
+	const char *nats_token;	/* literal, or MEMACCT_NATS_TOKEN; see also _file */
+	const char *nats_token_file;
+	const char *nats_tls_ca;
+	const char *nats_tls_cert;
+	const char *nats_tls_key;
+	unsigned nats_poll_interval_s;	/* 15 */
+	unsigned nats_poll_timeout_s;	/* 10 */
+	unsigned nats_stale_after_s;	/* 0: keep stale values; else drop after */
+	const char *nats_stream_include;
+	const char *nats_stream_exclude;
+	unsigned nats_max_streams;	/* 0: no cap */
+
+	/* explain */
+	const char *explain_target; /* NULL: all cgroups */
+	unsigned explain_watch_s;   /* 0: once */
+	bool explain_json;
+};
+
+/* Fills cfg with defaults, then argv. Returns 0, or -EINVAL with e naming the
+ * flag. Pointers in cfg borrow from argv (and from the environment for
+ * MEMACCT_NATS_PASSWORD and MEMACCT_NATS_TOKEN). */
+int flags_parse(struct config *cfg, int argc, char **argv, struct errmsg *e);
+/* Writes --help text to f. */
+void flags_usage(FILE *f, const char *argv0);
+/* Collector enablement after --collector.X / --no-collector.X: returns the
+ * last toggle for name, or default_on when none names it. */
+bool flags_collector_on(const struct config *cfg, const char *name, bool default_on);
+
+#endif

@@ -1,0 +1,51 @@
+/* collector: the interface every source implements (one file each under
+ * src/collectors/). A collector knows where its numbers come from; it never
+ * sees the output format (it adds samples to a registry, see expfmt.h).
+ *
+ * Contract:
+ *  - init() runs once at start-up with the parsed config and the logger (for
+ *    background work only, e.g. the JetStream poller); it validates what
+ *    it needs (paths, regexes) and returns 0 or -errno with e naming the flag
+ *    or path. *state is the collector's own (opaque to everyone else).
+ *  - collect() runs once per scrape, possibly in several threads at once:
+ *    state must be read-only there or guarded by the collector's own lock.
+ *    ctx holds what the collectors of one scrape share (it may be NULL,
+ *    e.g. in unit tests: then nothing is shared).
+ *    It returns 0, or -errno with e set when the collector as a whole failed
+ *    (its success metric becomes 0). Partial failures (one vanished cgroup)
+ *    are skipped and are not errors.
+ *  - fini() frees state; it may be NULL. */
+#ifndef MEMACCT_COLLECTOR_H
+#define MEMACCT_COLLECTOR_H
+
+#include <stdbool.h>
+
+#include "memacct/cgroup/cgroup_walk.h"
+#include "memacct/util/errmsg.h"
+#include "memacct/expo/expfmt.h"
+#include "memacct/cli/flags.h"
+#include "memacct/util/log.h"
+
+/* What the collectors of one scrape share; owned by the scrape, valid during
+ * collect() only, used by one thread. */
+struct scrape_ctx {
+	/* The cgroup tree, walked once per scrape by the first collector that
+	 * walks it (cgroup_walk.h); the next ones re-open the same paths. */
+	struct cgroup_walk_cache *walk_cache;
+};
+
+struct collector {
+	const char *name;
+	bool default_on;
+	int (*init)(const struct config *cfg, struct logger *log, void **state, struct errmsg *e);
+	int (*collect)(void *state, struct scrape_ctx *ctx, struct registry *reg, struct errmsg *e);
+	void (*fini)(void *state);
+};
+
+extern const struct collector collector_cgroup;
+extern const struct collector collector_process;
+extern const struct collector collector_node;
+extern const struct collector collector_jetstream;
+extern const struct collector collector_self;
+
+#endif

@@ -1,0 +1,32 @@
+/* http: the HTTP server (the only file that includes libmicrohttpd):
+ * GET <telemetry path> (a scrape, at most --web.max-requests at once, then
+ * 503), GET / (a cheap landing page), GET /healthz, GET /explain (the human
+ * view, counted against --web.max-requests too: it walks the cgroups). It
+ * formats no metrics (scrape.h does) and no HTML beyond the landing page
+ * (explain_html.c does). */
+#ifndef MEMACCT_HTTP_H
+#define MEMACCT_HTTP_H
+
+#include "memacct/util/errmsg.h"
+#include "memacct/explain/explain.h"
+#include "memacct/cli/flags.h"
+#include "memacct/util/log.h"
+#include "memacct/collectors/scrape.h"
+
+struct http_server;
+
+/* Binds --web.listen-address and starts serving in background threads.
+ * cfg, s, src (the /explain page's stream rows; may have NULL members) and
+ * log are borrowed and must outlive the server. Returns 0, or -errno with e
+ * naming the address (e.g. "address already in use"), file or flag. */
+int http_start(const struct config *cfg, struct scraper *s, const struct explain_sources *src,
+	       struct logger *log, struct http_server **out, struct errmsg *e);
+/* Stops accepting, finishes in-flight requests, frees. */
+void http_stop(struct http_server *h);
+
+/* Splits "[host]:port" (host may be empty, a name, an IPv4 or a bracketed
+ * IPv6 address) into host (empty = any) and port. -EINVAL when malformed. */
+int http_split_address(const char *addr, char *host, size_t hostlen, char *port,
+		       size_t portlen);
+
+#endif

@@ -1,0 +1,88 @@
+/* nats_client: the exporter's one NATS connection, for request/reply only
+ * (the JetStream API). The only module that includes cnats: options, auth
+ * (creds, nkey seed, user/password, token), TLS, reconnection, requests.
+ * It knows nothing of JetStream's JSON (jetstream_json.c) and does not log:
+ * it returns -errno with a sentence in errmsg, and it counts connection
+ * events for its caller to report (nats_client_take_events()).
+ *
+ * Reconnection: once connected, cnats reconnects by itself, forever, with an
+ * exponential back-off (100 ms doubling, capped at reconnect_max_wait_ms, with
+ * jitter). When cnats gives a connection up (it does after the same auth
+ * error twice on one server) or the first connect failed, the next
+ * nats_client_connect() builds a new one. A connect that fails with an auth
+ * error while creds or an nkey are set is retried at once, twice: cnats 3.4.1
+ * fails such logins about 1 in 256 connects, and the retry absorbs it.
+ *
+ * Thread-safety: one thread (the poller) calls connect/request; any thread
+ * may call nats_client_interrupt() and nats_client_take_events(). */
+#ifndef MEMACCT_NATS_CLIENT_H
+#define MEMACCT_NATS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memacct/util/errmsg.h"
+#include "memacct/util/mbuf.h"
+
+struct nats_client_opts {
+	const char *urls;      /* comma separated; required */
+	const char *creds;     /* .creds file (JWT + seed) */
+	const char *nkey_seed; /* file holding a user seed "SU..." */
+	const char *user;
+	const char *password; /* already resolved from flag, file or env */
+	const char *token;
+	const char *tls_ca;
+	const char *tls_cert;
+	const char *tls_key;
+	unsigned connect_timeout_ms;	/* per server; 0: 2000 */
+	unsigned reconnect_max_wait_ms; /* back-off cap; 0: 30000 */
+	const char *name;		/* client name the server shows; NULL: "memacct_exporter" */
+};
+
+struct nats_client;
+
+/* Validates the options and builds the cnats options; does not connect.
+ * Strings in o are borrowed and must outlive the client. Returns 0, -EINVAL
+ * (with e naming the option: bad URL, unreadable file, not a user seed),
+ * -ENOMEM. */
+int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, struct errmsg *e);
+/* Closes the connection (pending requests fail) and frees everything. */
+void nats_client_free(struct nats_client *c);
+
+/* Makes sure there is a usable connection: 0 when connected. Otherwise:
+ * -EAGAIN while cnats is reconnecting on its own (e has the last error),
+ * -EACCES on an authentication or authorization failure (e has the server's
+ * reason), -ECONNREFUSED when no server could be reached, -ETIMEDOUT,
+ * -EPROTO for TLS trouble, -ECANCELED after nats_client_interrupt(), -EIO
+ * otherwise. May block for connect_timeout_ms per URL. */
+int nats_client_connect(struct nats_client *c, struct errmsg *e);
+
+/* Increases each time a new connection is built (not on cnats's own
+ * reconnects); lets callers redo per-connection work (e.g. who am I). */
+uint64_t nats_client_generation(const struct nats_client *c);
+
+/* Sends data[0..len) to subject and waits up to timeout_ms for one reply,
+ * which replaces reply's contents (mbuf_reset, then appended, NUL-terminated).
+ * Returns 0, -ETIMEDOUT, -ENOENT when nobody listens on the subject (no
+ * responders), -ENOTCONN when not connected, -EFBIG when the reply exceeds
+ * reply->max, -EIO otherwise. */
+int nats_client_request(struct nats_client *c, const char *subject, const char *data, size_t len,
+			unsigned timeout_ms, struct mbuf *reply, struct errmsg *e);
+
+/* Makes any blocked request return and every later connect fail with
+ * -ECANCELED (shutdown). Thread-safe. */
+void nats_client_interrupt(struct nats_client *c);
+
+/* Connection events since the last call, for the caller to log. */
+struct nats_client_events {
+	unsigned long disconnects;
+	unsigned long reconnects;
+	unsigned long async_errors;
+	unsigned long auth_retries; /* connects retried after an auth failure */
+	char last_error[256];	    /* "" when none */
+	char url[256];		    /* the server connected to now, "" when none */
+};
+void nats_client_take_events(struct nats_client *c, struct nats_client_events *ev);
+
+#endif

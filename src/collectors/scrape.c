@@ -1,0 +1,165 @@
+/* scrape: the collector table, their lifetime, and one scrape with the
+ * per-collector duration and success metrics. It knows no HTTP and no file
+ * formats. */
+#include "memacct/collectors/scrape.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "memacct/collectors/collector.h"
+
+static const struct collector *const all_collectors[] = {
+	&collector_cgroup, &collector_process, &collector_node, &collector_jetstream,
+	&collector_self,
+};
+#define N_COLLECTORS (sizeof(all_collectors) / sizeof(all_collectors[0]))
+
+struct active {
+	const struct collector *c;
+	void *state;
+	pthread_mutex_t lock; /* guards complain */
+	struct log_backoff complain;
+};
+
+struct scraper {
+	struct logger *log;
+	struct active act[N_COLLECTORS];
+	size_t n;
+};
+
+static int check_toggles(const struct config *cfg, struct errmsg *e)
+{
+	for (size_t t = 0; t < cfg->n_toggles; t++) {
+		size_t i;
+		for (i = 0; i < N_COLLECTORS; i++)
+			if (strcmp(cfg->toggles[t].name, all_collectors[i]->name) == 0)
+				break;
+		if (i == N_COLLECTORS) {
+			errmsg_set(e,
+				   "--%scollector.%s: no such collector (cgroup, process, node, "
+				   "jetstream, self)",
+				   cfg->toggles[t].on ? "" : "no-", cfg->toggles[t].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int scraper_new(const struct config *cfg, struct logger *log, struct scraper **out,
+		struct errmsg *e)
+{
+	int rc = check_toggles(cfg, e);
+	if (rc)
+		return rc;
+	struct scraper *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->log = log;
+	for (size_t i = 0; i < N_COLLECTORS; i++) {
+		const struct collector *c = all_collectors[i];
+		if (!flags_collector_on(cfg, c->name, c->default_on))
+			continue;
+		void *state = NULL;
+		struct errmsg ce = {{0}};
+		rc = c->init(cfg, log, &state, &ce);
+		if (rc) {
+			errmsg_set(e, "collector %s: %s", c->name, ce.msg[0] ? ce.msg : strerror(-rc));
+			scraper_free(s);
+			return rc;
+		}
+		if (!state)
+			continue; /* not configured (e.g. jetstream without --nats.url) */
+		struct active *a = &s->act[s->n++];
+		a->c = c;
+		a->state = state;
+		a->complain.interval_s = 300;
+		pthread_mutex_init(&a->lock, NULL);
+	}
+	*out = s;
+	return 0;
+}
+
+void scraper_free(struct scraper *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->act[i].c->fini)
+			s->act[i].c->fini(s->act[i].state);
+		pthread_mutex_destroy(&s->act[i].lock);
+	}
+	free(s);
+}
+
+void *scraper_collector_state(struct scraper *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->act[i].c->name, name) == 0)
+			return s->act[i].state;
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Logs a failure: at once the first time, then at most every interval, and
+ * once more when it recovers. */
+static void report(struct scraper *s, struct active *a, int rc, const struct errmsg *ce)
+{
+	pthread_mutex_lock(&a->lock);
+	if (rc) {
+		unsigned long suppressed = 0;
+		if (log_backoff_due(&a->complain, time(NULL), &suppressed)) {
+			char n[24];
+			snprintf(n, sizeof(n), "%lu", suppressed);
+			log_kv(s->log, LOG_WARN, "collector failed", "collector", a->c->name, "err",
+			       ce->msg[0] ? ce->msg : strerror(-rc), "suppressed_since_last", n,
+			       NULL);
+		}
+	} else if (a->complain.last) {
+		log_kv(s->log, LOG_INFO, "collector recovered", "collector", a->c->name, NULL);
+		log_backoff_clear(&a->complain);
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt)
+{
+	struct registry *reg = registry_new(SCRAPE_MAX_BYTES);
+	if (!reg)
+		return -ENOMEM;
+	struct scrape_ctx ctx = {.walk_cache = cgroup_walk_cache_new()};
+	double dur[N_COLLECTORS] = {0};
+	int ok[N_COLLECTORS] = {0};
+	for (size_t i = 0; i < s->n; i++) {
+		struct active *a = &s->act[i];
+		struct errmsg ce = {{0}};
+		double t0 = now_s();
+		int rc = a->c->collect(a->state, &ctx, reg, &ce);
+		dur[i] = now_s() - t0;
+		ok[i] = rc == 0;
+		if (registry_error(reg))
+			break;
+		report(s, a, rc, &ce);
+	}
+	struct family *fd = registry_family(reg, "memacct_scrape_collector_duration_seconds",
+					    METRIC_GAUGE, "How long a collector took in this scrape.");
+	struct family *fs = registry_family(reg, "memacct_scrape_collector_success", METRIC_GAUGE,
+					    "Whether a collector succeeded in this scrape (1) or "
+					    "failed (0); see the exporter's log for why.");
+	for (size_t i = 0; i < s->n; i++) {
+		metric_f64(fd, NULL, "collector", s->act[i].c->name, dur[i]);
+		metric_u64(fs, NULL, "collector", s->act[i].c->name, (uint64_t)ok[i]);
+	}
+	cgroup_walk_cache_free(ctx.walk_cache);
+	int rc = registry_write(reg, out, fmt);
+	registry_free(reg);
+	return rc;
+}

@@ -1,0 +1,919 @@
+/* web_config: parses and validates exporter-toolkit's web config file
+ * (libyaml's document API, then a walk over a key table per section), reads
+ * the PEM files it names, and checks Basic credentials against bcrypt hashes
+ * with libxcrypt's crypt_rn. It neither listens nor speaks TLS (http.c does)
+ * and it never logs: errors go back in a struct errmsg naming the file, the
+ * line and the field. */
+#include "memacct/http/web_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <yaml.h>
+
+#include "memacct/util/readfile.h"
+#include "memacct/util/utf8.h"
+
+#define MAC_LEN 32
+#define USER_MAX_BYTES 256
+/* Decoded user:password of one Authorization header. */
+#define CREDENTIALS_MAX_BYTES 1024
+
+struct web_user {
+	char *name;
+	char *hash;
+	unsigned char name_mac[MAC_LEN];
+};
+
+struct auth_cache_entry {
+	unsigned char mac[MAC_LEN]; /* HMAC(key, user, password) of a success */
+	uint64_t last_used;	    /* 0: empty */
+};
+
+struct web_config {
+	struct web_tls tls;
+	struct web_header headers[WEB_CONFIG_MAX_HEADERS];
+	size_t n_headers;
+	bool http2_requested;
+
+	struct web_user *users;
+	size_t n_users;
+	const char *dummy_hash; /* borrowed: the costliest user's hash */
+	unsigned char key[MAC_LEN];
+
+	pthread_mutex_t cache_lock; /* guards cache and clock */
+	struct auth_cache_entry cache[WEB_CONFIG_AUTH_CACHE_SIZE];
+	uint64_t clock;
+
+	pthread_mutex_t bcrypt_lock; /* guards crypt; one bcrypt at a time */
+	struct crypt_data *crypt;
+	atomic_uint_fast64_t bcrypt_runs;
+};
+
+/* ---- parsing ---------------------------------------------------------- */
+
+struct parse_ctx {
+	yaml_document_t *doc;
+	const char *path; /* the config file, for messages */
+	char *dir;	  /* its directory, for relative paths */
+	struct web_config *wc;
+	struct errmsg *e;
+	/* tls_server_config, resolved after the walk */
+	const yaml_node_t *cert, *key, *cert_file, *key_file, *client_ca, *client_ca_file,
+	    *client_auth_type, *tls_any;
+};
+
+__attribute__((format(printf, 4, 5))) static int fail(struct parse_ctx *p, const yaml_node_t *n,
+						      const char *field, const char *fmt, ...)
+{
+	char why[384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (n)
+		errmsg_set(p->e, "--web.config.file=%s: line %zu: %s: %s", p->path,
+			   (size_t)n->start_mark.line + 1, field, why);
+	else
+		errmsg_set(p->e, "--web.config.file=%s: %s: %s", p->path, field, why);
+	return -EINVAL;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* A plain empty, ~ or null scalar: YAML's null, which leaves the default. */
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *s = scalar(n);
+	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+	       strcmp(s, "NULL") == 0;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	return n->type == YAML_MAPPING_NODE    ? "a mapping"
+	       : n->type == YAML_SEQUENCE_NODE ? "a list"
+					       : "a scalar";
+}
+
+/* A string value: a scalar without NUL bytes. */
+static int want_string(struct parse_ctx *p, const yaml_node_t *n, const char *field)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(p, n, field, "want a string, got %s", node_kind(n));
+	if (strlen(scalar(n)) != n->data.scalar.length)
+		return fail(p, n, field, "contains a NUL byte");
+	return 0;
+}
+
+/* YAML 1.1 booleans, as Go's yaml.v2 reads them. */
+static int want_bool(struct parse_ctx *p, const yaml_node_t *n, const char *field, bool *out)
+{
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+					  "YES",  "on",	  "On",	  "ON"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+					 "NO",	  "off",   "Off",   "OFF"};
+	if (n->type == YAML_SCALAR_NODE) {
+		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+			if (strcmp(scalar(n), yes[i]) == 0) {
+				*out = true;
+				return 0;
+			}
+			if (strcmp(scalar(n), no[i]) == 0) {
+				*out = false;
+				return 0;
+			}
+		}
+	}
+	return fail(p, n, field, "want true or false, got %s%s%s",
+		    n->type == YAML_SCALAR_NODE ? "\"" : "",
+		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
+		    n->type == YAML_SCALAR_NODE ? "\"" : "");
+}
+
+/* Walks a mapping: checks keys are unique scalars and hands each pair to fn.
+ * section names the mapping in messages ("" at the top). */
+typedef int (*pair_fn)(struct parse_ctx *p, const char *section, const yaml_node_t *k,
+		       const yaml_node_t *v);
+
+static int walk_mapping(struct parse_ctx *p, const yaml_node_t *n, const char *section, pair_fn fn)
+{
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(p, n, section, "want a mapping, got %s", node_kind(n));
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		const yaml_node_t *k = yaml_document_get_node(p->doc, pr->key);
+		const yaml_node_t *v = yaml_document_get_node(p->doc, pr->value);
+		if (!k || !v)
+			return fail(p, n, section, "malformed mapping");
+		if (k->type != YAML_SCALAR_NODE || strlen(scalar(k)) != k->data.scalar.length)
+			return fail(p, k, section, "keys must be strings");
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < pr; q++) {
+			const yaml_node_t *k2 = yaml_document_get_node(p->doc, q->key);
+			if (k2 && k2->type == YAML_SCALAR_NODE &&
+			    strcmp(scalar(k2), scalar(k)) == 0)
+				return fail(p, k, section, "\"%s\" appears twice", scalar(k));
+		}
+		int rc = fn(p, section, k, v);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A list that must be empty or null: fields we refuse when used. */
+static bool empty_list(const yaml_node_t *n)
+{
+	return is_null(n) || (n->type == YAML_SEQUENCE_NODE &&
+			      n->data.sequence.items.start == n->data.sequence.items.top);
+}
+
+static int parse_version(struct parse_ctx *p, const yaml_node_t *n, const char *field,
+			 enum web_tls_version *out)
+{
+	static const char *const names[] = {"TLS10", "TLS11", "TLS12", "TLS13"};
+	int rc = want_string(p, n, field);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(scalar(n), names[i]) == 0) {
+			*out = (enum web_tls_version)(WEB_TLS10 + (int)i);
+			return 0;
+		}
+	return fail(p, n, field, "unknown version \"%s\" (want TLS10, TLS11, TLS12 or TLS13)",
+		    scalar(n));
+}
+
+static int tls_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
+		    const yaml_node_t *v)
+{
+	const char *key = scalar(k);
+	char field[96];
+	snprintf(field, sizeof(field), "%s.%s", section, key);
+	struct web_tls *t = &p->wc->tls;
+	const yaml_node_t **slot = NULL;
+	if (strcmp(key, "cert") == 0)
+		slot = &p->cert;
+	else if (strcmp(key, "key") == 0)
+		slot = &p->key;
+	else if (strcmp(key, "cert_file") == 0)
+		slot = &p->cert_file;
+	else if (strcmp(key, "key_file") == 0)
+		slot = &p->key_file;
+	else if (strcmp(key, "client_ca") == 0)
+		slot = &p->client_ca;
+	else if (strcmp(key, "client_ca_file") == 0)
+		slot = &p->client_ca_file;
+	else if (strcmp(key, "client_auth_type") == 0)
+		slot = &p->client_auth_type;
+	if (slot) {
+		if (is_null(v))
+			return 0;
+		int rc = want_string(p, v, field);
+		if (rc)
+			return rc;
+		if (*scalar(v)) {
+			*slot = v;
+			p->tls_any = v;
+		}
+		return 0;
+	}
+	if (strcmp(key, "min_version") == 0)
+		return is_null(v) ? 0 : parse_version(p, v, field, &t->min_version);
+	if (strcmp(key, "max_version") == 0)
+		return is_null(v) ? 0 : parse_version(p, v, field, &t->max_version);
+	if (strcmp(key, "prefer_server_cipher_suites") == 0)
+		return is_null(v) ? 0 : want_bool(p, v, field, &t->prefer_server_cipher_suites);
+	if (strcmp(key, "cipher_suites") == 0 || strcmp(key, "curve_preferences") == 0) {
+		if (empty_list(v))
+			return 0;
+		return fail(
+		    p, v, field,
+		    "not supported: GnuTLS chooses from its NORMAL priority set (forward-secret"
+		    " AEAD first), which does not map one to one onto Go's names; remove it,"
+		    " or set min_version: TLS13");
+	}
+	if (strcmp(key, "client_allowed_sans") == 0) {
+		if (is_null(v))
+			return 0;
+		return fail(p, v, field, "not supported (client certificates are not supported)");
+	}
+	return fail(p, k, field, "unknown field");
+}
+
+/* The five headers exporter-toolkit lets a config set, with the values it
+ * accepts (NULL: any). */
+static const struct {
+	const char *name;
+	const char *allowed[3];
+} header_table[WEB_CONFIG_MAX_HEADERS] = {
+    {"Strict-Transport-Security", {NULL}},
+    {"X-Content-Type-Options", {"nosniff", NULL}},
+    {"X-Frame-Options", {"deny", "sameorigin", NULL}},
+    {"X-XSS-Protection", {NULL}},
+    {"Content-Security-Policy", {NULL}},
+};
+
+static int header_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
+		       const yaml_node_t *v)
+{
+	char field[96];
+	snprintf(field, sizeof(field), "%s.%s", section, scalar(k));
+	size_t i = 0;
+	while (i < WEB_CONFIG_MAX_HEADERS && strcasecmp(header_table[i].name, scalar(k)) != 0)
+		i++;
+	if (i == WEB_CONFIG_MAX_HEADERS)
+		return fail(p, k, field,
+			    "this header can not be configured (only Strict-Transport-Security,"
+			    " X-Content-Type-Options, X-Frame-Options, X-XSS-Protection,"
+			    " Content-Security-Policy)");
+	if (is_null(v))
+		return 0;
+	int rc = want_string(p, v, field);
+	if (rc)
+		return rc;
+	const char *val = scalar(v);
+	if (!*val)
+		return 0; /* "Unset if blank" */
+	for (const unsigned char *c = (const unsigned char *)val; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return fail(p, v, field, "control characters are not allowed in a header");
+	if (header_table[i].allowed[0]) {
+		bool ok = false;
+		for (size_t j = 0; header_table[i].allowed[j]; j++)
+			ok |= strcmp(val, header_table[i].allowed[j]) == 0;
+		if (!ok)
+			return fail(p, v, field, "invalid value \"%s\" (want %s%s%s)", val,
+				    header_table[i].allowed[0],
+				    header_table[i].allowed[1] ? " or " : "",
+				    header_table[i].allowed[1] ? header_table[i].allowed[1] : "");
+	}
+	for (size_t j = 0; j < p->wc->n_headers; j++)
+		if (strcmp(p->wc->headers[j].name, header_table[i].name) == 0)
+			return fail(p, k, field, "set twice");
+	char *copy = strdup(val);
+	if (!copy)
+		return -ENOMEM;
+	p->wc->headers[p->wc->n_headers].name = header_table[i].name;
+	p->wc->headers[p->wc->n_headers].value = copy;
+	p->wc->n_headers++;
+	return 0;
+}
+
+static int http_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
+		     const yaml_node_t *v)
+{
+	const char *key = scalar(k);
+	char field[96];
+	snprintf(field, sizeof(field), "%s.%s", section, key);
+	if (strcmp(key, "http2") == 0) {
+		bool on = false;
+		int rc = is_null(v) ? 0 : want_bool(p, v, field, &on);
+		p->wc->http2_requested = on;
+		return rc;
+	}
+	if (strcmp(key, "headers") == 0)
+		return walk_mapping(p, v, field, header_pair);
+	return fail(p, k, field, "unknown field");
+}
+
+/* "$2b$10$" + 53 characters of bcrypt's base64 alphabet. */
+static bool is_bcrypt(const char *h, unsigned *cost)
+{
+	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' || !strchr("aby", h[2]) || h[3] != '$' ||
+	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
+		return false;
+	unsigned c = (unsigned)(h[4] - '0') * 10 + (unsigned)(h[5] - '0');
+	if (c < 4 || c > 31)
+		return false;
+	static const char alphabet[] =
+	    "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	if (strspn(h + 7, alphabet) != 53)
+		return false;
+	*cost = c;
+	return true;
+}
+
+static int mac(const struct web_config *wc, char domain, const char *a, size_t alen, const char *b,
+	       size_t blen, unsigned char out[MAC_LEN])
+{
+	unsigned char buf[1 + USER_MAX_BYTES + 1 + CREDENTIALS_MAX_BYTES];
+	if (alen > USER_MAX_BYTES || blen > CREDENTIALS_MAX_BYTES)
+		return -EINVAL;
+	size_t n = 0;
+	buf[n++] = (unsigned char)domain;
+	memcpy(buf + n, a, alen);
+	n += alen;
+	buf[n++] = 0;
+	if (blen)
+		memcpy(buf + n, b, blen);
+	n += blen;
+	unsigned int outlen = MAC_LEN;
+	unsigned char *r = HMAC(EVP_sha256(), wc->key, MAC_LEN, buf, n, out, &outlen);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return r && outlen == MAC_LEN ? 0 : -EIO;
+}
+
+static int user_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
+		     const yaml_node_t *v)
+{
+	struct web_config *wc = p->wc;
+	const char *name = scalar(k);
+	char field[USER_MAX_BYTES + 32];
+	snprintf(field, sizeof(field), "%s.%s", section, name);
+	if (!*name)
+		return fail(p, k, section, "empty user name");
+	if (strlen(name) > USER_MAX_BYTES)
+		return fail(p, k, section, "user name longer than %d bytes", USER_MAX_BYTES);
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c == ':' || *c < 0x20 || *c == 0x7f)
+			return fail(p, k, field,
+				    "user names may not contain ':' or control characters");
+	if (wc->n_users == WEB_CONFIG_MAX_USERS)
+		return fail(p, k, section, "more than %d users", WEB_CONFIG_MAX_USERS);
+	if (is_null(v))
+		return fail(p, v, field, "missing password hash");
+	int rc = want_string(p, v, field);
+	if (rc)
+		return rc;
+	const char *hash = scalar(v);
+	unsigned cost;
+	if (!is_bcrypt(hash, &cost))
+		return fail(
+		    p, v, field,
+		    "not a bcrypt hash (want $2a$, $2b$ or $2y$, cost 04 to 31, 60 characters,"
+		    " as `htpasswd -nBC 10 \"\" | tr -d ':\\n'` prints)");
+	int check = crypt_checksalt(hash);
+	if (check != CRYPT_SALT_OK && check != CRYPT_SALT_METHOD_LEGACY)
+		return fail(p, v, field, "this libcrypt does not accept the hash");
+	struct web_user *u = &wc->users[wc->n_users];
+	u->name = strdup(name);
+	u->hash = strdup(hash);
+	if (!u->name || !u->hash) {
+		free(u->name);
+		free(u->hash);
+		return -ENOMEM;
+	}
+	wc->n_users++;
+	rc = mac(wc, 'u', name, strlen(name), NULL, 0, u->name_mac);
+	if (rc)
+		return fail(p, k, field, "HMAC failed");
+	unsigned dummy_cost = 0;
+	if (!wc->dummy_hash || (is_bcrypt(wc->dummy_hash, &dummy_cost) && cost > dummy_cost))
+		wc->dummy_hash = u->hash;
+	return 0;
+}
+
+static int top_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
+		    const yaml_node_t *v)
+{
+	(void)section;
+	const char *key = scalar(k);
+	if (strcmp(key, "tls_server_config") == 0)
+		return walk_mapping(p, v, key, tls_pair);
+	if (strcmp(key, "http_server_config") == 0)
+		return walk_mapping(p, v, key, http_pair);
+	if (strcmp(key, "basic_auth_users") == 0) {
+		if (is_null(v))
+			return 0;
+		if (v->type != YAML_MAPPING_NODE)
+			return fail(p, v, key, "want a mapping of user: bcrypt hash, got %s",
+				    node_kind(v));
+		size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+		if (n > WEB_CONFIG_MAX_USERS)
+			return fail(p, v, key, "more than %d users", WEB_CONFIG_MAX_USERS);
+		if (n) {
+			p->wc->users = calloc(n, sizeof(*p->wc->users));
+			if (!p->wc->users)
+				return -ENOMEM;
+		}
+		return walk_mapping(p, v, key, user_pair);
+	}
+	if (strcmp(key, "rate_limit") == 0)
+		return fail(p, k, key,
+			    "not supported (--web.max-requests caps concurrent scrapes)");
+	return fail(
+	    p, k, key,
+	    "unknown field (want tls_server_config, http_server_config or basic_auth_users)");
+}
+
+/* Why slurp refused a file, for the error line. */
+static const char *slurp_error(int rc)
+{
+	switch (rc) {
+	case -EFBIG:
+		return "larger than 1 MiB";
+	case READFILE_NOT_REGULAR:
+		return "not a regular file";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/* Where a file is not text: the first bad byte and what it is. */
+struct not_text {
+	size_t offset;
+	const char *what;
+};
+
+/* Reads a whole regular file, NUL-terminated, into *out (the caller frees).
+ * A file with a NUL byte or invalid UTF-8 is -EILSEQ (*bad says where):
+ * everything after a NUL would otherwise be ignored, which could drop TLS
+ * or basic_auth_users without a word (fail closed). */
+static int slurp(const char *path, char **out, size_t *len, struct not_text *bad)
+{
+	struct readbuf b;
+	readbuf_init(&b, WEB_CONFIG_MAX_FILE_BYTES);
+	int rc = readfile_at(AT_FDCWD, path, &b);
+	if (rc) {
+		readbuf_free(&b);
+		return rc;
+	}
+	if (!b.data) { /* defensive: readfile allocates before its first read */
+		b.data = calloc(1, 1);
+		if (!b.data)
+			return -ENOMEM;
+	}
+	const char *nul = memchr(b.data, '\0', b.len);
+	size_t bad_utf8 = 0;
+	if (nul || !utf8_valid(b.data, b.len, &bad_utf8)) {
+		bad->offset = nul ? (size_t)(nul - b.data) : bad_utf8;
+		bad->what = nul ? "a NUL byte" : "invalid UTF-8";
+		readbuf_free(&b);
+		return -EILSEQ;
+	}
+	*out = b.data;
+	*len = b.len;
+	return 0;
+}
+
+/* PEM from an inline field or a file named by a _file field (relative to the
+ * config's directory). */
+static int load_pem(struct parse_ctx *p, const yaml_node_t *inline_node,
+		    const yaml_node_t *file_node, const char *field, const char *want, char **out)
+{
+	char fld[64];
+	if (inline_node && file_node)
+		return fail(p, file_node, "tls_server_config",
+			    "%s and %s_file are both set; use one", field, field);
+	if (inline_node) {
+		snprintf(fld, sizeof(fld), "tls_server_config.%s", field);
+		*out = strdup(scalar(inline_node));
+		if (!*out)
+			return -ENOMEM;
+	} else {
+		snprintf(fld, sizeof(fld), "tls_server_config.%s_file", field);
+		const char *name = scalar(file_node);
+		char *full = NULL;
+		if (name[0] == '/') {
+			full = strdup(name);
+		} else {
+			size_t n = strlen(p->dir) + 1 + strlen(name) + 1;
+			full = malloc(n);
+			if (full)
+				snprintf(full, n, "%s/%s", p->dir, name);
+		}
+		if (!full)
+			return -ENOMEM;
+		size_t len = 0;
+		struct not_text bad = {0, NULL};
+		int rc = slurp(full, out, &len, &bad);
+		if (rc == -EILSEQ)
+			fail(p, file_node, fld, "%s: byte %zu: %s (truncated or corrupted?)", full,
+			     bad.offset, bad.what);
+		else if (rc)
+			fail(p, file_node, fld, "cannot read %s: %s", full, slurp_error(rc));
+		if (rc) {
+			free(full);
+			return rc;
+		}
+		free(full);
+		inline_node = file_node;
+	}
+	if (!strstr(*out, "-----BEGIN ") || !strstr(*out, want))
+		return fail(p, inline_node, fld, "not PEM (no \"-----BEGIN ...%s\" line)", want);
+	return 0;
+}
+
+static int resolve_tls(struct parse_ctx *p)
+{
+	struct web_tls *t = &p->wc->tls;
+	if (p->client_auth_type) {
+		const char *a = scalar(p->client_auth_type);
+		if (strcmp(a, "NoClientCert") != 0) {
+			static const char *const known[] = {
+			    "RequestClientCert", "RequireAnyClientCert", "RequireClientCert",
+			    "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"};
+			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+				if (strcmp(a, known[i]) == 0)
+					return fail(p, p->client_auth_type,
+						    "tls_server_config.client_auth_type",
+						    "%s is not supported (only NoClientCert): use"
+						    " basic_auth_users, or a TLS proxy for client"
+						    " certificates",
+						    a);
+			return fail(p, p->client_auth_type, "tls_server_config.client_auth_type",
+				    "unknown value \"%s\"", a);
+		}
+	}
+	if (p->client_ca_file || p->client_ca)
+		return fail(p, p->client_ca_file ? p->client_ca_file : p->client_ca,
+			    p->client_ca_file ? "tls_server_config.client_ca_file"
+					      : "tls_server_config.client_ca",
+			    "a client CA is configured without a client auth policy (client"
+			    " certificates are not supported)");
+	if (t->min_version > t->max_version)
+		return fail(p, NULL, "tls_server_config", "min_version is above max_version");
+	if (!p->tls_any)
+		return 0;
+	if (!p->cert && !p->cert_file)
+		return fail(p, p->tls_any, "tls_server_config", "missing one of cert or cert_file");
+	if (!p->key && !p->key_file)
+		return fail(p, p->tls_any, "tls_server_config", "missing one of key or key_file");
+	int rc = load_pem(p, p->cert, p->cert_file, "cert", "CERTIFICATE", &t->cert_pem);
+	if (rc == 0)
+		rc = load_pem(p, p->key, p->key_file, "key", "PRIVATE KEY", &t->key_pem);
+	if (rc == 0)
+		t->enabled = true;
+	return rc;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int parse_file(struct parse_ctx *p, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		errmsg_set(p->e, "--web.config.file=%s: line %zu column %zu: YAML: %s%s%s", p->path,
+			   (size_t)parser.problem_mark.line + 1,
+			   (size_t)parser.problem_mark.column + 1,
+			   parser.problem ? parser.problem : "syntax error",
+			   parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	p->doc = &doc;
+	int rc = 0;
+	const yaml_node_t *root = yaml_document_get_root_node(&doc);
+	/* An empty file (or only comments) configures nothing: with the flag
+	 * given that is a mistake (a file emptied by a crash), not "no auth". */
+	if (root && !is_null(root))
+		rc = walk_mapping(p, root, "top level", top_pair);
+	else
+		rc = fail(p, NULL, "top level",
+			  "the file is empty; leave --web.config.file out to serve plain HTTP "
+			  "without auth");
+	/* One document only: a second one would be silently ignored. */
+	if (rc == 0 && root) {
+		yaml_document_t next;
+		if (!yaml_parser_load(&parser, &next)) {
+			rc = fail(p, NULL, "top level", "YAML error after the first document");
+		} else {
+			if (yaml_document_get_root_node(&next))
+				rc = fail(p, yaml_document_get_root_node(&next), "top level",
+					  "more than one YAML document");
+			yaml_document_delete(&next);
+		}
+	}
+	/* The TLS fields point into the document: resolve before freeing it. */
+	if (rc == 0)
+		rc = resolve_tls(p);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	p->doc = NULL;
+	return rc;
+}
+
+int web_config_load(const char *path, struct web_config **out, struct errmsg *e)
+{
+	struct parse_ctx p = {.path = path, .e = e};
+	char *text = NULL;
+	int rc;
+	struct web_config *wc = calloc(1, sizeof(*wc));
+	if (!wc)
+		return -ENOMEM;
+	wc->tls.min_version = WEB_TLS12;
+	wc->tls.max_version = WEB_TLS13;
+	wc->tls.prefer_server_cipher_suites = true;
+	pthread_mutex_init(&wc->cache_lock, NULL);
+	pthread_mutex_init(&wc->bcrypt_lock, NULL);
+	atomic_init(&wc->bcrypt_runs, 0);
+	p.wc = wc;
+
+	size_t len = 0;
+	struct not_text bad = {0, NULL};
+	rc = slurp(path, &text, &len, &bad);
+	if (rc == -EILSEQ) {
+		errmsg_set(e, "--web.config.file=%s: byte %zu: %s (truncated or corrupted?)", path,
+			   bad.offset, bad.what);
+		goto out;
+	}
+	if (rc) {
+		errmsg_set(e, "--web.config.file=%s: cannot read: %s", path, slurp_error(rc));
+		goto out;
+	}
+	if (getrandom(wc->key, sizeof(wc->key), 0) != (ssize_t)sizeof(wc->key)) {
+		rc = -errno;
+		errmsg_set(e, "--web.config.file=%s: getrandom: %s", path, strerror(errno));
+		goto out;
+	}
+	p.dir = dir_of(path);
+	if (!p.dir) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = parse_file(&p, text, len);
+	if (rc == 0 && wc->n_users) {
+		wc->crypt = calloc(1, sizeof(*wc->crypt));
+		if (!wc->crypt)
+			rc = -ENOMEM;
+	}
+out:
+	if (rc == -ENOMEM && e && !e->msg[0])
+		errmsg_set(e, "--web.config.file=%s: out of memory", path);
+	free(text);
+	free(p.dir);
+	if (rc) {
+		web_config_free(wc);
+		return rc;
+	}
+	*out = wc;
+	return 0;
+}
+
+void web_config_free(struct web_config *wc)
+{
+	if (!wc)
+		return;
+	free(wc->tls.cert_pem);
+	if (wc->tls.key_pem) {
+		OPENSSL_cleanse(wc->tls.key_pem, strlen(wc->tls.key_pem));
+		free(wc->tls.key_pem);
+	}
+	for (size_t i = 0; i < wc->n_headers; i++)
+		free(wc->headers[i].value);
+	for (size_t i = 0; i < wc->n_users; i++) {
+		free(wc->users[i].name);
+		free(wc->users[i].hash);
+	}
+	free(wc->users);
+	if (wc->crypt) {
+		OPENSSL_cleanse(wc->crypt, sizeof(*wc->crypt));
+		free(wc->crypt);
+	}
+	pthread_mutex_destroy(&wc->cache_lock);
+	pthread_mutex_destroy(&wc->bcrypt_lock);
+	OPENSSL_cleanse(wc, sizeof(*wc));
+	free(wc);
+}
+
+const struct web_tls *web_config_tls(const struct web_config *wc)
+{
+	return &wc->tls;
+}
+
+size_t web_config_headers(const struct web_config *wc, const struct web_header **headers)
+{
+	*headers = wc->headers;
+	return wc->n_headers;
+}
+
+bool web_config_http2_requested(const struct web_config *wc)
+{
+	return wc->http2_requested;
+}
+
+size_t web_config_users(const struct web_config *wc)
+{
+	return wc->n_users;
+}
+
+uint64_t web_config_bcrypt_runs(const struct web_config *wc)
+{
+	return atomic_load(&wc->bcrypt_runs);
+}
+
+/* ---- Basic authentication --------------------------------------------- */
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Standard base64 (RFC 4648 section 4, padding optional) of s[0..len) into
+ * out (at most cap bytes). Returns the decoded length or -EINVAL. */
+static long b64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
+{
+	while (len && s[len - 1] == '=')
+		len--;
+	if (len % 4 == 1)
+		return -EINVAL;
+	size_t n = 0;
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	for (size_t i = 0; i < len; i++) {
+		int v = b64_value((unsigned char)s[i]);
+		if (v < 0)
+			return -EINVAL;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -EINVAL;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	return (long)n;
+}
+
+/* "Basic <base64(user:password)>" (RFC 7617): user and password point into
+ * buf, NUL-terminated. */
+static int parse_basic(const char *h, char *buf, size_t cap, char **user, char **pass)
+{
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (strncasecmp(h, "Basic", 5) != 0 || (h[5] != ' ' && h[5] != '\t'))
+		return -EACCES;
+	h += 5;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	size_t len = strlen(h);
+	while (len && (h[len - 1] == ' ' || h[len - 1] == '\t'))
+		len--;
+	long n = b64_decode(h, len, (unsigned char *)buf, cap - 1);
+	if (n < 0)
+		return -EACCES;
+	if (memchr(buf, '\0', (size_t)n))
+		return -EACCES; /* crypt() would stop at it */
+	buf[n] = '\0';
+	char *colon = strchr(buf, ':');
+	if (!colon)
+		return -EACCES;
+	*colon = '\0';
+	*user = buf;
+	*pass = colon + 1;
+	return 0;
+}
+
+static bool cache_hit(struct web_config *wc, const unsigned char key[MAC_LEN])
+{
+	bool hit = false;
+	pthread_mutex_lock(&wc->cache_lock);
+	for (size_t i = 0; i < WEB_CONFIG_AUTH_CACHE_SIZE; i++) {
+		struct auth_cache_entry *c = &wc->cache[i];
+		if (c->last_used && CRYPTO_memcmp(c->mac, key, MAC_LEN) == 0) {
+			c->last_used = ++wc->clock;
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&wc->cache_lock);
+	return hit;
+}
+
+static void cache_put(struct web_config *wc, const unsigned char key[MAC_LEN])
+{
+	pthread_mutex_lock(&wc->cache_lock);
+	size_t victim = 0;
+	for (size_t i = 0; i < WEB_CONFIG_AUTH_CACHE_SIZE; i++) {
+		if (wc->cache[i].last_used && CRYPTO_memcmp(wc->cache[i].mac, key, MAC_LEN) == 0) {
+			victim = i; /* another thread put it meanwhile */
+			break;
+		}
+		if (wc->cache[i].last_used < wc->cache[victim].last_used)
+			victim = i;
+	}
+	memcpy(wc->cache[victim].mac, key, MAC_LEN);
+	wc->cache[victim].last_used = ++wc->clock;
+	pthread_mutex_unlock(&wc->cache_lock);
+}
+
+int web_config_check_basic(struct web_config *wc, const char *authorization)
+{
+	if (!wc->n_users)
+		return 0;
+	if (!authorization || strlen(authorization) > 2 * CREDENTIALS_MAX_BYTES)
+		return -EACCES;
+	char buf[CREDENTIALS_MAX_BYTES + 1];
+	unsigned char umac[MAC_LEN], key[MAC_LEN] = {0};
+	char *user, *pass;
+	int rc = parse_basic(authorization, buf, sizeof(buf), &user, &pass);
+	if (rc)
+		goto out;
+	rc = -EACCES;
+	size_t ulen = strlen(user);
+	if (ulen > USER_MAX_BYTES)
+		goto out;
+	if (mac(wc, 'u', user, ulen, NULL, 0, umac) ||
+	    mac(wc, 'p', user, ulen, pass, strlen(pass), key))
+		goto out;
+	/* Every user is compared, without branching on the result, so the
+	 * time does not depend on which (if any) matched. */
+	size_t found = 0, idx = 0;
+	for (size_t i = 0; i < wc->n_users; i++) {
+		size_t eq = (size_t)(CRYPTO_memcmp(umac, wc->users[i].name_mac, MAC_LEN) == 0);
+		size_t mask = (size_t)0 - eq;
+		idx = (idx & ~mask) | (i & mask);
+		found |= eq;
+	}
+	if (cache_hit(wc, key)) {
+		rc = found ? 0 : -EACCES;
+		goto out;
+	}
+	const char *hash = found ? wc->users[idx].hash : wc->dummy_hash;
+	size_t hlen = strlen(hash);
+	pthread_mutex_lock(&wc->bcrypt_lock);
+	const char *got = crypt_rn(pass, hash, wc->crypt, (int)sizeof(*wc->crypt));
+	atomic_fetch_add(&wc->bcrypt_runs, 1);
+	bool match = got && strlen(got) == hlen && CRYPTO_memcmp(got, hash, hlen) == 0;
+	pthread_mutex_unlock(&wc->bcrypt_lock);
+	if (match && found) {
+		cache_put(wc, key);
+		rc = 0;
+	}
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}

@@ -1,0 +1,430 @@
+/* jetstream_json: decodes the JetStream API's JSON replies ($JS.API.INFO,
+ * $JS.API.STREAM.LIST pages, $SYS.REQ.USER.INFO) into the structs of
+ * jetstream.h, with json-c. The schemas are nats-server's
+ * (server/jetstream_api.go, server/stream.go); fields a server leaves out
+ * (omitempty: num_subjects, num_deleted, ...) read as 0. It does not talk to
+ * NATS and keeps no state. */
+#include "memacct/jetstream/jetstream.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#define JSON_MAX_DEPTH 32
+
+/* --- time --- */
+
+/* Two digits at *p (advancing); -1 when not digits. */
+static int digits(const char **p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+int js_parse_time(const char *s, int64_t *ns)
+{
+	const char *p = s;
+	int Y, M, D, h, m, sec;
+	int64_t frac = 0;
+
+	*ns = 0;
+	if (!s)
+		return -EINVAL;
+	if ((Y = digits(&p, 4)) < 0 || *p++ != '-' || (M = digits(&p, 2)) < 0 || *p++ != '-' ||
+	    (D = digits(&p, 2)) < 0 || (*p != 'T' && *p != 't'))
+		return -EINVAL;
+	p++;
+	if ((h = digits(&p, 2)) < 0 || *p++ != ':' || (m = digits(&p, 2)) < 0 || *p++ != ':' ||
+	    (sec = digits(&p, 2)) < 0)
+		return -EINVAL;
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	if (*p == '.') {
+		p++;
+		int n = 0;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		for (; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 9)
+				frac = frac * 10 + (*p - '0');
+		for (; n < 9; n++)
+			frac *= 10;
+	}
+	int64_t off = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+		int oh, om;
+		if ((oh = digits(&p, 2)) < 0 || *p++ != ':' || (om = digits(&p, 2)) < 0 ||
+		    oh > 23 || om > 59)
+			return -EINVAL;
+		off = sign * (int64_t)(oh * 3600 + om * 60);
+	} else {
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	if (Y < 1970)
+		return 0; /* Go's zero time and anything before the epoch: none */
+
+	int64_t secs =
+	    days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec - off;
+	if (secs < 0)
+		return 0;
+	if (secs > INT64_MAX / 1000000000 - 1)
+		return -ERANGE;
+	*ns = secs * 1000000000 + frac;
+	return 0;
+}
+
+/* --- json-c helpers --- */
+
+static json_object *get(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+	if (!o || !json_object_is_type(o, json_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return v;
+}
+
+static uint64_t get_u64(json_object *o, const char *k)
+{
+	json_object *v = get(o, k);
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_uint64(v); /* negatives read 0 */
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (!(d > 0))
+			return 0;
+		return d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+	}
+	return 0;
+}
+
+static int64_t get_i64(json_object *o, const char *k, int64_t def)
+{
+	json_object *v = get(o, k);
+	if (!v)
+		return def;
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v); /* clamps past INT64_MAX */
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		if (d != d)
+			return def;
+		if (d >= 9223372036854775807.0)
+			return INT64_MAX;
+		if (d <= -9223372036854775808.0)
+			return INT64_MIN;
+		return (int64_t)d;
+	}
+	return def;
+}
+
+static const char *get_str(json_object *o, const char *k)
+{
+	json_object *v = get(o, k);
+	if (!v || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool get_bool(json_object *o, const char *k)
+{
+	json_object *v = get(o, k);
+	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+static int parse_root(const char *json, size_t len, json_object **out, const char *what,
+		      struct errmsg *e)
+{
+	*out = NULL;
+	if (!json || len == 0) {
+		errmsg_set(e, "%s: empty reply", what);
+		return -EINVAL;
+	}
+	if (len > INT_MAX) {
+		errmsg_set(e, "%s: reply too large", what);
+		return -EFBIG;
+	}
+	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	if (!tok)
+		return -ENOMEM;
+	json_object *root = json_tokener_parse_ex(tok, json, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		errmsg_set(e, "%s: not JSON: %s", what,
+			   json_tokener_error_desc(root ? jerr
+							: (jerr == json_tokener_continue
+							       ? json_tokener_error_parse_eof
+							       : jerr)));
+		json_object_put(root);
+		return -EINVAL;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		errmsg_set(e, "%s: reply is not a JSON object", what);
+		json_object_put(root);
+		return -EINVAL;
+	}
+	json_object *err = get(root, "error");
+	if (err) {
+		const char *d = get_str(err, "description");
+		errmsg_set(e, "%s: JetStream API error %lld: %s", what,
+			   (long long)get_i64(err, "code", 0), d ? d : "(no description)");
+		json_object_put(root);
+		return -EREMOTEIO;
+	}
+	*out = root;
+	return 0;
+}
+
+/* --- replies --- */
+
+int js_parse_account_info(const char *json, size_t len, struct js_account *a, struct errmsg *e)
+{
+	json_object *root;
+	int rc = parse_root(json, len, &root, "$JS.API.INFO", e);
+	if (rc < 0)
+		return rc;
+
+	a->memory = get_u64(root, "memory");
+	a->storage = get_u64(root, "storage");
+	a->has_reserved = get(root, "reserved_memory") || get(root, "reserved_storage");
+	a->reserved_memory = get_u64(root, "reserved_memory");
+	a->reserved_storage = get_u64(root, "reserved_storage");
+	a->streams = get_i64(root, "streams", 0);
+	a->consumers = get_i64(root, "consumers", 0);
+	json_object *api = get(root, "api");
+	a->api_total = get_u64(api, "total");
+	a->api_errors = get_u64(api, "errors");
+	json_object *lim = get(root, "limits");
+	a->max_memory = get_i64(lim, "max_memory", -1);
+	a->max_storage = get_i64(lim, "max_storage", -1);
+	a->max_streams = get_i64(lim, "max_streams", -1);
+	a->max_consumers = get_i64(lim, "max_consumers", -1);
+	json_object_put(root);
+	return 0;
+}
+
+int js_parse_user_account(const char *json, size_t len, char *name, size_t cap, struct errmsg *e)
+{
+	json_object *root;
+	int rc = parse_root(json, len, &root, "$SYS.REQ.USER.INFO", e);
+	if (rc < 0)
+		return rc;
+	const char *acc = get_str(get(root, "data"), "account");
+	if (!acc || !*acc) {
+		errmsg_set(e, "$SYS.REQ.USER.INFO: no account in the reply");
+		rc = -ENOENT;
+	} else if (cap > 0) {
+		size_t n = strnlen(acc, cap - 1);
+		memcpy(name, acc, n);
+		name[n] = '\0';
+	}
+	json_object_put(root);
+	return rc;
+}
+
+static enum js_storage storage_of(const char *s)
+{
+	if (s && !strcmp(s, "file"))
+		return JS_STORAGE_FILE;
+	if (s && !strcmp(s, "memory"))
+		return JS_STORAGE_MEMORY;
+	return JS_STORAGE_UNKNOWN;
+}
+
+static enum js_retention retention_of(const char *s)
+{
+	if (s && !strcmp(s, "limits"))
+		return JS_RETENTION_LIMITS;
+	if (s && !strcmp(s, "interest"))
+		return JS_RETENTION_INTEREST;
+	if (s && !strcmp(s, "workqueue"))
+		return JS_RETENTION_WORKQUEUE;
+	return JS_RETENTION_UNKNOWN;
+}
+
+static enum js_discard discard_of(const char *s)
+{
+	if (s && !strcmp(s, "old"))
+		return JS_DISCARD_OLD;
+	if (s && !strcmp(s, "new"))
+		return JS_DISCARD_NEW;
+	return JS_DISCARD_UNKNOWN;
+}
+
+/* One element of "streams": false when it has no usable name (skipped). */
+static bool stream_of(json_object *si, struct js_stream *st)
+{
+	json_object *cfg = get(si, "config");
+	json_object *state = get(si, "state");
+	const char *name = get_str(cfg, "name");
+	if (!name || !*name)
+		return false;
+
+	memset(st, 0, sizeof(*st));
+	st->storage = storage_of(get_str(cfg, "storage"));
+	st->retention = retention_of(get_str(cfg, "retention"));
+	st->discard = discard_of(get_str(cfg, "discard"));
+	st->replicas = get_i64(cfg, "num_replicas", 1);
+	st->sealed = get_bool(cfg, "sealed");
+	st->max_age_ns = get_i64(cfg, "max_age", 0);
+	st->max_bytes = get_i64(cfg, "max_bytes", -1);
+	st->max_msgs = get_i64(cfg, "max_msgs", -1);
+	st->max_msgs_per_subject = get_i64(cfg, "max_msgs_per_subject", -1);
+
+	st->messages = get_u64(state, "messages");
+	st->bytes = get_u64(state, "bytes");
+	st->first_seq = get_u64(state, "first_seq");
+	st->last_seq = get_u64(state, "last_seq");
+	if (js_parse_time(get_str(state, "first_ts"), &st->first_ts_ns) < 0)
+		st->first_ts_ns = 0;
+	if (js_parse_time(get_str(state, "last_ts"), &st->last_ts_ns) < 0)
+		st->last_ts_ns = 0;
+	st->subjects = get_u64(state, "num_subjects");
+	st->deleted = get_u64(state, "num_deleted");
+	st->consumers = get_u64(state, "consumer_count");
+
+	st->name = strdup(name);
+	return true;
+}
+
+int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap, uint64_t *total,
+			 size_t *count, struct errmsg *e)
+{
+	json_object *root;
+	*total = 0;
+	*count = 0;
+	int rc = parse_root(json, len, &root, "$JS.API.STREAM.LIST", e);
+	if (rc < 0)
+		return rc;
+
+	*total = get_u64(root, "total");
+	json_object *arr = get(root, "streams");
+	if (arr && json_object_is_type(arr, json_type_array)) {
+		size_t n = json_object_array_length(arr);
+		for (size_t i = 0; i < n; i++) {
+			struct js_stream st;
+			(*count)++;
+			if (!stream_of(json_object_array_get_idx(arr, i), &st))
+				continue;
+			if (!st.name) {
+				rc = -ENOMEM;
+				break;
+			}
+			rc = js_snapshot_add(snap, &st);
+			if (rc < 0) {
+				free(st.name);
+				if (rc == -EFBIG)
+					errmsg_set(e, "more than %d streams", JS_MAX_STREAMS_HARD);
+				break;
+			}
+		}
+	} else if (arr && !json_object_is_type(arr, json_type_null)) {
+		errmsg_set(e, "$JS.API.STREAM.LIST: \"streams\" is not an array");
+		rc = -EINVAL;
+	}
+	json_object_put(root);
+	return rc;
+}
+
+/* --- creds --- */
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap)
+{
+	static const char begin[] = "-----BEGIN NATS USER JWT-----";
+	const char *p = memmem(text, len, begin, sizeof(begin) - 1);
+	const char *end = text + len;
+	int rc = -EINVAL;
+
+	if (!p || cap == 0)
+		return -EINVAL;
+	p += sizeof(begin) - 1;
+	while (p < end && (*p == '\n' || *p == '\r' || *p == ' '))
+		p++;
+	/* header.payload.signature: decode the payload. */
+	const char *dot1 = memchr(p, '.', (size_t)(end - p));
+	if (!dot1)
+		return -EINVAL;
+	const char *q = dot1 + 1, *dot2 = q;
+	while (dot2 < end && *dot2 != '.' && b64url_value(*dot2) >= 0)
+		dot2++;
+	if (dot2 >= end || *dot2 != '.' || dot2 == q)
+		return -EINVAL;
+	size_t n = (size_t)(dot2 - q);
+	char *json = malloc(n * 3 / 4 + 4);
+	if (!json)
+		return -ENOMEM;
+	size_t o = 0;
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 6) | (uint32_t)b64url_value(q[i]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			json[o++] = (char)((acc >> bits) & 0xFF);
+		}
+	}
+	json_object *root;
+	struct errmsg e;
+	if (parse_root(json, o, &root, "creds JWT", &e) == 0) {
+		json_object *nats = get(root, "nats");
+		const char *a = get_str(nats, "issuer_account");
+		if (!a || !*a)
+			a = get_str(root, "iss");
+		if (a && *a) {
+			size_t l = strnlen(a, cap - 1);
+			memcpy(name, a, l);
+			name[l] = '\0';
+			rc = 0;
+		}
+		json_object_put(root);
+	}
+	free(json);
+	return rc;
+}

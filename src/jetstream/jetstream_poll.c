@@ -1,0 +1,407 @@
+/* jetstream_poll: one JetStream poll (who am I, account info, every page of
+ * the stream list) and the background thread that runs it every interval
+ * and publishes the result as a reference-counted snapshot (jetstream.h).
+ * A scrape only takes a reference under a short lock: it never waits on
+ * NATS. The thread logs its failures through a back-off; nothing else here
+ * logs. It does not format metrics (collectors/jetstream.c does).
+ *
+ * Staleness: a failed poll keeps the last good snapshot (served, with
+ * memacct_jetstream_up 0 and the last success time unchanged) until
+ * stale_after_s has passed since that success, when the values are dropped
+ * and only the poller's health is served. stale_after_s 0 keeps them. */
+#include "memacct/jetstream/jetstream.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "memacct/util/mbuf.h"
+
+#define REPLY_MAX (64u << 20)	  /* one reply: a 256-stream page is ~160 KiB */
+#define USER_INFO_TIMEOUT_MS 2000 /* old servers do not answer; do not wait long */
+#define MAX_PAGES 100000
+#define LOG_MIN_INTERVAL_S 60
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Milliseconds left before deadline; 0 when past it. */
+static unsigned left_ms(int64_t deadline)
+{
+	int64_t d = deadline - mono_ms();
+	return d > 0 ? (unsigned)d : 0;
+}
+
+int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
+		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e)
+{
+	int64_t deadline = mono_ms() + (timeout_ms ? timeout_ms : 10000);
+	struct js_snapshot *snap = NULL;
+	uint64_t offset = 0, total = 0;
+	unsigned pages = 0;
+	char body[64];
+	int rc;
+
+	*out = NULL;
+	rc = t->connect(t->ctx, e);
+	if (rc < 0)
+		return rc;
+
+	uint64_t gen = t->generation ? t->generation(t->ctx) : 0;
+	if (gen != st->generation) {
+		st->generation = gen;
+		st->account_known = false;
+		st->account[0] = '\0';
+	}
+	if (!st->account_known) {
+		/* Servers from 2.10 name the account; older ones have no
+		 * responder (-ENOENT): then the creds' account, else "". */
+		unsigned to = left_ms(deadline);
+		if (to > USER_INFO_TIMEOUT_MS)
+			to = USER_INFO_TIMEOUT_MS;
+		struct errmsg ue;
+		rc = t->request(t->ctx, "$SYS.REQ.USER.INFO", "", 0, to, st->reply, &ue);
+		if (rc == -ENOTCONN || rc == -ENOMEM) {
+			errmsg_set(e, "%s", ue.msg);
+			return rc;
+		}
+		if (rc != 0 || js_parse_user_account(st->reply->data, st->reply->len, st->account,
+						     sizeof(st->account), &ue) < 0) {
+			st->account[0] = '\0';
+			if (st->account_hint)
+				snprintf(st->account, sizeof(st->account), "%s", st->account_hint);
+		}
+		st->account_known = true;
+	}
+
+	snap = js_snapshot_new();
+	if (!snap)
+		return -ENOMEM;
+	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
+
+	rc = t->request(t->ctx, "$JS.API.INFO", "", 0, left_ms(deadline), st->reply, e);
+	if (rc == -ENOENT) {
+		errmsg_set(e, "$JS.API.INFO: no responder: JetStream is not enabled on the server "
+			      "or for this account");
+		rc = -EREMOTEIO;
+	}
+	if (rc < 0)
+		goto fail;
+	rc = js_parse_account_info(st->reply->data, st->reply->len, &snap->account, e);
+	if (rc < 0)
+		goto fail;
+
+	for (;;) {
+		unsigned to = left_ms(deadline);
+		if (to == 0 || pages == MAX_PAGES) {
+			errmsg_set(e, "poll ran out of its %u ms after %llu of %llu streams",
+				   timeout_ms, (unsigned long long)offset,
+				   (unsigned long long)total);
+			rc = -ETIMEDOUT;
+			goto fail;
+		}
+		int n =
+		    snprintf(body, sizeof(body), "{\"offset\":%llu}", (unsigned long long)offset);
+		rc = t->request(t->ctx, "$JS.API.STREAM.LIST", body, (size_t)n, to, st->reply, e);
+		if (rc == -ETIMEDOUT)
+			errmsg_set(e,
+				   "$JS.API.STREAM.LIST: no reply within the poll's %u ms (%llu "
+				   "streams read)",
+				   timeout_ms, (unsigned long long)offset);
+		if (rc < 0)
+			goto fail;
+		size_t count = 0;
+		rc = js_parse_stream_page(st->reply->data, st->reply->len, snap, &total, &count, e);
+		if (rc < 0)
+			goto fail;
+		offset += count;
+		pages++;
+		if (count == 0 || offset >= total)
+			break;
+	}
+
+	js_snapshot_finish(snap, f);
+	*out = snap;
+	return 0;
+fail:
+	js_snapshot_free(snap);
+	return rc;
+}
+
+/* --- the thread --- */
+
+struct js_poller {
+	struct js_poller_config cfg;
+	struct logger *log;
+	pthread_t thread;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	/* published, under lock */
+	struct js_snapshot *snap;
+	bool up, polled;
+	double last_success_s, last_duration_s;
+	uint64_t errors_total, dropped_total;
+
+	/* poller thread only */
+	struct js_poll_state ps;
+	struct mbuf reply;
+	struct log_backoff backoff[8]; /* one per kind of failure, see fail_kind() */
+	unsigned long failures;
+	bool ever_ok;
+};
+
+static void snap_unref(struct js_poller *p, struct js_snapshot *s)
+{
+	bool last;
+	if (!s)
+		return;
+	pthread_mutex_lock(&p->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (last)
+		js_snapshot_free(s);
+}
+
+static const char *fail_kind(int rc, unsigned *idx)
+{
+	static const struct {
+		int rc;
+		const char *kind;
+	} kinds[] = {
+	    {-EACCES, "auth"},	     {-ECONNREFUSED, "connect"}, {-EAGAIN, "reconnecting"},
+	    {-ETIMEDOUT, "timeout"}, {-EREMOTEIO, "api"},	 {-EPROTO, "tls"},
+	    {-EINVAL, "reply"},
+	};
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].rc == rc) {
+			*idx = i;
+			return kinds[i].kind;
+		}
+	*idx = 7;
+	return "other";
+}
+
+static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
+		       const struct js_snapshot *s, double dur)
+{
+	char a[32], b[32], c[32];
+	time_t now = time(NULL);
+
+	if (rc == 0) {
+		if (p->failures > 0 || !p->ever_ok) {
+			snprintf(a, sizeof(a), "%zu", s->n_streams);
+			snprintf(b, sizeof(b), "%.3f", dur);
+			snprintf(c, sizeof(c), "%lu", p->failures);
+			log_kv(p->log, LOG_INFO,
+			       p->ever_ok ? "JetStream poll recovered" : "JetStream poll succeeded",
+			       "url", p->cfg.urls ? p->cfg.urls : "", "account", s->account.name,
+			       "streams", a, "duration_seconds", b, "failed_polls", c, NULL);
+		}
+		p->ever_ok = true;
+		p->failures = 0;
+		for (size_t i = 0; i < sizeof(p->backoff) / sizeof(p->backoff[0]); i++)
+			log_backoff_clear(&p->backoff[i]);
+		return;
+	}
+
+	p->failures++;
+	/* Each kind of failure has its own back-off: a new kind (refused,
+	 * then auth) is news and logs at once, the same kind again only once
+	 * per interval, and kinds that alternate cannot flood either. */
+	unsigned idx;
+	const char *kind = fail_kind(rc, &idx);
+	unsigned long suppressed = 0;
+	if (!log_backoff_due(&p->backoff[idx], now, &suppressed))
+		return;
+	snprintf(a, sizeof(a), "%lu", suppressed);
+	snprintf(b, sizeof(b), "%lu", p->failures);
+	log_kv(p->log, rc == -EACCES ? LOG_ERROR : LOG_WARN,
+	       rc == -EACCES ? "JetStream poll failed: NATS authentication or authorization refused"
+			     : "JetStream poll failed",
+	       "url", p->cfg.urls ? p->cfg.urls : "", "kind", kind, "err", e->msg, "failed_polls",
+	       b, "suppressed", a, NULL);
+}
+
+static void *poller_main(void *arg)
+{
+	struct js_poller *p = arg;
+	unsigned interval_ms = (p->cfg.interval_s ? p->cfg.interval_s : 15) * 1000u;
+	unsigned timeout_ms = (p->cfg.timeout_s ? p->cfg.timeout_s : 10) * 1000u;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		bool stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			break;
+
+		int64_t t0 = mono_ms();
+		struct errmsg e = {{0}};
+		struct js_snapshot *s = NULL;
+		int rc = js_poll_once(p->cfg.transport, &p->ps, &p->cfg.filter, timeout_ms, &s, &e);
+		double dur = (double)(mono_ms() - t0) / 1000.0;
+		double now = wall_s();
+		struct js_snapshot *old = NULL;
+
+		pthread_mutex_lock(&p->lock);
+		if (p->stop && rc < 0) {
+			/* Interrupted by js_poller_stop(): not a failure. */
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		p->polled = true;
+		p->last_duration_s = dur;
+		if (rc == 0) {
+			old = p->snap;
+			p->snap = s;
+			p->up = true;
+			p->last_success_s = now;
+			p->dropped_total += s->dropped;
+		} else {
+			p->up = false;
+			p->errors_total++;
+			if (p->cfg.stale_after_s && p->snap &&
+			    now - p->last_success_s > (double)p->cfg.stale_after_s) {
+				old = p->snap;
+				p->snap = NULL;
+			}
+		}
+		pthread_mutex_unlock(&p->lock);
+		snap_unref(p, old);
+
+		if (p->cfg.log_events)
+			p->cfg.log_events(p->cfg.transport->ctx, p->log);
+		log_result(p, rc, &e, s, dur);
+
+		int64_t next = t0 + interval_ms;
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop) {
+			int64_t left = next - mono_ms();
+			if (left <= 0)
+				break;
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += left / 1000;
+			ts.tv_nsec += (left % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg, struct logger *log)
+{
+	struct js_poller *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->cfg = *cfg;
+	p->log = log;
+	unsigned iv = cfg->interval_s ? cfg->interval_s : 15;
+	for (size_t i = 0; i < sizeof(p->backoff) / sizeof(p->backoff[0]); i++)
+		p->backoff[i].interval_s = iv > LOG_MIN_INTERVAL_S ? iv : LOG_MIN_INTERVAL_S;
+	mbuf_init(&p->reply, REPLY_MAX);
+	p->ps.reply = &p->reply;
+	p->ps.account_hint = cfg->account_hint;
+	p->ps.generation = UINT64_MAX;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* The thread (and the cnats threads it starts) takes no signals:
+	 * main handles SIGTERM. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&p->thread, NULL, poller_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+		mbuf_free(&p->reply);
+		free(p);
+		return -rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void js_poller_stop(struct js_poller *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	if (p->cfg.interrupt)
+		p->cfg.interrupt(p->cfg.transport->ctx);
+	pthread_join(p->thread, NULL);
+	snap_unref(p, p->snap);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	mbuf_free(&p->reply);
+	free(p);
+}
+
+void js_poller_view(struct js_poller *p, struct js_view *v)
+{
+	double now = wall_s();
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&p->lock);
+	v->up = p->up;
+	v->polled = p->polled;
+	v->last_success_s = p->last_success_s;
+	v->last_duration_s = p->last_duration_s;
+	v->errors_total = p->errors_total;
+	v->dropped_total = p->dropped_total;
+	struct js_snapshot *s = p->snap;
+	/* The poller drops stale values after its next failed poll; a scrape
+	 * between the deadline and that poll must not serve them either. */
+	if (s && !p->up && p->cfg.stale_after_s &&
+	    now - p->last_success_s > (double)p->cfg.stale_after_s)
+		s = NULL;
+	if (s) {
+		s->refs++;
+		v->snap = s;
+		v->stale = !p->up;
+		v->seen = s->seen;
+		v->exported = s->n_streams;
+		v->filtered = s->filtered;
+		v->dropped = s->dropped;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void js_poller_release(struct js_poller *p, struct js_view *v)
+{
+	snap_unref(p, v->snap);
+	v->snap = NULL;
+}

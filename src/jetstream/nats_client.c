@@ -1,0 +1,624 @@
+/* nats_client: one cnats connection for request/reply (see nats_client.h).
+ * The only file that includes cnats. It builds the options once, connects on
+ * demand, lets cnats reconnect by itself while a connection lives, and turns
+ * cnats statuses into -errno plus a sentence. It does not log and does not
+ * parse replies. */
+#include "memacct/jetstream/nats_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "memacct/jetstream/nkey.h"
+
+#define MAX_URLS 32
+#define SEED_FILE_MAX 65536
+#define AUTH_RETRIES 3 /* tries of one connect when creds/nkey are set */
+
+struct nats_client {
+	natsOptions *opts;
+	char *urls_buf; /* owned copy the url pointers point into */
+	const char *urls[MAX_URLS];
+	int n_urls;
+	bool key_auth; /* creds or nkey: retry auth failures (cnats 3.4.1 bug) */
+	bool tls;      /* a TLS flag was given */
+	unsigned reconnect_max_wait_ms;
+
+	pthread_mutex_t lock; /* nc, interrupted, generation */
+	natsConnection *nc;   /* destroyed only by the connecting thread */
+	bool interrupted;
+	uint64_t generation;
+
+	pthread_mutex_t ev_lock; /* ev, closed_cbs; taken in cnats's callback threads */
+	pthread_cond_t ev_cond;	 /* signalled by on_closed */
+	struct nats_client_events ev;
+	/* Closed callbacks run so far. cnats runs a connection's callbacks on
+	 * its own thread after natsConnection_Close() has returned; each
+	 * connection that ever connected gets exactly one closed callback, its
+	 * last, so free waits until closed_cbs reaches generation. */
+	uint64_t closed_cbs;
+};
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	if (!src)
+		src = "";
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The thread-local detail cnats keeps for the last failed call, else the
+ * status's own text. */
+static const char *last_error_text(natsStatus s)
+{
+	natsStatus ls = NATS_OK;
+	const char *t = nats_GetLastError(&ls);
+	if (!t || !*t)
+		return natsStatus_GetText(s);
+	/* cnats prefixes its source position: "(conn.c:1905): Authorization
+	 * Violation". The reader wants the reason. */
+	if (t[0] == '(') {
+		const char *q = strstr(t, "): ");
+		if (q && q[3])
+			t = q + 3;
+	}
+	return t;
+}
+
+static bool text_is_auth(const char *t)
+{
+	return t && (strcasestr(t, "authorization") || strcasestr(t, "authentication") ||
+		     strcasestr(t, "auth ") || strcasestr(t, "user authentication"));
+}
+
+/* --- callbacks (cnats threads) --- */
+
+static void record_error(struct nats_client *c, natsConnection *nc, const char *fallback)
+{
+	const char *t = NULL;
+	if (nc && natsConnection_GetLastError(nc, &t) == NATS_OK)
+		t = NULL; /* no error recorded on the connection */
+	if (!t || !*t)
+		t = fallback;
+	if (t)
+		copy_str(c->ev.last_error, sizeof(c->ev.last_error), t);
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+	struct nats_client *c = closure;
+	pthread_mutex_lock(&c->ev_lock);
+	c->ev.disconnects++;
+	record_error(c, nc, "disconnected");
+	pthread_mutex_unlock(&c->ev_lock);
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+	struct nats_client *c = closure;
+	(void)nc;
+	pthread_mutex_lock(&c->ev_lock);
+	c->ev.reconnects++;
+	pthread_mutex_unlock(&c->ev_lock);
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+	struct nats_client *c = closure;
+	pthread_mutex_lock(&c->ev_lock);
+	record_error(c, nc, NULL);
+	c->closed_cbs++;
+	pthread_cond_broadcast(&c->ev_cond);
+	pthread_mutex_unlock(&c->ev_lock);
+}
+
+static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+	struct nats_client *c = closure;
+	(void)sub;
+	pthread_mutex_lock(&c->ev_lock);
+	c->ev.async_errors++;
+	record_error(c, nc, natsStatus_GetText(err));
+	pthread_mutex_unlock(&c->ev_lock);
+}
+
+/* Exponential back-off for cnats's own reconnects: 100 ms doubling per pass
+ * over the server list, capped, plus up to 20% jitter so a fleet of
+ * exporters does not reconnect in step. */
+static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
+{
+	const struct nats_client *c = closure;
+	(void)nc;
+	int64_t cap = c->reconnect_max_wait_ms;
+	int64_t d = 100;
+	for (int i = 0; i < attempts && d < cap; i++)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	unsigned seed = (unsigned)ts.tv_nsec ^ (unsigned)attempts;
+	return d + (int64_t)(rand_r(&seed) % (int)(d / 5 + 1));
+}
+
+/* --- construction --- */
+
+static int split_urls(struct nats_client *c, const char *urls, struct errmsg *e)
+{
+	c->urls_buf = strdup(urls);
+	if (!c->urls_buf)
+		return -ENOMEM;
+	char *p = c->urls_buf;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		char *start = p;
+		while (*p && *p != ',')
+			p++;
+		char *end = p;
+		while (end > start && end[-1] == ' ')
+			end--;
+		if (*p)
+			p++;
+		*end = '\0';
+		if (c->n_urls == MAX_URLS) {
+			errmsg_set(e, "--nats.url: more than %d URLs", MAX_URLS);
+			return -EINVAL;
+		}
+		c->urls[c->n_urls++] = start;
+	}
+	if (c->n_urls == 0) {
+		errmsg_set(e, "--nats.url: no URL given");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_readable(const char *flag, const char *path, struct errmsg *e)
+{
+	if (access(path, R_OK) < 0) {
+		int err = errno;
+		errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+/* Reads the seed file to derive the public key; the buffer is wiped. */
+static int nkey_public(const char *path, char pub[NKEY_PUBLIC_LEN + 1], struct errmsg *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	buf = malloc(SEED_FILE_MAX);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, SEED_FILE_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == SEED_FILE_MAX) {
+			rc = -EFBIG;
+			errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path,
+				   SEED_FILE_MAX);
+			goto out;
+		}
+	}
+	rc = nkey_public_from_seed_text(buf, len, pub);
+	if (rc == -EINVAL)
+		errmsg_set(e, "--nats.nkey: %s holds no valid user seed (SU...)", path);
+	else if (rc < 0)
+		errmsg_set(e, "--nats.nkey: cannot derive the public key: %s", strerror(-rc));
+out:
+	if (buf) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+static int opt_fail(natsStatus s, const char *what, struct errmsg *e)
+{
+	errmsg_set(e, "%s: %s", what, last_error_text(s));
+	return s == NATS_NO_MEMORY ? -ENOMEM : -EINVAL;
+}
+
+int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, struct errmsg *e)
+{
+	struct nats_client *c = calloc(1, sizeof(*c));
+	natsStatus s;
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	pthread_condattr_t ca;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->ev_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->ev_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	c->reconnect_max_wait_ms = o->reconnect_max_wait_ms ? o->reconnect_max_wait_ms : 30000;
+
+	if (!o->urls) {
+		errmsg_set(e, "--nats.url: no URL given");
+		rc = -EINVAL;
+		goto fail;
+	}
+	rc = split_urls(c, o->urls, e);
+	if (rc < 0)
+		goto fail;
+
+	s = natsOptions_Create(&c->opts);
+	if (s != NATS_OK) {
+		rc = opt_fail(s, "cnats options", e);
+		goto fail;
+	}
+	s = natsOptions_SetServers(c->opts, c->urls, c->n_urls);
+	if (s != NATS_OK) {
+		rc = opt_fail(s, "--nats.url", e);
+		goto fail;
+	}
+	unsigned cto = o->connect_timeout_ms ? o->connect_timeout_ms : 2000;
+	s = natsOptions_SetName(c->opts, o->name ? o->name : "memacct_exporter");
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(c->opts, cto);
+	if (s == NATS_OK)
+		s = natsOptions_SetAllowReconnect(c->opts, true);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(c->opts, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetCustomReconnectDelay(c->opts, reconnect_delay, c);
+	if (s == NATS_OK)
+		s = natsOptions_SetFailRequestsOnDisconnect(c->opts, true);
+	if (s == NATS_OK)
+		s = natsOptions_SetPingInterval(c->opts, 30000);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(c->opts, on_disconnected, c);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(c->opts, on_reconnected, c);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(c->opts, on_closed, c);
+	if (s == NATS_OK)
+		s = natsOptions_SetErrorHandler(c->opts, on_error, c);
+	if (s != NATS_OK) {
+		rc = opt_fail(s, "cnats options", e);
+		goto fail;
+	}
+
+	/* Authentication: creds and nkey are exclusive; user/password and
+	 * token go beside whatever the URL holds. */
+	if (o->creds && o->nkey_seed) {
+		errmsg_set(e, "--nats.creds and --nats.nkey are mutually exclusive");
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (o->creds) {
+		rc = check_readable("--nats.creds", o->creds, e);
+		if (rc < 0)
+			goto fail;
+		s = natsOptions_SetUserCredentialsFromFiles(c->opts, o->creds, NULL);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.creds", e);
+			goto fail;
+		}
+		c->key_auth = true;
+	}
+	if (o->nkey_seed) {
+		char pub[NKEY_PUBLIC_LEN + 1];
+		rc = nkey_public(o->nkey_seed, pub, e);
+		if (rc < 0)
+			goto fail;
+		s = natsOptions_SetNKeyFromSeed(c->opts, pub, o->nkey_seed);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.nkey", e);
+			goto fail;
+		}
+		c->key_auth = true;
+	}
+	if (o->user || o->password) {
+		if (!o->user || !o->password) {
+			errmsg_set(e, "--nats.user and a password (--nats.password, "
+				      "--nats.password-file or MEMACCT_NATS_PASSWORD) go together");
+			rc = -EINVAL;
+			goto fail;
+		}
+		s = natsOptions_SetUserInfo(c->opts, o->user, o->password);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.user", e);
+			goto fail;
+		}
+	}
+	if (o->token) {
+		s = natsOptions_SetToken(c->opts, o->token);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.token", e);
+			goto fail;
+		}
+	}
+
+	/* TLS: any TLS flag turns it on (tls:// URLs do too, inside cnats). */
+	if (o->tls_ca || o->tls_cert || o->tls_key) {
+		s = natsOptions_SetSecure(c->opts, true);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.tls", e);
+			goto fail;
+		}
+		c->tls = true;
+	}
+	if (o->tls_ca) {
+		rc = check_readable("--nats.tls.ca", o->tls_ca, e);
+		if (rc < 0)
+			goto fail;
+		s = natsOptions_LoadCATrustedCertificates(c->opts, o->tls_ca);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.tls.ca", e);
+			goto fail;
+		}
+	}
+	if (o->tls_cert || o->tls_key) {
+		if (!o->tls_cert || !o->tls_key) {
+			errmsg_set(e, "--nats.tls.cert and --nats.tls.key go together");
+			rc = -EINVAL;
+			goto fail;
+		}
+		s = natsOptions_LoadCertificatesChain(c->opts, o->tls_cert, o->tls_key);
+		if (s != NATS_OK) {
+			rc = opt_fail(s, "--nats.tls.cert/--nats.tls.key", e);
+			goto fail;
+		}
+	}
+
+	*out = c;
+	return 0;
+fail:
+	nats_client_free(c);
+	return rc;
+}
+
+void nats_client_free(struct nats_client *c)
+{
+	if (!c)
+		return;
+	if (c->nc) {
+		natsConnection_Close(c->nc);
+		natsConnection_Destroy(c->nc);
+		c->nc = NULL;
+	}
+	/* Wait for the last callbacks, which point at c (bounded: a callback
+	 * thread that never runs them leaves c allocated rather than freed
+	 * under its feet). */
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += 5;
+	bool drained = true;
+	pthread_mutex_lock(&c->ev_lock);
+	while (c->closed_cbs < c->generation && drained)
+		drained = pthread_cond_timedwait(&c->ev_cond, &c->ev_lock, &until) == 0 ||
+			  c->closed_cbs >= c->generation;
+	pthread_mutex_unlock(&c->ev_lock);
+	natsOptions_Destroy(c->opts);
+	c->opts = NULL;
+	if (!drained)
+		return; /* leaked on purpose, see above */
+	free(c->urls_buf);
+	pthread_cond_destroy(&c->ev_cond);
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->ev_lock);
+	free(c);
+}
+
+/* --- connection --- */
+
+static int map_connect_error(natsStatus s, const char *text)
+{
+	if (s == NATS_CONNECTION_AUTH_FAILED || s == NATS_NOT_PERMITTED || text_is_auth(text))
+		return -EACCES;
+	switch (s) {
+	case NATS_NO_SERVER:
+		return -ECONNREFUSED;
+	case NATS_TIMEOUT:
+		return -ETIMEDOUT;
+	case NATS_SSL_ERROR:
+	case NATS_SECURE_CONNECTION_WANTED:
+	case NATS_SECURE_CONNECTION_REQUIRED:
+		return -EPROTO;
+	case NATS_NO_MEMORY:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+int nats_client_connect(struct nats_client *c, struct errmsg *e)
+{
+	natsConnection *nc;
+	natsStatus s = NATS_OK;
+	char why[256] = "";
+
+	pthread_mutex_lock(&c->lock);
+	bool stop = c->interrupted;
+	nc = c->nc;
+	pthread_mutex_unlock(&c->lock);
+	if (stop) {
+		errmsg_set(e, "shutting down");
+		return -ECANCELED;
+	}
+
+	if (nc) {
+		natsConnStatus st = natsConnection_Status(nc);
+		if (st == NATS_CONN_STATUS_CONNECTED)
+			return 0;
+		if (st != NATS_CONN_STATUS_CLOSED) {
+			pthread_mutex_lock(&c->ev_lock);
+			copy_str(why, sizeof(why), c->ev.last_error);
+			pthread_mutex_unlock(&c->ev_lock);
+			errmsg_set(e, "reconnecting: %s", *why ? why : "connection lost");
+			return text_is_auth(why) ? -EACCES : -EAGAIN;
+		}
+		/* cnats gave up on it: build a new one below. */
+		pthread_mutex_lock(&c->lock);
+		c->nc = NULL;
+		pthread_mutex_unlock(&c->lock);
+		natsConnection_Destroy(nc);
+		nc = NULL;
+	}
+
+	int tries = c->key_auth ? AUTH_RETRIES : 1;
+	for (int i = 0; i < tries; i++) {
+		s = natsConnection_Connect(&nc, c->opts);
+		if (s == NATS_OK)
+			break;
+		copy_str(why, sizeof(why), last_error_text(s));
+		if (map_connect_error(s, why) != -EACCES)
+			break;
+		if (i + 1 < tries) {
+			pthread_mutex_lock(&c->ev_lock);
+			c->ev.auth_retries++;
+			pthread_mutex_unlock(&c->ev_lock);
+		}
+	}
+	if (s != NATS_OK) {
+		int rc = map_connect_error(s, why);
+		/* A TLS server that wants a client certificate we did not send
+		 * (or rejects ours) closes the connection after the handshake:
+		 * cnats then reports a missing PONG. Say what it likely is. */
+		if (c->tls && rc == -EIO && strstr(why, "PONG")) {
+			errmsg_set(e,
+				   "%s: the server closed the TLS connection; it may require a "
+				   "client certificate (--nats.tls.cert/--nats.tls.key) or refuse "
+				   "the one sent",
+				   why);
+			return -EPROTO;
+		}
+		errmsg_set(e, "%s", why);
+		return rc;
+	}
+
+	pthread_mutex_lock(&c->lock);
+	if (c->interrupted) {
+		c->generation++; /* it connected: its closed callback will come */
+		pthread_mutex_unlock(&c->lock);
+		natsConnection_Close(nc);
+		natsConnection_Destroy(nc);
+		errmsg_set(e, "shutting down");
+		return -ECANCELED;
+	}
+	c->nc = nc;
+	c->generation++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+uint64_t nats_client_generation(const struct nats_client *c)
+{
+	/* Written only by the connecting thread, which is the one reading. */
+	return c->generation;
+}
+
+int nats_client_request(struct nats_client *c, const char *subject, const char *data, size_t len,
+			unsigned timeout_ms, struct mbuf *reply, struct errmsg *e)
+{
+	natsConnection *nc;
+	natsMsg *m = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	nc = c->interrupted ? NULL : c->nc;
+	pthread_mutex_unlock(&c->lock);
+	if (!nc) {
+		errmsg_set(e, "not connected");
+		return -ENOTCONN;
+	}
+	if (len > (size_t)INT32_MAX)
+		return -EFBIG;
+	if (timeout_ms == 0)
+		timeout_ms = 1;
+
+	natsStatus s = natsConnection_Request(&m, nc, subject, data, (int)len, timeout_ms);
+	if (s != NATS_OK) {
+		errmsg_set(e, "%s: %s", subject, last_error_text(s));
+		switch (s) {
+		case NATS_TIMEOUT:
+			return -ETIMEDOUT;
+		case NATS_NO_RESPONDERS:
+			return -ENOENT;
+		case NATS_CONNECTION_CLOSED:
+		case NATS_CONNECTION_DISCONNECTED:
+		case NATS_NOT_YET_CONNECTED:
+			return -ENOTCONN;
+		case NATS_NO_MEMORY:
+			return -ENOMEM;
+		default:
+			return -EIO;
+		}
+	}
+	mbuf_reset(reply);
+	int n = natsMsg_GetDataLength(m);
+	if (n > 0)
+		mbuf_add(reply, natsMsg_GetData(m), (size_t)n);
+	natsMsg_Destroy(m);
+	int rc = mbuf_error(reply);
+	if (rc < 0) {
+		errmsg_set(e, "%s: reply of %d bytes: %s", subject, n, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+void nats_client_interrupt(struct nats_client *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->interrupted = true;
+	if (c->nc)
+		natsConnection_Close(c->nc);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void nats_client_take_events(struct nats_client *c, struct nats_client_events *ev)
+{
+	natsConnection *nc;
+
+	pthread_mutex_lock(&c->ev_lock);
+	*ev = c->ev;
+	c->ev.disconnects = 0;
+	c->ev.reconnects = 0;
+	c->ev.async_errors = 0;
+	c->ev.auth_retries = 0;
+	c->ev.last_error[0] = '\0';
+	pthread_mutex_unlock(&c->ev_lock);
+
+	ev->url[0] = '\0';
+	pthread_mutex_lock(&c->lock);
+	nc = c->nc;
+	if (nc && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED)
+		natsConnection_GetConnectedUrl(nc, ev->url, sizeof(ev->url));
+	pthread_mutex_unlock(&c->lock);
+}
