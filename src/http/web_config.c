@@ -22,6 +22,7 @@
 #include <openssl/hmac.h>
 #include <yaml.h>
 
+#include "memacct/util/base64.h"
 #include "memacct/util/readfile.h"
 #include "memacct/util/utf8.h"
 
@@ -765,49 +766,6 @@ uint64_t web_config_bcrypt_runs(const struct web_config *wc)
 
 /* ---- Basic authentication --------------------------------------------- */
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 (RFC 4648 section 4, padding optional) of s[0..len) into
- * out (at most cap bytes). Returns the decoded length or -EINVAL. */
-static long b64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
-{
-	while (len && s[len - 1] == '=')
-		len--;
-	if (len % 4 == 1)
-		return -EINVAL;
-	size_t n = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64_value((unsigned char)s[i]);
-		if (v < 0)
-			return -EINVAL;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == cap)
-				return -EINVAL;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	return (long)n;
-}
-
 /* "Basic <base64(user:password)>" (RFC 7617): user and password point into
  * buf, NUL-terminated. */
 static int parse_basic(const char *h, char *buf, size_t cap, char **user, char **pass)
@@ -822,7 +780,7 @@ static int parse_basic(const char *h, char *buf, size_t cap, char **user, char *
 	size_t len = strlen(h);
 	while (len && (h[len - 1] == ' ' || h[len - 1] == '\t'))
 		len--;
-	long n = b64_decode(h, len, (unsigned char *)buf, cap - 1);
+	long n = base64_decode(BASE64_STD, h, len, (unsigned char *)buf, cap - 1);
 	if (n < 0)
 		return -EACCES;
 	if (memchr(buf, '\0', (size_t)n))

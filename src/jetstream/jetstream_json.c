@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "memacct/util/base64.h"
+
 #define JSON_MAX_DEPTH 32
 
 /* --- time --- */
@@ -359,21 +361,6 @@ int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 
 /* --- creds --- */
 
-static int b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-' || c == '+')
-		return 62;
-	if (c == '_' || c == '/')
-		return 63;
-	return -1;
-}
-
 int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap)
 {
 	static const char begin[] = "-----BEGIN NATS USER JWT-----";
@@ -391,7 +378,7 @@ int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap)
 	if (!dot1)
 		return -EINVAL;
 	const char *q = dot1 + 1, *dot2 = q;
-	while (dot2 < end && *dot2 != '.' && b64url_value(*dot2) >= 0)
+	while (dot2 < end && *dot2 != '.' && base64_is_char(BASE64_URL, *dot2))
 		dot2++;
 	if (dot2 >= end || *dot2 != '.' || dot2 == q)
 		return -EINVAL;
@@ -399,20 +386,14 @@ int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap)
 	char *json = malloc(n * 3 / 4 + 4);
 	if (!json)
 		return -ENOMEM;
-	size_t o = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		acc = (acc << 6) | (uint32_t)b64url_value(q[i]);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			json[o++] = (char)((acc >> bits) & 0xFF);
-		}
+	long o = base64_decode(BASE64_URL, q, n, (unsigned char *)json, n * 3 / 4 + 4);
+	if (o < 0) {
+		free(json);
+		return -EINVAL;
 	}
 	json_object *root;
 	struct errmsg e;
-	if (parse_root(json, o, &root, "creds JWT", &e) == 0) {
+	if (parse_root(json, (size_t)o, &root, "creds JWT", &e) == 0) {
 		json_object *nats = get(root, "nats");
 		const char *a = get_str(nats, "issuer_account");
 		if (!a || !*a)
