@@ -1,6 +1,7 @@
-/* main: wiring only. Parses flags, sets up logging, the collectors and the
- * HTTP server, then waits for SIGTERM/SIGINT and shuts down cleanly. The
- * explain subcommand is handed to explain.c. */
+/* main: wiring only. Parses flags, sets up logging and what is shared (the
+ * cgroup scope, once), hands it to the collectors, the /explain page and
+ * the explain subcommand, starts the HTTP server, then waits for
+ * SIGTERM/SIGINT and shuts down cleanly. It reads no files itself. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,17 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/explain/explain.h"
+#include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cli/flags.h"
+#include "memacct/collectors/collector.h"
+#include "memacct/collectors/scrape.h"
+#include "memacct/explain/explain.h"
 #include "memacct/http/http.h"
 #include "memacct/jetstream/jetstream.h"
 #include "memacct/util/log.h"
-#include "memacct/collectors/scrape.h"
 
-static int serve(const struct config *cfg, struct logger *log)
+static int serve(const struct config *cfg, struct logger *log, const struct cgroup_scope *scope)
 {
 	struct errmsg e = {{0}};
 	struct scraper *s = NULL;
+	struct explain_page *page = NULL;
 	struct http_server *h = NULL;
 	sigset_t sigs;
 	sigemptyset(&sigs);
@@ -28,15 +32,19 @@ static int serve(const struct config *cfg, struct logger *log)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct explain_sources src = {0};
-	int rc = scraper_new(cfg, log, &s, &e);
-	if (rc == 0) {
+	struct collector_env env = {.cfg = cfg, .log = log, .scope = scope};
+	int rc = scraper_new(&env, &s, &e);
+	if (rc == 0 && scope) {
+		struct explain_sources src = {0};
 		src.streams_arg = scraper_collector_state(s, "jetstream");
 		src.streams = src.streams_arg ? jetstream_explain_streams : NULL;
-		rc = http_start(cfg, s, &src, log, &h, &e);
+		rc = explain_page_new(cfg, scope, &src, &page, &e);
 	}
+	if (rc == 0)
+		rc = http_start(cfg, s, page, log, &h, &e);
 	if (rc) {
 		fprintf(stderr, "memacct_exporter: %s\n", e.msg[0] ? e.msg : strerror(-rc));
+		explain_page_free(page);
 		scraper_free(s);
 		return 1;
 	}
@@ -47,6 +55,7 @@ static int serve(const struct config *cfg, struct logger *log)
 	log_kv(log, LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
 	       NULL);
 	http_stop(h);
+	explain_page_free(page);
 	scraper_free(s);
 	return 0;
 }
@@ -72,9 +81,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "memacct_exporter: %s\n", e.msg);
 		return 2;
 	}
-	int rc = cfg.mode == MODE_EXPLAIN ? explain_run(&cfg, stdout, &e) : serve(&cfg, &log);
-	if (cfg.mode == MODE_EXPLAIN && rc)
-		fprintf(stderr, "memacct_exporter explain: %s\n", e.msg[0] ? e.msg : strerror(-rc));
+	/* The cgroup root, filter and pod names: found once, lent to the
+	 * collectors, /explain and explain. Not needed (and not required to
+	 * exist) when both cgroup collectors are off. */
+	struct cgroup_scope scope;
+	bool want_scope = cfg.mode == MODE_EXPLAIN || scraper_collector_on(&cfg, "cgroup") ||
+			  scraper_collector_on(&cfg, "process");
+	int rc = want_scope ? cgroup_scope_init(&scope, &cfg, &e) : 0;
+	if (rc) {
+		fprintf(stderr, "memacct_exporter%s: %s\n", cfg.mode == MODE_EXPLAIN ? " explain" : "",
+			e.msg[0] ? e.msg : strerror(-rc));
+		logger_fini(&log);
+		return 1;
+	}
+	const struct cgroup_scope *sp = want_scope ? &scope : NULL;
+	if (cfg.mode == MODE_EXPLAIN) {
+		rc = explain_run(&cfg, sp, stdout, &e);
+		if (rc)
+			fprintf(stderr, "memacct_exporter explain: %s\n",
+				e.msg[0] ? e.msg : strerror(-rc));
+	} else {
+		rc = serve(&cfg, &log, sp);
+	}
+	if (want_scope)
+		cgroup_scope_fini(&scope);
 	logger_fini(&log);
 	return rc ? 1 : 0;
 }

@@ -15,7 +15,7 @@
 #include "memacct/collectors/collector.h"
 
 struct cgroup_state {
-	struct cgroup_scope scope;
+	const struct cgroup_scope *scope; /* borrowed from main */
 	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
 };
 
@@ -150,16 +150,16 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	struct cgroup_mem m;
 	const char *bad = NULL;
 	(void)depth;
-	int rc = cgroup_mem_read(dirfd, v->st->scope.root.mode, &v->buf, &m, &bad);
+	int rc = cgroup_mem_read(dirfd, v->st->scope->root.mode, &v->buf, &m, &bad);
 	if (rc == -ENOENT)
 		return 0; /* removed while we walked: normal churn */
 	if (rc) {
 		if (!v->errors++)
-			errmsg_set(&v->first_error, "%s%s/%s: %s", v->st->scope.root.path,
+			errmsg_set(&v->first_error, "%s%s/%s: %s", v->st->scope->root.path,
 				   strcmp(path, "/") ? path : "", bad ? bad : "?", strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, v->st->scope.podlogs))
+	if (cgroup_labels_build(&v->labels, path, v->st->scope->podlogs))
 		return registry_error(v->reg) ? registry_error(v->reg) : -ENOMEM;
 	emit(v, &m);
 	return registry_error(v->reg);
@@ -173,8 +173,8 @@ static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *
 	lookup_families(reg, &v.f);
 	labels_init(&v.labels);
 	readbuf_init(&v.buf, 1 << 20);
-	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope.root.path,
-				    &st->scope.filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
+				    &st->scope->filter, visit_cgroup, &v, NULL, e);
 	labels_free(&v.labels);
 	readbuf_free(&v.buf);
 	if (v.errors)
@@ -193,17 +193,16 @@ static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *
 	return 0;
 }
 
-static int cgroup_init(const struct config *cfg, struct logger *log, void **state, struct errmsg *e)
+static int cgroup_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
-	(void)log;
+	if (!env->scope) {
+		errmsg_set(e, "no cgroup scope was set up");
+		return -EINVAL;
+	}
 	struct cgroup_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	int rc = cgroup_scope_init(&st->scope, cfg, e);
-	if (rc) {
-		free(st);
-		return rc;
-	}
+	st->scope = env->scope;
 	atomic_init(&st->read_errors, 0);
 	*state = st;
 	return 0;
@@ -214,7 +213,6 @@ static void cgroup_fini(void *state)
 	struct cgroup_state *st = state;
 	if (!st)
 		return;
-	cgroup_scope_fini(&st->scope);
 	free(st);
 }
 

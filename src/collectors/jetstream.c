@@ -266,9 +266,10 @@ static unsigned clamp_u(unsigned v, unsigned lo, unsigned hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static int jetstream_init(const struct config *cfg, struct logger *log, void **state,
-			  struct errmsg *e)
+static int jetstream_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
+	const struct config *cfg = env->cfg;
+	struct logger *log = env->log;
 	struct js_collector *c;
 	int rc;
 

@@ -135,9 +135,9 @@ static const char help_psi[] =
     "once) runnable tasks were stalled waiting for memory: reclaim, refaults, swap-in "
     "(/proc/pressure/memory total, in seconds). Absent on kernels without PSI.";
 
-static int node_init(const struct config *cfg, struct logger *log, void **state, struct errmsg *e)
+static int node_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
-	(void)log;
+	const struct config *cfg = env ? env->cfg : NULL;
 	/* Only the path is kept: whether the files are there is collect()'s
 	 * business, so a procfs that appears later (or a test tree) works. */
 	struct node_state *st = calloc(1, sizeof(*st));

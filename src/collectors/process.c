@@ -17,7 +17,7 @@
 #include "memacct/proc/proc_mem.h"
 
 struct process_state {
-	struct cgroup_scope scope;
+	const struct cgroup_scope *scope; /* borrowed from main */
 	const char *procfs; /* borrowed from the config */
 	bool pss;
 	atomic_ulong vanished; /* processes gone between listing and reading */
@@ -48,11 +48,11 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	if (rc) {
 		if (!v->errors++)
 			errmsg_set(&v->first_error, "%s%s/cgroup.procs or a process in it: %s",
-				   v->st->scope.root.path, strcmp(path, "/") ? path : "",
+				   v->st->scope->root.path, strcmp(path, "/") ? path : "",
 				   strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, v->st->scope.podlogs))
+	if (cgroup_labels_build(&v->labels, path, v->st->scope->podlogs))
 		return -ENOMEM;
 	const struct labels *l = &v->labels;
 	metric_u64(v->procs, l, NULL, NULL, pm.processes);
@@ -92,8 +92,8 @@ static int process_collect(void *state, struct scrape_ctx *ctx, struct registry 
 	labels_init(&v.labels);
 	readbuf_init(&v.listbuf, 16 << 20);
 	readbuf_init(&v.filebuf, 1 << 20);
-	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope.root.path,
-				    &st->scope.filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
+				    &st->scope->filter, visit_cgroup, &v, NULL, e);
 	close(v.procfd);
 	labels_free(&v.labels);
 	readbuf_free(&v.listbuf);
@@ -118,18 +118,17 @@ static int process_collect(void *state, struct scrape_ctx *ctx, struct registry 
 	return 0;
 }
 
-static int process_init(const struct config *cfg, struct logger *log, void **state,
-			struct errmsg *e)
+static int process_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
-	(void)log;
+	const struct config *cfg = env->cfg;
+	if (!env->scope) {
+		errmsg_set(e, "no cgroup scope was set up");
+		return -EINVAL;
+	}
 	struct process_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	int rc = cgroup_scope_init(&st->scope, cfg, e);
-	if (rc) {
-		free(st);
-		return rc;
-	}
+	st->scope = env->scope;
 	st->procfs = cfg->procfs;
 	st->pss = cfg->process_pss;
 	atomic_init(&st->vanished, 0);
@@ -143,7 +142,6 @@ static void process_fini(void *state)
 	struct process_state *st = state;
 	if (!st)
 		return;
-	cgroup_scope_fini(&st->scope);
 	free(st);
 }
 

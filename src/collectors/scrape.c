@@ -48,23 +48,31 @@ static int check_toggles(const struct config *cfg, struct errmsg *e)
 	return 0;
 }
 
-int scraper_new(const struct config *cfg, struct logger *log, struct scraper **out,
-		struct errmsg *e)
+bool scraper_collector_on(const struct config *cfg, const char *name)
 {
+	for (size_t i = 0; i < N_COLLECTORS; i++)
+		if (strcmp(all_collectors[i]->name, name) == 0)
+			return flags_collector_on(cfg, name, all_collectors[i]->default_on);
+	return false;
+}
+
+int scraper_new(const struct collector_env *env, struct scraper **out, struct errmsg *e)
+{
+	const struct config *cfg = env->cfg;
 	int rc = check_toggles(cfg, e);
 	if (rc)
 		return rc;
 	struct scraper *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->log = log;
+	s->log = env->log;
 	for (size_t i = 0; i < N_COLLECTORS; i++) {
 		const struct collector *c = all_collectors[i];
 		if (!flags_collector_on(cfg, c->name, c->default_on))
 			continue;
 		void *state = NULL;
 		struct errmsg ce = {{0}};
-		rc = c->init(cfg, log, &state, &ce);
+		rc = c->init(env, &state, &ce);
 		if (rc) {
 			errmsg_set(e, "collector %s: %s", c->name, ce.msg[0] ? ce.msg : strerror(-rc));
 			scraper_free(s);

@@ -138,10 +138,9 @@ out:
 	return rc;
 }
 
-static int self_init(const struct config *cfg, struct logger *log, void **state, struct errmsg *e)
+static int self_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
-	(void)cfg; /* --path.procfs is the host's, not ours */
-	(void)log;
+	(void)env; /* --path.procfs is the host's, not ours */
 	struct self_state *st = calloc(1, sizeof(*st));
 	if (!st) {
 		errmsg_set(e, "self collector: out of memory");

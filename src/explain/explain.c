@@ -118,36 +118,11 @@ static void add_term_safe(struct mbuf *out, const char *s)
 
 /* ---- context and samples ---- */
 
-int explain_ctx_init(struct explain_ctx *ctx, const struct config *cfg, struct podlogs *podlogs,
-		     struct errmsg *e)
+void explain_ctx_init(struct explain_ctx *ctx, const struct config *cfg,
+		      const struct cgroup_scope *scope)
 {
-	memset(ctx, 0, sizeof(*ctx));
+	ctx->scope = scope;
 	ctx->procfs = cfg->procfs;
-	int rc = cgroup_fs_root(cfg, &ctx->root, e);
-	if (rc)
-		return rc;
-	rc = cgroup_filter_init(&ctx->filter, cfg, e);
-	if (rc)
-		return rc;
-	ctx->podlogs = podlogs;
-	if (!podlogs && cfg->podlogs) {
-		rc = podlogs_open(cfg->podlogs, 30, &ctx->podlogs, e);
-		if (rc) {
-			cgroup_filter_fini(&ctx->filter);
-			return rc;
-		}
-		ctx->own_podlogs = true;
-	}
-	return 0;
-}
-
-void explain_ctx_fini(struct explain_ctx *ctx)
-{
-	cgroup_filter_fini(&ctx->filter);
-	if (ctx->own_podlogs)
-		podlogs_free(ctx->podlogs);
-	ctx->podlogs = NULL;
-	ctx->own_podlogs = false;
 }
 
 void explain_snapshot_free(struct explain_snapshot *s)
@@ -209,7 +184,7 @@ static int visit(void *arg, int dirfd, const char *path, int depth)
 	}
 	struct explain_row r;
 	memset(&r, 0, sizeof(r));
-	int rc = cgroup_mem_read(dirfd, w->ctx->root.mode, &w->buf, &r.mem, NULL);
+	int rc = cgroup_mem_read(dirfd, w->ctx->scope->root.mode, &w->buf, &r.mem, NULL);
 	if (rc && rc != -ENOENT) {
 		s->skipped++;
 		return 0;
@@ -371,8 +346,8 @@ static int parse_target(const struct explain_ctx *ctx, const char *t, struct tar
 	/* A cgroup path: below the root ("/kubepods/..."), without the leading
 	 * slash, or with the cgroupfs root in front (copied from a shell). */
 	out->kind = T_PATH;
-	char *real = realpath(ctx->root.path, NULL);
-	const char *roots[2] = {ctx->root.path, real};
+	char *real = realpath(ctx->scope->root.path, NULL);
+	const char *roots[2] = {ctx->scope->root.path, real};
 	for (int i = 0; i < 2; i++) {
 		size_t rl = roots[i] ? strlen(roots[i]) : 0;
 		while (rl > 1 && roots[i][rl - 1] == '/')
@@ -448,15 +423,15 @@ static int filter_rows(struct explain_snapshot *s, const struct target *t, const
 
 static void add_names(const struct explain_ctx *ctx, struct explain_snapshot *s)
 {
-	if (!ctx->podlogs)
+	if (!ctx->scope->podlogs)
 		return;
 	for (size_t i = 0; i < s->n; i++) {
 		struct explain_row *r = &s->rows[i];
 		if (r->id.container_id[0])
 			r->has_names =
-			    podlogs_lookup(ctx->podlogs, r->id.container_id, &r->names) == 0;
+			    podlogs_lookup(ctx->scope->podlogs, r->id.container_id, &r->names) == 0;
 		else if (r->id.uid[0])
-			r->has_names = podlogs_lookup_pod(ctx->podlogs, r->id.uid, &r->names) == 0;
+			r->has_names = podlogs_lookup_pod(ctx->scope->podlogs, r->id.uid, &r->names) == 0;
 	}
 }
 
@@ -475,7 +450,7 @@ int explain_snapshot_take(const struct explain_ctx *ctx, const char *target, siz
 	/* Without /proc the split still stands; only RSS is missing. */
 	w.procfd = open(ctx->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	clock_gettime(CLOCK_REALTIME, &s->taken);
-	rc = cgroup_walk(ctx->root.path, &ctx->filter, visit, &w, &s->skipped, e);
+	rc = cgroup_walk(ctx->scope->root.path, &ctx->scope->filter, visit, &w, &s->skipped, e);
 	if (w.procfd >= 0)
 		close(w.procfd);
 	readbuf_free(&w.buf);
@@ -894,8 +869,8 @@ static void add_table(struct mbuf *b, const struct explain_ctx *ctx,
 		      const struct explain_snapshot *s, const struct explain_snapshot *first,
 		      const char *target, const struct style *st)
 {
-	mbuf_printf(b, "%scgroup %s at ", st->bold, cgroup_mode_name(ctx->root.mode));
-	add_term_safe(b, ctx->root.path);
+	mbuf_printf(b, "%scgroup %s at ", st->bold, cgroup_mode_name(ctx->scope->root.mode));
+	add_term_safe(b, ctx->scope->root.path);
 	mbuf_printf(b, ": %zu cgroup%s", s->n, s->n == 1 ? "" : "s");
 	if (target) {
 		mbuf_addstr(b, " matching ");
@@ -1007,8 +982,8 @@ static void add_json(struct mbuf *b, const struct explain_ctx *ctx,
 		     unsigned sample)
 {
 	mbuf_addstr(b, "{\"cgroup_root\":\"");
-	explain_json_escape(b, ctx->root.path);
-	mbuf_printf(b, "\",\"cgroup_version\":%d,", ctx->root.mode == CGROUP_V1 ? 1 : 2);
+	explain_json_escape(b, ctx->scope->root.path);
+	mbuf_printf(b, "\",\"cgroup_version\":%d,", ctx->scope->root.mode == CGROUP_V1 ? 1 : 2);
 	if (first) {
 		double since = (double)(s->taken.tv_sec - first->taken.tv_sec) +
 			       (double)(s->taken.tv_nsec - first->taken.tv_nsec) / 1e9;
@@ -1070,12 +1045,12 @@ static void add_watch_banner(struct mbuf *b, const struct explain_snapshot *s,
 		    st->bold, every, sample, when, (long long)(s->taken.tv_sec - t0), st->reset);
 }
 
-int explain_run_samples(const struct config *cfg, FILE *out, unsigned max_samples, struct errmsg *e)
+int explain_run_samples(const struct config *cfg, const struct cgroup_scope *scope, FILE *out,
+			unsigned max_samples, struct errmsg *e)
 {
 	struct explain_ctx ctx;
-	int rc = explain_ctx_init(&ctx, cfg, NULL, e);
-	if (rc)
-		return rc;
+	explain_ctx_init(&ctx, cfg, scope);
+	int rc;
 	struct style st;
 	style_init(&st, out);
 	struct mbuf b;
@@ -1135,11 +1110,11 @@ int explain_run_samples(const struct config *cfg, FILE *out, unsigned max_sample
 	explain_snapshot_free(&first);
 out:
 	mbuf_free(&b);
-	explain_ctx_fini(&ctx);
 	return rc;
 }
 
-int explain_run(const struct config *cfg, FILE *out, struct errmsg *e)
+int explain_run(const struct config *cfg, const struct cgroup_scope *scope, FILE *out,
+		struct errmsg *e)
 {
-	return explain_run_samples(cfg, out, 0, e);
+	return explain_run_samples(cfg, scope, out, 0, e);
 }

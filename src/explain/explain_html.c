@@ -309,9 +309,9 @@ static void add_cgroups(struct mbuf *b, const struct explain_page *p)
 	struct explain_snapshot s;
 	struct errmsg e = {{0}};
 	mbuf_addstr(b, "<h1>Memory by cgroup</h1>\n<p class=\"meta\">cgroup ");
-	mbuf_addstr(b, cgroup_mode_name(p->ctx.root.mode));
+	mbuf_addstr(b, cgroup_mode_name(p->ctx.scope->root.mode));
 	mbuf_addstr(b, " at <code>");
-	add_html(b, p->ctx.root.path);
+	add_html(b, p->ctx.scope->root.path);
 	mbuf_addstr(b, "</code>");
 	int rc = explain_snapshot_take(&p->ctx, NULL, EXPLAIN_HTML_MAX_ROWS, &s, &e);
 	if (rc) {
@@ -459,9 +459,10 @@ static void add_streams(struct mbuf *b, const struct explain_page *p)
 	sink_free(&sink);
 }
 
-int explain_page_new(const struct config *cfg, const struct explain_sources *src,
-		     struct explain_page **out, struct errmsg *e)
+int explain_page_new(const struct config *cfg, const struct cgroup_scope *scope,
+		     const struct explain_sources *src, struct explain_page **out, struct errmsg *e)
 {
+	(void)e;
 	*out = NULL;
 	struct explain_page *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -470,11 +471,7 @@ int explain_page_new(const struct config *cfg, const struct explain_sources *src
 		p->src = *src;
 	const char *tp = cfg->telemetry_path ? cfg->telemetry_path : "/metrics";
 	p->metrics_href = tp[0] == '/' && tp[1] ? tp + 1 : "metrics";
-	int rc = explain_ctx_init(&p->ctx, cfg, p->src.podlogs, e);
-	if (rc) {
-		free(p);
-		return rc;
-	}
+	explain_ctx_init(&p->ctx, cfg, scope);
 	*out = p;
 	return 0;
 }
@@ -483,7 +480,6 @@ void explain_page_free(struct explain_page *p)
 {
 	if (!p)
 		return;
-	explain_ctx_fini(&p->ctx);
 	free(p);
 }
 
@@ -503,11 +499,11 @@ int explain_page_render(struct explain_page *p, struct mbuf *out, struct errmsg 
 	return rc;
 }
 
-int explain_html(const struct config *cfg, const struct explain_sources *src, struct mbuf *out,
-		 struct errmsg *e)
+int explain_html(const struct config *cfg, const struct cgroup_scope *scope,
+		 const struct explain_sources *src, struct mbuf *out, struct errmsg *e)
 {
 	struct explain_page *p;
-	int rc = explain_page_new(cfg, src, &p, e);
+	int rc = explain_page_new(cfg, scope, src, &p, e);
 	if (rc)
 		return rc;
 	rc = explain_page_render(p, out, e);

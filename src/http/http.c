@@ -31,7 +31,7 @@ struct http_server {
 	atomic_uint in_flight;
 	int listen_fd;
 	struct web_config *web; /* NULL without --web.config.file */
-	struct explain_page *explain; /* the /explain page's state */
+	struct explain_page *explain; /* borrowed; NULL: /explain is 404 */
 	char priorities[128];	/* GnuTLS priority string when TLS is on */
 	atomic_bool starting;	/* mhd_log keeps the message for start errors */
 	char start_error[256];
@@ -305,7 +305,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return serve_metrics(h, c);
 	if (strcmp(url, "/") == 0)
 		return send_text(h, c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
-	if (strcmp(url, "/explain") == 0)
+	if (strcmp(url, "/explain") == 0 && h->explain)
 		return serve_explain(h, c);
 	if (healthz)
 		return send_text(h, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
@@ -340,7 +340,6 @@ static void tls_priorities(const struct web_tls *t, char *out, size_t cap)
 static void free_server(struct http_server *h)
 {
 	web_config_free(h->web);
-	explain_page_free(h->explain);
 	free(h);
 }
 
@@ -375,7 +374,7 @@ static void log_web_config(struct http_server *h, const char *path)
 		       "http_server_config.http2 ignored: libmicrohttpd serves HTTP/1.1 only", NULL);
 }
 
-int http_start(const struct config *cfg, struct scraper *s, const struct explain_sources *src,
+int http_start(const struct config *cfg, struct scraper *s, struct explain_page *explain,
 	       struct logger *log, struct http_server **out, struct errmsg *e)
 {
 	if (cfg->telemetry_path[0] != '/' || strcmp(cfg->telemetry_path, "/") == 0 ||
@@ -388,6 +387,7 @@ int http_start(const struct config *cfg, struct scraper *s, const struct explain
 	if (!h)
 		return -ENOMEM;
 	h->scraper = s;
+	h->explain = explain;
 	h->log = log;
 	h->telemetry_path = cfg->telemetry_path;
 	h->max_requests = cfg->max_requests;
@@ -399,11 +399,6 @@ int http_start(const struct config *cfg, struct scraper *s, const struct explain
 			free_server(h);
 			return rc;
 		}
-	}
-	int prc = explain_page_new(cfg, src, &h->explain, e);
-	if (prc) {
-		free_server(h);
-		return prc;
 	}
 	const struct web_tls *tls = h->web ? web_config_tls(h->web) : NULL;
 	bool use_tls = tls && tls->enabled;

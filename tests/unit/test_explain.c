@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/explain/explain.h"
 #include "memacct/util/utf8.h"
 #include "memacct/cli/flags.h"
@@ -55,6 +56,19 @@ static void fixture_path(char *out, size_t n, const char *rel)
 	snprintf(out, n, "%.*s/../fixture/%s", dirlen, slash ? __FILE__ : ".", rel);
 }
 
+/* explain_run_samples over a cgroup scope set up from cfg, as main does;
+ * a scope that cannot be set up is the run's error. */
+static int scoped_run(const struct config *cfg, FILE *f, unsigned samples, struct errmsg *e)
+{
+	struct cgroup_scope scope;
+	int rc = cgroup_scope_init(&scope, cfg, e);
+	if (rc)
+		return rc;
+	rc = explain_run_samples(cfg, &scope, f, samples, e);
+	cgroup_scope_fini(&scope);
+	return rc;
+}
+
 /* Runs explain with argv-style flags (NULL-terminated) after
  * "memacct_exporter explain" and returns what it printed (malloc'd) and its
  * return value. */
@@ -74,7 +88,7 @@ static char *run_explain_argv(const char *const *flags, unsigned samples, int *r
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	assert_non_null(f);
-	*rc = explain_run_samples(&cfg, f, samples, e);
+	*rc = scoped_run(&cfg, f, samples, e);
 	fclose(f);
 	return text;
 }
@@ -817,7 +831,7 @@ static char *watch_two_samples(const char *base, bool json)
 	assert_int_equal(flags_parse(&cfg, 7, argv, &e), 0);
 	FILE *f = fdopen(p[1], "w");
 	assert_non_null(f);
-	assert_int_equal(explain_run_samples(&cfg, f, 2, &e), 0);
+	assert_int_equal(scoped_run(&cfg, f, 2, &e), 0);
 	fclose(f);
 	pthread_join(th, NULL);
 	close(p[0]);
@@ -922,7 +936,12 @@ static char *render_page(const char *phase, const struct explain_sources *src, i
 	assert_int_equal(flags_parse(&cfg, 3, argv, &e), 0);
 	struct mbuf b;
 	mbuf_init(&b, 16 << 20);
-	*rc = explain_html(&cfg, src, &b, &e);
+	struct cgroup_scope scope;
+	*rc = cgroup_scope_init(&scope, &cfg, &e);
+	if (*rc == 0) {
+		*rc = explain_html(&cfg, &scope, src, &b, &e);
+		cgroup_scope_fini(&scope);
+	}
 	size_t len;
 	char *s = mbuf_detach(&b, &len);
 	mbuf_free(&b);
@@ -1077,7 +1096,9 @@ static void test_page_object_and_threads(void **state)
 	struct errmsg e = {{0}};
 	assert_int_equal(flags_parse(&cfg, 3, argv, &e), 0);
 	struct explain_page *page;
-	assert_int_equal(explain_page_new(&cfg, NULL, &page, &e), 0);
+	struct cgroup_scope scope;
+	assert_int_equal(cgroup_scope_init(&scope, &cfg, &e), 0);
+	assert_int_equal(explain_page_new(&cfg, &scope, NULL, &page, &e), 0);
 	pthread_t th[4];
 	struct render_job jobs[4];
 	for (int i = 0; i < 4; i++) {
@@ -1091,13 +1112,14 @@ static void test_page_object_and_threads(void **state)
 	}
 	explain_page_free(page);
 	explain_page_free(NULL);
+	cgroup_scope_fini(&scope);
 
-	/* A root that is not there fails at creation, naming the flag. */
+	/* A root that is not there fails at set-up (main's, before any page),
+	 * naming the flag. */
 	char *bad[] = {(char *)(uintptr_t) "memacct_exporter",
 		       (char *)(uintptr_t) "--path.cgroupfs=/nonexistent/cgroup", NULL};
 	assert_int_equal(flags_parse(&cfg, 2, bad, &e), 0);
-	assert_int_equal(explain_page_new(&cfg, NULL, &page, &e), -ENOENT);
-	assert_null(page);
+	assert_int_equal(cgroup_scope_init(&scope, &cfg, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, "--path.cgroupfs"));
 }
 

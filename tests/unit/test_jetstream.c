@@ -577,7 +577,7 @@ static void test_collector_not_configured(void **unused)
 	base_config(&cfg);
 	void *state = (void *)1;
 	struct errmsg e = {{0}};
-	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), 0);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
 	assert_null(state);
 	struct registry *reg = registry_new(1 << 20);
 	assert_int_equal(collector_jetstream.collect(NULL, NULL, reg, &e), 0);
@@ -596,25 +596,25 @@ static void test_collector_bad_flags(void **unused)
 	struct errmsg e = {{0}};
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_stream_include = "([unclosed";
-	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -EINVAL);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "--nats.stream-include"));
 	assert_null(state);
 
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_password_file = "/nonexistent/memacct-test-password";
-	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -ENOENT);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, "--nats.password-file"));
 
 	base_config(&cfg);
 	cfg.nats_urls = " , ";
-	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -EINVAL);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "--nats.url"));
 
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_user = "u"; /* no password */
-	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), -EINVAL);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "--nats.user"));
 }
 
@@ -630,7 +630,7 @@ static void test_collector_refused(void **unused)
 	cfg.nats_poll_interval_s = 1;
 	void *state = NULL;
 	struct errmsg e = {{0}};
-	assert_int_equal(collector_jetstream.init(&cfg, NULL, &state, &e), 0);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
 	assert_non_null(state);
 
 	char *s = NULL;

@@ -153,7 +153,7 @@ static int run_node(const char *procfs, struct mbuf *out, struct errmsg *e)
 	void *state = NULL;
 	assert_string_equal(collector_node.name, "node");
 	assert_true(collector_node.default_on);
-	assert_int_equal(collector_node.init(&cfg, NULL, &state, e), 0);
+	assert_int_equal(collector_node.init(&(struct collector_env){.cfg = &cfg}, &state, e), 0);
 	struct registry *reg = registry_new(1 << 20);
 	assert_non_null(reg);
 	int rc = collector_node.collect(state, NULL, reg, e);
@@ -572,7 +572,7 @@ static void test_parallel_collect(void **unused)
 	assert_int_equal(flags_parse(&cfg, 1, argv, &e), 0);
 	cfg.procfs = t.dir;
 	void *state = NULL;
-	assert_int_equal(collector_node.init(&cfg, NULL, &state, &e), 0);
+	assert_int_equal(collector_node.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
 	pthread_t th[4];
 	struct par_arg args[4];
 	for (int i = 0; i < 4; i++) {

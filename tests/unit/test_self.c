@@ -54,7 +54,7 @@ static int run_self(const struct config *cfg, struct mbuf *out, struct errmsg *e
 	void *state = NULL;
 	assert_string_equal(collector_self.name, "self");
 	assert_true(collector_self.default_on);
-	assert_int_equal(collector_self.init(cfg, NULL, &state, e), 0);
+	assert_int_equal(collector_self.init(&(struct collector_env){.cfg = cfg}, &state, e), 0);
 	struct registry *reg = registry_new(1 << 20);
 	assert_non_null(reg);
 	int rc = collector_self.collect(state, NULL, reg, e);

@@ -3,10 +3,10 @@
  * sees the output format (it adds samples to a registry, see expfmt.h).
  *
  * Contract:
- *  - init() runs once at start-up with the parsed config and the logger (for
- *    background work only, e.g. the JetStream poller); it validates what
- *    it needs (paths, regexes) and returns 0 or -errno with e naming the flag
- *    or path. *state is the collector's own (opaque to everyone else).
+ *  - init() runs once at start-up with what main set up once and lends to
+ *    every collector (struct collector_env); it validates what it needs
+ *    and returns 0 or -errno with e naming the flag or path. *state is the
+ *    collector's own (opaque to everyone else); NULL means "not configured".
  *  - collect() runs once per scrape, possibly in several threads at once:
  *    state must be read-only there or guarded by the collector's own lock.
  *    ctx holds what the collectors of one scrape share (it may be NULL,
@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 
+#include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/util/errmsg.h"
 #include "memacct/expo/expfmt.h"
@@ -34,10 +35,21 @@ struct scrape_ctx {
 	struct cgroup_walk_cache *walk_cache;
 };
 
+/* What main sets up once and lends to every collector. All borrowed: it
+ * outlives the scraper. */
+struct collector_env {
+	const struct config *cfg;
+	struct logger *log; /* for background work only */
+	/* The cgroup root, filter and pod names (cgroup_scope.h), shared by
+	 * the cgroup and process collectors and explain; NULL when neither
+	 * cgroup collector is on. */
+	const struct cgroup_scope *scope;
+};
+
 struct collector {
 	const char *name;
 	bool default_on;
-	int (*init)(const struct config *cfg, struct logger *log, void **state, struct errmsg *e);
+	int (*init)(const struct collector_env *env, void **state, struct errmsg *e);
 	int (*collect)(void *state, struct scrape_ctx *ctx, struct registry *reg, struct errmsg *e);
 	void (*fini)(void *state);
 };

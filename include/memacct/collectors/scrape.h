@@ -6,6 +6,8 @@
 #ifndef MEMACCT_SCRAPE_H
 #define MEMACCT_SCRAPE_H
 
+#include <stdbool.h>
+
 #include "memacct/util/errmsg.h"
 #include "memacct/expo/expfmt.h"
 #include "memacct/cli/flags.h"
@@ -13,11 +15,16 @@
 
 struct scraper;
 
-/* Initialises the enabled collectors. -EINVAL and e when a --collector.NAME
- * names no collector or a collector's init fails (e names the flag/path).
- * log is borrowed and must outlive the scraper. */
-int scraper_new(const struct config *cfg, struct logger *log, struct scraper **out,
-		struct errmsg *e);
+struct collector_env;
+
+/* Initialises the enabled collectors with env (borrowed: it must outlive the
+ * scraper). -EINVAL and e when a --collector.NAME names no collector or a
+ * collector's init fails (e names the flag/path). */
+int scraper_new(const struct collector_env *env, struct scraper **out, struct errmsg *e);
+
+/* Whether cfg turns the collector called name on (its default, then the
+ * --[no-]collector.NAME flags). False for a name no collector has. */
+bool scraper_collector_on(const struct config *cfg, const char *name);
 void scraper_free(struct scraper *s);
 
 /* One scrape into out (appended). Returns 0, or -ENOMEM/-EFBIG when the

@@ -16,6 +16,7 @@
 #include "memacct/cgroup/cgroup_fs.h"
 #include "memacct/cgroup/cgroup_id.h"
 #include "memacct/cgroup/cgroup_mem.h"
+#include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/util/errmsg.h"
 #include "memacct/cli/flags.h"
@@ -23,36 +24,31 @@
 #include "memacct/cgroup/podlogs.h"
 #include "memacct/proc/proc_mem.h"
 
-/* Runs explain as cfg says (target, --watch, --json), printing to out.
- * Colours only when out is a terminal (and NO_COLOR is unset). With --watch
- * it runs until killed. 0, or -errno with e set: -ENOENT when the target
- * matches no cgroup, -EINVAL when it is ambiguous or malformed. */
-int explain_run(const struct config *cfg, FILE *out, struct errmsg *e);
+/* Runs explain as cfg says (target, --watch, --json) over scope's cgroups
+ * (borrowed), printing to out. Colours only when out is a terminal (and
+ * NO_COLOR is unset). With --watch it runs until killed. 0, or -errno with
+ * e set: -ENOENT when the target matches no cgroup, -EINVAL when it is
+ * ambiguous or malformed. */
+int explain_run(const struct config *cfg, const struct cgroup_scope *scope, FILE *out,
+		struct errmsg *e);
 
 /* explain_run() that stops after max_samples samples (0: as explain_run),
  * for tests of --watch. */
-int explain_run_samples(const struct config *cfg, FILE *out, unsigned max_samples,
-			struct errmsg *e);
+int explain_run_samples(const struct config *cfg, const struct cgroup_scope *scope, FILE *out,
+			unsigned max_samples, struct errmsg *e);
 
 /* ---- the pieces explain_run() and explain_html.c share ---- */
 
-/* What is read once and reused for every sample: the cgroup root, the
- * include/exclude filter, /proc and, optionally, pod names. Read-only after
- * init, so samples may be taken in several threads at once. */
+/* What every sample reads from: the cgroup root, the include/exclude filter
+ * and pod names (main's cgroup scope, the one the collectors use) and /proc.
+ * Read-only, so samples may be taken in several threads at once. */
 struct explain_ctx {
-	struct cgroup_root root;
-	struct cgroup_filter filter;
-	const char *procfs;	 /* borrowed from the config */
-	struct podlogs *podlogs; /* NULL: no names */
-	bool own_podlogs;
+	const struct cgroup_scope *scope; /* borrowed */
+	const char *procfs;		  /* borrowed from the config */
 };
 
-/* Finds the root and compiles the filter as the collectors do. podlogs: use
- * this one (borrowed; it must outlive ctx), or NULL to open cfg->podlogs
- * when set. -errno with e naming the flag or path. */
-int explain_ctx_init(struct explain_ctx *ctx, const struct config *cfg, struct podlogs *podlogs,
-		     struct errmsg *e);
-void explain_ctx_fini(struct explain_ctx *ctx);
+void explain_ctx_init(struct explain_ctx *ctx, const struct config *cfg,
+		      const struct cgroup_scope *scope);
 
 struct explain_row {
 	char *path; /* below the cgroupfs root, "/" for the root; owned */
@@ -172,7 +168,6 @@ void explain_stream_status(struct explain_stream_sink *sink, bool up, double las
 typedef int (*explain_streams_fn)(void *arg, struct explain_stream_sink *sink);
 
 struct explain_sources {
-	struct podlogs *podlogs;    /* NULL: open cfg->podlogs when set */
 	explain_streams_fn streams; /* NULL: "JetStream not configured" */
 	void *streams_arg;
 };
@@ -185,18 +180,16 @@ struct explain_sources {
  * strings are borrowed: they must outlive the page. Returns 0 or -errno
  * with e. */
 struct explain_page;
-int explain_page_new(const struct config *cfg, const struct explain_sources *src,
-		     struct explain_page **out, struct errmsg *e);
+int explain_page_new(const struct config *cfg, const struct cgroup_scope *scope,
+		     const struct explain_sources *src, struct explain_page **out, struct errmsg *e);
 void explain_page_free(struct explain_page *p);
 /* Renders the whole /explain document (text/html; charset=utf-8) into out
  * (appended). Returns 0 or -ENOMEM/-EFBIG (out's error); a failure to read
  * the cgroups is shown on the page, not returned. */
 int explain_page_render(struct explain_page *p, struct mbuf *out, struct errmsg *e);
 
-/* One-shot: explain_page_new + render + free. Simple, but finds the cgroup
- * root again each time (through libcgroup when --path.cgroupfs is unset):
- * a server should keep an explain_page. src may be NULL. */
-int explain_html(const struct config *cfg, const struct explain_sources *src, struct mbuf *out,
-		 struct errmsg *e);
+/* One-shot: explain_page_new + render + free. src may be NULL. */
+int explain_html(const struct config *cfg, const struct cgroup_scope *scope,
+		 const struct explain_sources *src, struct mbuf *out, struct errmsg *e);
 
 #endif

@@ -8,18 +8,18 @@
 #define MEMACCT_HTTP_H
 
 #include "memacct/util/errmsg.h"
-#include "memacct/explain/explain.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/log.h"
 #include "memacct/collectors/scrape.h"
 
 struct http_server;
+struct explain_page;
 
 /* Binds --web.listen-address and starts serving in background threads.
- * cfg, s, src (the /explain page's stream rows; may have NULL members) and
- * log are borrowed and must outlive the server. Returns 0, or -errno with e
+ * cfg, s, explain (the /explain page; NULL: /explain answers 404) and log
+ * are borrowed and must outlive the server. Returns 0, or -errno with e
  * naming the address (e.g. "address already in use"), file or flag. */
-int http_start(const struct config *cfg, struct scraper *s, const struct explain_sources *src,
+int http_start(const struct config *cfg, struct scraper *s, struct explain_page *explain,
 	       struct logger *log, struct http_server **out, struct errmsg *e);
 /* Stops accepting, finishes in-flight requests, frees. */
 void http_stop(struct http_server *h);
