@@ -36,67 +36,66 @@ struct visit {
 	struct errmsg first_error;
 };
 
-#define P "memacct_cgroup_memory_"
 
 static void lookup_families(struct registry *r, struct fams *f)
 {
 	f->split = registry_family(
-	    r, P "bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_bytes", METRIC_GAUGE,
 	    "Cgroup memory usage split into disjoint components that sum to usage_bytes: "
 	    "anon (excl. shmem), shmem, file_active and file_inactive page cache, kernel, and "
 	    "other (usage minus the rest).");
 	f->usage = registry_family(
-	    r, P "usage_bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_usage_bytes", METRIC_GAUGE,
 	    "Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
 	f->ws = registry_family(
-	    r, P "working_set_bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_working_set_bytes", METRIC_GAUGE,
 	    "Usage minus inactive file pages, floored at 0: the kubelet and cAdvisor working set "
 	    "(container_memory_working_set_bytes).");
 	f->limit = registry_family(
-	    r, P "limit_bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_limit_bytes", METRIC_GAUGE,
 	    "Hard memory limit (v2 memory.max, v1 memory.limit_in_bytes); absent when unlimited.");
-	f->high = registry_family(r, P "high_bytes", METRIC_GAUGE,
+	f->high = registry_family(r, "memacct_cgroup_memory_high_bytes", METRIC_GAUGE,
 				  "Throttling limit (v2 memory.high); absent when max.");
-	f->low = registry_family(r, P "low_bytes", METRIC_GAUGE,
+	f->low = registry_family(r, "memacct_cgroup_memory_low_bytes", METRIC_GAUGE,
 				 "Best-effort protection (v2 memory.low); absent when 0.");
-	f->min = registry_family(r, P "min_bytes", METRIC_GAUGE,
+	f->min = registry_family(r, "memacct_cgroup_memory_min_bytes", METRIC_GAUGE,
 				 "Hard protection (v2 memory.min); absent when 0.");
 	f->peak = registry_family(
-	    r, P "peak_bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_peak_bytes", METRIC_GAUGE,
 	    "Highest usage recorded (v2 memory.peak, v1 memory.max_usage_in_bytes).");
 	f->swap =
-	    registry_family(r, P "swap_bytes", METRIC_GAUGE,
+	    registry_family(r, "memacct_cgroup_memory_swap_bytes", METRIC_GAUGE,
 			    "Swap used by the cgroup (v2 memory.swap.current, v1 total_swap).");
-	f->mapped = registry_family(r, P "file_mapped_bytes", METRIC_GAUGE,
+	f->mapped = registry_family(r, "memacct_cgroup_memory_file_mapped_bytes", METRIC_GAUGE,
 				    "Page cache mapped into process address spaces (v2 "
 				    "file_mapped, v1 total_mapped_file).");
 	f->dirty = registry_family(
-	    r, P "file_dirty_bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_file_dirty_bytes", METRIC_GAUGE,
 	    "Page cache waiting to be written back (v2 file_dirty, v1 total_dirty).");
 	f->writeback = registry_family(
-	    r, P "file_writeback_bytes", METRIC_GAUGE,
+	    r, "memacct_cgroup_memory_file_writeback_bytes", METRIC_GAUGE,
 	    "Page cache being written back (v2 file_writeback, v1 total_writeback).");
 	f->events = registry_family(
-	    r, P "events_total", METRIC_COUNTER,
+	    r, "memacct_cgroup_memory_events_total", METRIC_COUNTER,
 	    "v2 memory.events: times usage went over low/high/max, OOM and OOM kills.");
-	f->failcnt = registry_family(r, P "failcnt_total", METRIC_COUNTER,
+	f->failcnt = registry_family(r, "memacct_cgroup_memory_failcnt_total", METRIC_COUNTER,
 				     "v1 memory.failcnt: times usage hit the limit.");
 	f->psi = registry_family(
-	    r, P "pressure_seconds_total", METRIC_COUNTER,
+	    r, "memacct_cgroup_memory_pressure_seconds_total", METRIC_COUNTER,
 	    "Time some or all tasks of the cgroup stalled on memory (PSI, v2 memory.pressure).");
 	f->refault = registry_family(
-	    r, P "workingset_refault_total", METRIC_COUNTER,
+	    r, "memacct_cgroup_memory_workingset_refault_total", METRIC_COUNTER,
 	    "Evicted pages faulted back in (workingset_refault_*): high means the cache is too "
 	    "small, not too big.");
 	f->activate = registry_family(
-	    r, P "workingset_activate_total", METRIC_COUNTER,
+	    r, "memacct_cgroup_memory_workingset_activate_total", METRIC_COUNTER,
 	    "Refaulted pages activated immediately (workingset_activate_*): hot pages being "
 	    "thrashed.");
-	f->pgscan = registry_family(r, P "pgscan_total", METRIC_COUNTER,
+	f->pgscan = registry_family(r, "memacct_cgroup_memory_pgscan_total", METRIC_COUNTER,
 				    "Pages scanned by reclaim in the cgroup (v2 pgscan).");
-	f->pgsteal = registry_family(r, P "pgsteal_total", METRIC_COUNTER,
+	f->pgsteal = registry_family(r, "memacct_cgroup_memory_pgsteal_total", METRIC_COUNTER,
 				     "Pages reclaimed from the cgroup (v2 pgsteal).");
-	f->pgmajfault = registry_family(r, P "pgmajfault_total", METRIC_COUNTER,
+	f->pgmajfault = registry_family(r, "memacct_cgroup_memory_pgmajfault_total", METRIC_COUNTER,
 					"Major page faults in the cgroup (pgmajfault).");
 }
 
