@@ -65,6 +65,7 @@ struct cgroup_walk_cache {
 	char root[PATH_MAX];
 	int max_depth;
 	bool complete; /* a whole walk was recorded: replay instead of walking */
+	unsigned long too_long; /* the recorded walk's */
 	struct mbuf names;
 	struct walk_entry *entries;
 	size_t n, cap;
@@ -74,7 +75,7 @@ struct walk {
 	const struct cgroup_filter *f;
 	cgroup_visit_fn fn;
 	void *arg;
-	unsigned long skipped;
+	struct cgroup_walk_stats stats;
 	struct cgroup_walk_cache *rec; /* NULL: not recording */
 	char path[PATH_MAX];
 };
@@ -143,7 +144,7 @@ static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 	DIR *d = fdopendir(fd); /* takes ownership of fd */
 	if (!d) {
 		close(fd);
-		w->skipped++;
+		w->stats.skipped++;
 		return 0;
 	}
 	struct dirent *de;
@@ -160,12 +161,12 @@ static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 		}
 		size_t nlen = strlen(de->d_name);
 		if (len + 1 + nlen >= sizeof(w->path)) {
-			w->skipped++;
+			w->stats.too_long++;
 			continue;
 		}
 		int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cfd < 0) {
-			w->skipped++; /* vanished or unreadable */
+			w->stats.skipped++; /* vanished or unreadable */
 			continue;
 		}
 		w->path[len] = '/';
@@ -178,7 +179,7 @@ static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 }
 
 static int walk_root(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
-		     void *arg, struct cgroup_walk_cache *rec, unsigned long *skipped,
+		     void *arg, struct cgroup_walk_cache *rec, struct cgroup_walk_stats *stats,
 		     struct errmsg *e)
 {
 	struct walk w = {.f = f, .fn = fn, .arg = arg, .rec = rec};
@@ -190,22 +191,28 @@ static int walk_root(const char *root_path, const struct cgroup_filter *f, cgrou
 	}
 	w.path[0] = '\0';
 	int rc = walk_dir(&w, fd, 0, 0);
-	if (rec)
+	if (rec) {
 		rec->complete = rc == 0 && w.rec != NULL;
-	if (skipped)
-		*skipped = w.skipped;
+		rec->too_long = w.stats.too_long;
+	}
+	if (stats)
+		*stats = w.stats;
 	return rc;
 }
 
 int cgroup_walk(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
 		void *arg, unsigned long *skipped, struct errmsg *e)
 {
-	return walk_root(root_path, f, fn, arg, NULL, skipped, e);
+	struct cgroup_walk_stats stats;
+	int rc = walk_root(root_path, f, fn, arg, NULL, &stats, e);
+	if (skipped)
+		*skipped = stats.skipped + stats.too_long;
+	return rc;
 }
 
 /* Replays a recorded walk: each directory re-opened from the root. */
 static int replay(const struct cgroup_walk_cache *c, const struct cgroup_filter *f,
-		  cgroup_visit_fn fn, void *arg, unsigned long *skipped, struct errmsg *e)
+		  cgroup_visit_fn fn, void *arg, struct cgroup_walk_stats *stats, struct errmsg *e)
 {
 	unsigned long missed = 0;
 	int rc = 0;
@@ -229,25 +236,27 @@ static int replay(const struct cgroup_walk_cache *c, const struct cgroup_filter 
 		close(fd);
 	}
 	close(rootfd);
-	if (skipped)
-		*skipped = missed;
+	if (stats) {
+		stats->skipped = missed;
+		stats->too_long = c->too_long;
+	}
 	return rc;
 }
 
 int cgroup_walk_cached(struct cgroup_walk_cache *c, const char *root_path,
 		       const struct cgroup_filter *f, cgroup_visit_fn fn, void *arg,
-		       unsigned long *skipped, struct errmsg *e)
+		       struct cgroup_walk_stats *stats, struct errmsg *e)
 {
 	if (!c)
-		return walk_root(root_path, f, fn, arg, NULL, skipped, e);
+		return walk_root(root_path, f, fn, arg, NULL, stats, e);
 	if (c->complete && c->max_depth == f->max_depth && strcmp(c->root, root_path) == 0)
-		return replay(c, f, fn, arg, skipped, e);
+		return replay(c, f, fn, arg, stats, e);
 	if (strlen(root_path) >= sizeof(c->root))
-		return walk_root(root_path, f, fn, arg, NULL, skipped, e);
+		return walk_root(root_path, f, fn, arg, NULL, stats, e);
 	strcpy(c->root, root_path);
 	c->max_depth = f->max_depth;
 	c->complete = false;
 	c->n = 0;
 	mbuf_reset(&c->names);
-	return walk_root(root_path, f, fn, arg, c, skipped, e);
+	return walk_root(root_path, f, fn, arg, c, stats, e);
 }

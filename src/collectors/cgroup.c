@@ -4,6 +4,7 @@
  * cgroup_labels.c's; this file only maps numbers to metric families. It does
  * not read /proc (the process collector does). */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,7 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	if (rc) {
 		if (!v->errors++)
 			errmsg_set(&v->first_error, "%s%s/%s: %s", v->st->scope->root.path,
-				   strcmp(path, "/") ? path : "", bad ? bad : "?", strerror(-rc));
+				   strcmp(path, "/") ? path : "", bad ? bad : "?", readfile_strerror(rc));
 		return 0;
 	}
 	if (cgroup_labels_build(&v->labels, path, v->st->scope->podlogs))
@@ -172,16 +173,26 @@ static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *
 	lookup_families(reg, &v.f);
 	labels_init(&v.labels);
 	readbuf_init(&v.buf, 1 << 20);
+	struct cgroup_walk_stats ws = {0, 0};
 	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
-				    &st->scope->filter, visit_cgroup, &v, NULL, e);
+				    &st->scope->filter, visit_cgroup, &v, &ws, e);
 	labels_free(&v.labels);
 	readbuf_free(&v.buf);
+	if (ws.too_long) {
+		/* Not visited at all (nor their descendants): an error, not churn. */
+		if (!v.errors)
+			errmsg_set(&v.first_error,
+				   "%lu cgroup(s) below %s have a path longer than PATH_MAX (%d)",
+				   ws.too_long, st->scope->root.path, PATH_MAX);
+		v.errors += ws.too_long;
+	}
 	if (v.errors)
 		atomic_fetch_add(&st->read_errors, v.errors);
 	metric_u64(
 	    registry_family(reg, "memacct_cgroup_read_errors_total", METRIC_COUNTER,
-			    "Cgroups skipped because a memory file was unreadable or malformed "
-			    "(vanished cgroups are not counted)."),
+			    "Cgroups skipped because a memory file was unreadable, malformed or "
+			    "not a regular file, or because the cgroup's path is longer than "
+			    "PATH_MAX (vanished cgroups are not counted)."),
 	    NULL, NULL, NULL, atomic_load(&st->read_errors));
 	if (rc)
 		return rc;

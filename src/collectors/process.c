@@ -22,6 +22,7 @@ struct process_state {
 	bool pss;
 	atomic_ulong vanished; /* processes gone between listing and reading */
 	atomic_ulong pss_denied;
+	atomic_ulong unreadable; /* status unreadable or not a regular file */
 };
 
 struct visit {
@@ -31,7 +32,7 @@ struct visit {
 	struct family *procs, *rss, *swap, *pss;
 	struct labels labels;
 	struct readbuf listbuf, filebuf;
-	unsigned long vanished, pss_denied, errors;
+	unsigned long vanished, pss_denied, unreadable, errors;
 	struct errmsg first_error;
 };
 
@@ -43,6 +44,7 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	int rc = proc_mem_read_cgroup(dirfd, v->procfd, v->st->pss, &v->listbuf, &v->filebuf, &pm);
 	v->vanished += pm.vanished;
 	v->pss_denied += pm.pss_denied;
+	v->unreadable += pm.unreadable;
 	if (rc == -ENOENT)
 		return 0; /* the cgroup itself vanished */
 	if (rc) {
@@ -100,10 +102,16 @@ static int process_collect(void *state, struct scrape_ctx *ctx, struct registry 
 	readbuf_free(&v.filebuf);
 	atomic_fetch_add(&st->vanished, v.vanished);
 	atomic_fetch_add(&st->pss_denied, v.pss_denied);
+	atomic_fetch_add(&st->unreadable, v.unreadable);
 	metric_u64(registry_family(reg, "memacct_process_vanished_total", METRIC_COUNTER,
 				   "Processes listed in a cgroup that exited before their status "
 				   "could be read (skipped)."),
 		   NULL, NULL, NULL, atomic_load(&st->vanished));
+	metric_u64(registry_family(reg, "memacct_process_read_errors_total", METRIC_COUNTER,
+				   "Processes listed in a cgroup whose status file was unreadable or "
+				   "not a regular file (skipped; the rest of the cgroup is still "
+				   "summed)."),
+		   NULL, NULL, NULL, atomic_load(&st->unreadable));
 	if (st->pss)
 		metric_u64(registry_family(reg, "memacct_process_pss_denied_total", METRIC_COUNTER,
 					   "smaps_rollup reads refused (the exporter needs "
@@ -133,6 +141,7 @@ static int process_init(const struct collector_env *env, void **state, struct er
 	st->pss = cfg->process_pss;
 	atomic_init(&st->vanished, 0);
 	atomic_init(&st->pss_denied, 0);
+	atomic_init(&st->unreadable, 0);
 	*state = st;
 	return 0;
 }

@@ -56,6 +56,8 @@ int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf
 			 struct readbuf *filebuf, struct proc_mem *out)
 {
 	int rc = readfile_at(cgfd, "cgroup.procs", listbuf);
+	if (rc == -EOPNOTSUPP)
+		return 0; /* a threaded cgroup: no processes of its own */
 	if (rc)
 		return rc;
 	const char *p = listbuf->data;
@@ -73,8 +75,10 @@ int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf
 			out->vanished++;
 			continue;
 		}
-		if (rc)
-			return rc;
+		if (rc) {
+			out->unreadable++;
+			continue;
+		}
 		out->processes++;
 		proc_mem_parse_status(filebuf->data, out);
 		if (pss) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,15 @@ static int readbuf_grow(struct readbuf *b)
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+const char *readfile_strerror(int rc)
+{
+	if (rc == READFILE_NOT_REGULAR)
+		return "not a regular file";
+	if (rc == -EFBIG)
+		return "larger than the cap";
+	return strerror(-rc);
 }
 
 int readfile_at(int dirfd, const char *name, struct readbuf *b)

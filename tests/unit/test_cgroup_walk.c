@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,10 +398,11 @@ static void walk_cached_expect(struct cgroup_walk_cache *c, const char *inc, int
 	struct errmsg e = {{0}};
 	assert_int_equal(cgroup_filter_init(&f, &cfg, &e), 0);
 	struct visits v = {.root = root};
-	unsigned long skipped = 99;
-	assert_int_equal(cgroup_walk_cached(c, root, &f, visit, &v, &skipped, &e), 0);
+	struct cgroup_walk_stats ws = {99, 99};
+	assert_int_equal(cgroup_walk_cached(c, root, &f, visit, &v, &ws, &e), 0);
 	check_visits(&v, want, nwant);
-	assert_int_equal(skipped, want_skipped);
+	assert_int_equal(ws.skipped, want_skipped);
+	assert_int_equal(ws.too_long, 0);
 	cgroup_filter_fini(&f);
 }
 
@@ -427,6 +429,61 @@ static void test_walk_cache(void **state)
 	walk_cached_expect(NULL, NULL, -1, no_d, 4, 0);
 }
 
+static int count_visit(void *arg, int dirfd, const char *path, int depth)
+{
+	(void)dirfd;
+	(void)depth;
+	assert_true(strlen(path) < PATH_MAX);
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A cgroup whose path would pass PATH_MAX is not visited (nor anything
+ * below it) and is counted as too_long, in a walk and in its replay, so the
+ * collector can count it as an error instead of losing it silently. */
+static void test_path_too_long(void **state)
+{
+	(void)state;
+	char t[64];
+	snprintf(t, sizeof(t), "/tmp/memacct_walk_long_XXXXXX");
+	assert_non_null(mkdtemp(t));
+	char name[241];
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	/* 20 levels of 241 bytes: 4,820 bytes, past PATH_MAX (4,096). */
+	int fd = open(t, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(mkdirat(fd, name, 0755), 0);
+		int next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	struct config cfg = {.cgroup_max_depth = -1};
+	struct cgroup_filter f;
+	struct errmsg e = {{0}};
+	assert_int_equal(cgroup_filter_init(&f, &cfg, &e), 0);
+	struct cgroup_walk_cache *c = cgroup_walk_cache_new();
+	for (int round = 0; round < 2; round++) { /* walk, then replay */
+		int n = 0;
+		struct cgroup_walk_stats ws = {99, 99};
+		assert_int_equal(cgroup_walk_cached(c, t, &f, count_visit, &n, &ws, &e), 0);
+		/* "/" and the 16 levels that fit (16 * 242 = 3,872 bytes) */
+		assert_int_equal(n, 17);
+		assert_int_equal(ws.too_long, 1);
+		assert_int_equal(ws.skipped, 0);
+	}
+	cgroup_walk_cache_free(c);
+	unsigned long skipped = 0;
+	int n = 0;
+	assert_int_equal(cgroup_walk(t, &f, count_visit, &n, &skipped, &e), 0);
+	assert_int_equal(skipped, 1);
+	cgroup_filter_fini(&f);
+	rm_rf(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +497,7 @@ int main(void)
 	    cmocka_unit_test(test_removed_sibling),
 	    cmocka_unit_test_setup_teardown(test_removed_child_and_self, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_walk_cache, setup, teardown),
+	    cmocka_unit_test(test_path_too_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -350,6 +350,29 @@ static void test_vanished(void **state)
 	tmp_free(&t);
 }
 
+/* A status that is a FIFO (a misconfigured --path.procfs) is never opened
+ * blocking: that process is skipped and counted, the others are summed. */
+static void test_status_not_regular(void **state)
+{
+	(void)state;
+	struct tmp t;
+	tmp_make(&t, "410\n411\n");
+	char p[160];
+	snprintf(p, sizeof(p), "%s/411/status", t.proc);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	struct dirs d;
+	dirs_open(&d, t.cg, t.proc);
+	struct proc_mem pm;
+	assert_int_equal(read_cg(&d, false, &pm), 0);
+	assert_true(pm.processes == 1);
+	assert_true(pm.unreadable == 1);
+	assert_true(pm.vanished == 0);
+	assert_true(pm.rss_anon == ANON_410);
+	dirs_close(&d);
+	tmp_free(&t);
+}
+
 /* A garbage line is reported, the good pids are still summed. */
 static void test_garbage_line(void **state)
 {
@@ -430,6 +453,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_status),
 	    cmocka_unit_test(test_read_cgroup_fixture),
 	    cmocka_unit_test(test_vanished),
+	    cmocka_unit_test(test_status_not_regular),
 	    cmocka_unit_test(test_garbage_line),
 	    cmocka_unit_test(test_missing_and_empty_procs),
 	    cmocka_unit_test(test_pss_missing_or_denied),

@@ -33,8 +33,8 @@ typedef int (*cgroup_visit_fn)(void *arg, int dirfd, const char *path, int depth
 
 /* Walks root_path. Returns 0, the visitor's stop value, or -errno when the
  * root itself cannot be opened (e names it). Directories below the root that
- * cannot be opened (vanished, permission) are skipped and counted in
- * *skipped when skipped is non-NULL. */
+ * cannot be opened (vanished, permission) or whose path would pass PATH_MAX
+ * are skipped and counted in *skipped when skipped is non-NULL. */
 int cgroup_walk(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
 		void *arg, unsigned long *skipped, struct errmsg *e);
 
@@ -48,12 +48,21 @@ struct cgroup_walk_cache;
 struct cgroup_walk_cache *cgroup_walk_cache_new(void);
 void cgroup_walk_cache_free(struct cgroup_walk_cache *c);
 
+/* What a walk could not visit. */
+struct cgroup_walk_stats {
+	unsigned long skipped; /* vanished or unopenable directories (silent churn) */
+	/* Directories whose path would pass PATH_MAX: never visited, so the
+	 * caller must count them as errors rather than lose them silently. */
+	unsigned long too_long;
+};
+
 /* Like cgroup_walk(), through cache c (NULL: a plain cgroup_walk()). The
  * first call for a root and max depth walks and records; later ones replay
- * (a directory gone since is skipped silently, as in a walk). The filter's
- * include/exclude is applied on every call. */
+ * (a directory gone since is skipped silently, as in a walk; too_long is
+ * the recorded walk's). The filter's include/exclude is applied on every
+ * call. stats may be NULL. */
 int cgroup_walk_cached(struct cgroup_walk_cache *c, const char *root_path,
 		       const struct cgroup_filter *f, cgroup_visit_fn fn, void *arg,
-		       unsigned long *skipped, struct errmsg *e);
+		       struct cgroup_walk_stats *stats, struct errmsg *e);
 
 #endif

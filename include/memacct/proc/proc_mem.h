@@ -16,11 +16,17 @@ struct proc_mem {
 	uint64_t rss_anon, rss_file, rss_shmem, swap;
 	uint64_t pss;
 	uint64_t vanished; /* listed, then gone before their status was read */
+	/* listed, but their status was unreadable or not a regular file
+	 * (skipped; the rest of the cgroup is still summed) */
+	uint64_t unreadable;
 	uint64_t pss_denied; /* smaps_rollup unreadable (EACCES: needs CAP_SYS_PTRACE) */
 };
 
 /* Sums the processes of the cgroup open at cgfd; procfd is the procfs
  * directory. bufs: one for cgroup.procs, one for per-process files.
+ * A threaded cgroup (cgroup v2 cgroup.type "threaded": its cgroup.procs
+ * answers EOPNOTSUPP, its processes belong to the threaded domain above)
+ * has no processes of its own: 0 and an empty sum.
  * Returns 0, -ENOENT when the cgroup vanished, or -errno when cgroup.procs
  * cannot be read or parsed. */
 int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf,

@@ -28,4 +28,8 @@ void readbuf_free(struct readbuf *b);
  * not a regular file, or another -errno. */
 int readfile_at(int dirfd, const char *name, struct readbuf *b);
 
+/* What readfile_at's error rc means, for a log line ("not a regular file",
+ * "larger than the cap", else strerror). */
+const char *readfile_strerror(int rc);
+
 #endif
