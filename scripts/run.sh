@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh build
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMACCT_BENCH=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMACCT_BENCH=OFF -DMEMACCT_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target memacct_exporter
 exec ./build/memacct_exporter "$@"
