@@ -61,6 +61,9 @@
 #include <string.h>
 
 #define UID_LEN 36
+/* Static pods (kube-apiserver, etcd, ...): kubelet names them by a 32-hex
+ * hash of their manifest, without dashes. */
+#define STATIC_UID_LEN 32
 #define CONTAINER_ID_LEN 64
 
 /* One path component: n bytes at s, no '/' and no NUL inside. */
@@ -136,6 +139,24 @@ static bool parse_uid(struct span c, char sep, char out[UID_LEN + 1])
 	return true;
 }
 
+/* A pod UID of either form at the end of c: 36 bytes with sep (a UUID) or
+ * 32 lowercase hex (a static pod's hash, kept as it is: it is also the UID in
+ * kubelet's /var/log/pods names). Drops it from c; out gets the UID. */
+static bool eat_uid_suffix(struct span *c, char sep, char out[UID_LEN + 1])
+{
+	if (c->n >= UID_LEN && parse_uid((struct span){c->s + c->n - UID_LEN, UID_LEN}, sep, out)) {
+		c->n -= UID_LEN;
+		return true;
+	}
+	if (c->n >= STATIC_UID_LEN && all_lower_hex(c->s + c->n - STATIC_UID_LEN, STATIC_UID_LEN)) {
+		memcpy(out, c->s + c->n - STATIC_UID_LEN, STATIC_UID_LEN);
+		out[STATIC_UID_LEN] = '\0';
+		c->n -= STATIC_UID_LEN;
+		return true;
+	}
+	return false;
+}
+
 /* systemd driver: "[<prefix>-]kubepods[-<qos>]-pod<uid_>.slice". systemd
  * encodes the slice hierarchy in the name ('-' = one level down), so the
  * component alone says where the pod sits. */
@@ -149,15 +170,8 @@ static bool parse_pod_systemd(struct span c, const char **qos, char uid[UID_LEN 
 	    {"kubepods-besteffort-pod", "besteffort"},
 	    {"kubepods-pod", "guaranteed"},
 	};
-	struct span u;
-
-	if (!span_eat_suffix(&c, ".slice") || c.n < UID_LEN)
+	if (!span_eat_suffix(&c, ".slice") || !eat_uid_suffix(&c, '_', uid))
 		return false;
-	u.s = c.s + c.n - UID_LEN;
-	u.n = UID_LEN;
-	if (!parse_uid(u, '_', uid))
-		return false;
-	c.n -= UID_LEN;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct span head = c;
 		if (!span_eat_suffix(&head, kinds[i].tail))
@@ -176,7 +190,7 @@ static bool parse_pod_systemd(struct span c, const char **qos, char uid[UID_LEN 
 static bool parse_pod_cgroupfs(struct span c, struct span parent, struct span grandparent,
 			       const char **qos, char uid[UID_LEN + 1])
 {
-	if (!span_eat_prefix(&c, "pod") || !parse_uid(c, '-', uid))
+	if (!span_eat_prefix(&c, "pod") || !eat_uid_suffix(&c, '-', uid) || c.n != 0)
 		return false;
 	if (span_eq(parent, "kubepods")) {
 		*qos = "guaranteed";

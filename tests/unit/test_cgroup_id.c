@@ -167,6 +167,38 @@ static void test_pod_level_cgroups(void **state)
 	CHECK_TABLE(t);
 }
 
+/* Static pods (kube-apiserver, etcd, scheduler, controller-manager): kubelet
+ * names them by a 32-hex hash, no dashes; the UID is exported as it is
+ * (it is also the UID in /var/log/pods names). */
+#define SUID "8daa50c3a64c9ff60bb9eab7b44b56fd"
+static void test_static_pods(void **state)
+{
+	static const struct want t[] = {
+	    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SUID
+	     ".slice/cri-containerd-" CID ".scope",
+	     true, SUID, CID, "burstable", "containerd"},
+	    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SUID ".slice", true,
+	     SUID, "", "burstable", NULL},
+	    {"/kubepods.slice/kubepods-pod" SUID ".slice/crio-" CID ".scope", true, SUID, CID,
+	     "guaranteed", "crio"},
+	    {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" SUID
+	     ".slice/docker-" CID ".scope",
+	     true, SUID, CID, "besteffort", "docker"},
+	    {"/kubepods/burstable/pod" SUID "/" CID, true, SUID, CID, "burstable", NULL},
+	    {"/kubepods/pod" SUID "/crio-" CID, true, SUID, CID, "guaranteed", "crio"},
+	    /* 31 or 33 hex, upper case, or a non-hex digit: not a UID. */
+	    {"/kubepods/burstable/pod8daa50c3a64c9ff60bb9eab7b44b56f/" CID, false, "", "", NULL,
+	     NULL},
+	    {"/kubepods/burstable/pod" SUID "0/" CID, false, "", "", NULL, NULL},
+	    {"/kubepods/burstable/pod8DAA50C3A64C9FF60BB9EAB7B44B56FD", false, "", "", NULL, NULL},
+	    {"/kubepods/burstable/pod8daa50c3a64c9ff60bb9eab7b44b56fg", false, "", "", NULL, NULL},
+	    {"/kubepods.slice/kubepods-pod8daa50c3a64c9ff60bb9eab7b44b56fg.slice", false, "", "",
+	     NULL, NULL},
+	};
+	(void)state;
+	CHECK_TABLE(t);
+}
+
 /* conmon supervises the container from outside it: pod and runtime, no id. */
 static void test_crio_conmon_is_not_the_container(void **state)
 {
@@ -761,6 +793,7 @@ int main(void)
 	    cmocka_unit_test(test_systemd_driver_runtimes_and_qos),
 	    cmocka_unit_test(test_cgroupfs_driver_runtimes_and_qos),
 	    cmocka_unit_test(test_pod_level_cgroups),
+	    cmocka_unit_test(test_static_pods),
 	    cmocka_unit_test(test_crio_conmon_is_not_the_container),
 	    cmocka_unit_test(test_nested_prefixes),
 	    cmocka_unit_test(test_sub_cgroups_keep_the_container),

@@ -4,7 +4,9 @@
  *             kubepods-burstable-pod<uid_with_underscores>.slice/
  *             cri-containerd-<id>.scope | crio-<id>.scope | docker-<id>.scope
  *   cgroupfs: /kubepods/burstable/pod<uid>/<id>
- * (guaranteed pods sit directly under kubepods). It does not read anything;
+ * (guaranteed pods sit directly under kubepods). <uid> is a UUID, or for
+ * static pods (kube-apiserver, etcd, ...) 32 hex digits without dashes,
+ * exported as they are. It does not read anything;
  * pod and namespace names come from --path.podlogs elsewhere. */
 #ifndef MEMACCT_CGROUP_ID_H
 #define MEMACCT_CGROUP_ID_H
@@ -12,7 +14,8 @@
 #include <stdbool.h>
 
 struct cgroup_identity {
-	char uid[37];		 /* pod UID with dashes, lower case; "" if none */
+	char uid[37];		 /* pod UID with dashes (or a static pod's 32 hex), lower case;
+				    "" if none */
 	char container_id[65];	 /* 64 hex chars, lower case; "" if none */
 	const char *qos;	 /* "guaranteed" | "burstable" | "besteffort" | NULL */
 	const char *runtime;	 /* "containerd" | "crio" | "docker" | NULL */
