@@ -156,27 +156,54 @@ static void take_stat_fields(struct cgroup_mem *m, const uint64_t *st, uint64_t 
  * comes off kernel first, then inactive file, ...) and whatever the numbers
  * (no overflow). other = what is left. Working set = usage - inactive_file,
  * floored at 0 (inactive_file as the kernel reports it). */
-static void derive(struct cgroup_mem *m, const uint64_t *st, uint64_t kernel)
+static void derive(struct cgroup_mem *m)
 {
 	static const enum mem_component order[] = {COMP_ANON, COMP_SHMEM, COMP_FILE_ACTIVE,
 						   COMP_FILE_INACTIVE, COMP_KERNEL};
-	uint64_t want[COMP_N] = {
-		[COMP_ANON] = st[S_ANON],
-		[COMP_SHMEM] = st[S_SHMEM],
-		[COMP_FILE_ACTIVE] = st[S_ACTIVE_FILE],
-		[COMP_FILE_INACTIVE] = st[S_INACTIVE_FILE],
-		[COMP_KERNEL] = kernel,
-	};
 	uint64_t usage = m->v[CM_USAGE], left = usage;
 	for (size_t i = 0; i < NELEM(order); i++) {
-		uint64_t c = want[order[i]] < left ? want[order[i]] : left;
+		uint64_t want = m->stat_parts[order[i]];
+		uint64_t c = want < left ? want : left;
 		m->comp[order[i]] = c;
 		left -= c;
 	}
 	m->comp[COMP_OTHER] = left;
 	m->has_split = true;
-	uint64_t inactive = st[S_INACTIVE_FILE];
+	uint64_t inactive = m->stat_parts[COMP_FILE_INACTIVE];
 	set(m, CM_WORKING_SET, usage > inactive ? usage - inactive : 0);
+}
+
+/* What memory.stat says of each component (kernel: computed by the caller). */
+static void keep_stat_parts(struct cgroup_mem *m, const uint64_t *st, uint64_t kernel)
+{
+	m->stat_parts[COMP_ANON] = st[S_ANON];
+	m->stat_parts[COMP_SHMEM] = st[S_SHMEM];
+	m->stat_parts[COMP_FILE_ACTIVE] = st[S_ACTIVE_FILE];
+	m->stat_parts[COMP_FILE_INACTIVE] = st[S_INACTIVE_FILE];
+	m->stat_parts[COMP_KERNEL] = kernel;
+	m->stat_parts[COMP_OTHER] = 0;
+}
+
+int cgroup_mem_set_root_usage(struct cgroup_mem *m, uint64_t usage)
+{
+	if (m->mode != CGROUP_V2 || m->has_split || cgroup_mem_has(m, CM_USAGE))
+		return -EINVAL;
+	set(m, CM_USAGE, usage);
+	derive(m);
+	return 0;
+}
+
+int cgroup_mem_meminfo_used(const char *meminfo, uint64_t *used)
+{
+	static const struct keyed_field f[] = {{"MemTotal", 0}, {"MemFree", 1}};
+	uint64_t v[2] = {0, 0}, seen = 0;
+	int rc = parse_keyed(meminfo, f, NELEM(f), v, &seen);
+	if (rc)
+		return rc;
+	if (seen != 3 || v[1] > v[0])
+		return -EINVAL;
+	*used = v[0] - v[1]; /* the parser took " kB" into account */
+	return 0;
 }
 
 static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char **bad)
@@ -196,17 +223,18 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 		return rc;
 	}
 	take_stat_fields(m, st, seen);
+	uint64_t kernel = st[S_KERNEL];
+	if (!(seen & BIT(S_KERNEL)))
+		kernel = st[S_KERNEL_STACK] + st[S_PAGETABLES] + st[S_SEC_PAGETABLES] + st[S_PERCPU] +
+			 st[S_SLAB] + st[S_VMALLOC];
+	keep_stat_parts(m, st, kernel);
 
 	rc = read_single(fd, "memory.current", buf, &v, NULL, bad);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
 		set(m, CM_USAGE, v);
-		uint64_t kernel = st[S_KERNEL];
-		if (!(seen & BIT(S_KERNEL)))
-			kernel = st[S_KERNEL_STACK] + st[S_PAGETABLES] + st[S_SEC_PAGETABLES] +
-				 st[S_PERCPU] + st[S_SLAB] + st[S_VMALLOC];
-		derive(m, st, kernel);
+		derive(m);
 	}
 
 	static const struct {
@@ -291,7 +319,8 @@ static int read_v1(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	if (rc)
 		return rc;
 	set(m, CM_USAGE, v);
-	derive(m, st, kmem);
+	keep_stat_parts(m, st, kmem);
+	derive(m);
 
 	rc = read_single(fd, "memory.limit_in_bytes", buf, &v, NULL, bad);
 	if (rc < 0)

@@ -4,6 +4,8 @@
  * cgroup_labels.c's; this file only maps numbers to metric families. It does
  * not read /proc (the process collector does). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 struct cgroup_state {
 	const struct cgroup_scope *scope; /* borrowed from main */
+	const char *procfs;		  /* for the v2 root's usage (meminfo) */
 	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
 };
 
@@ -144,6 +147,25 @@ static void emit(struct visit *v, const struct cgroup_mem *m)
 	put(f->pgmajfault, l, m, CM_PGMAJFAULT, NULL, NULL);
 }
 
+/* The v2 root has no memory.current: its usage is what the node uses, from
+ * meminfo, as runc and cAdvisor take it (cgroup_mem_set_root_usage). */
+static int root_usage(struct visit *v, struct cgroup_mem *m, const char **bad)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/meminfo", v->st->procfs);
+	int rc = readfile_at(AT_FDCWD, path, &v->buf);
+	uint64_t used = 0;
+	if (rc == 0)
+		rc = cgroup_mem_meminfo_used(v->buf.data, &used);
+	if (rc == 0)
+		rc = cgroup_mem_set_root_usage(m, used);
+	if (rc) {
+		*bad = "meminfo (the v2 root's usage)";
+		return rc == -ENOENT ? -EIO : rc;
+	}
+	return 0;
+}
+
 static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 {
 	struct visit *v = arg;
@@ -151,6 +173,8 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	const char *bad = NULL;
 	(void)depth;
 	int rc = cgroup_mem_read(dirfd, v->st->scope->root.mode, &v->buf, &m, &bad);
+	if (rc == 0 && m.mode == CGROUP_V2 && !m.has_split && !cgroup_mem_has(&m, CM_USAGE))
+		rc = root_usage(v, &m, &bad);
 	if (rc == -ENOENT)
 		return 0; /* removed while we walked: normal churn */
 	if (rc) {
@@ -213,6 +237,7 @@ static int cgroup_init(const struct collector_env *env, void **state, struct err
 	if (!st)
 		return -ENOMEM;
 	st->scope = env->scope;
+	st->procfs = env->cfg && env->cfg->procfs ? env->cfg->procfs : "/proc";
 	atomic_init(&st->read_errors, 0);
 	*state = st;
 	return 0;

@@ -651,10 +651,45 @@ static void test_missing_optional_v2(void **state)
 	assert_true(cgroup_mem_has(&m, CM_FILE_MAPPED));
 	assert_true(cgroup_mem_has(&m, CM_PGSCAN));
 
+	/* The v2 root's usage from meminfo (as runc and cAdvisor): the split
+	 * then sums to it and the working set is usage - inactive_file. */
+	const uint64_t used = UINT64_C(8) << 30;
+	assert_int_equal(cgroup_mem_set_root_usage(&m, used), 0);
+	assert_true(m.has_split);
+	assert_true(m.v[CM_USAGE] == used);
+	uint64_t sum = 0;
+	for (int i = 0; i < COMP_N; i++)
+		sum += m.comp[i];
+	assert_true(sum == used);
+	assert_memory_equal(m.comp, full.comp, sizeof(m.comp) - sizeof(m.comp[0]));
+	assert_true(m.comp[COMP_OTHER] == used - (full.v[CM_USAGE] - full.comp[COMP_OTHER]));
+	assert_true(m.v[CM_WORKING_SET] == used - full.comp[COMP_FILE_INACTIVE]);
+	/* Only once, and only where memory.current was missing. */
+	assert_int_equal(cgroup_mem_set_root_usage(&m, used), -EINVAL);
+	assert_int_equal(cgroup_mem_set_root_usage(&full, used), -EINVAL);
+
 	/* No memory.stat: the cgroup is gone. */
 	rm_file(&c, "memory.stat");
 	assert_int_equal(read_copy(&c, &m, &bad), -ENOENT);
 	copy_free(&c);
+}
+
+/* MemTotal - MemFree of /proc/meminfo, in bytes; malformed input refused. */
+static void test_meminfo_used(void **state)
+{
+	(void)state;
+	uint64_t used = 0;
+	assert_int_equal(cgroup_mem_meminfo_used("MemTotal:       131981020 kB\n"
+						 "MemFree:        130437376 kB\n"
+						 "MemAvailable:   130000000 kB\n",
+						 &used),
+			 0);
+	assert_true(used == (UINT64_C(131981020) - UINT64_C(130437376)) * 1024);
+	assert_int_equal(cgroup_mem_meminfo_used("MemTotal: 10 kB\n", &used), -EINVAL);
+	assert_int_equal(cgroup_mem_meminfo_used("MemTotal: 10 kB\nMemFree: 11 kB\n", &used),
+			 -EINVAL);
+	assert_int_equal(cgroup_mem_meminfo_used("MemTotal: x kB\nMemFree: 1 kB\n", &used),
+			 -EINVAL);
 }
 
 static void test_missing_optional_v1(void **state)
@@ -844,6 +879,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_v2),
 	    cmocka_unit_test(test_malformed_v1),
 	    cmocka_unit_test(test_missing_optional_v2),
+	    cmocka_unit_test(test_meminfo_used),
 	    cmocka_unit_test(test_missing_optional_v1),
 	    cmocka_unit_test(test_v1_limits),
 	    cmocka_unit_test(test_v2_limits),

@@ -60,6 +60,7 @@ struct cgroup_mem {
 	enum cgroup_mode mode;
 	bool has_split;		/* usage and memory.stat were both read */
 	uint64_t comp[COMP_N];	/* valid when has_split */
+	uint64_t stat_parts[COMP_N]; /* memory.stat's component values (other: 0) */
 	uint64_t v[CM_N];
 	uint64_t has;		/* bit CM_x set when v[CM_x] is valid */
 };
@@ -75,9 +76,22 @@ static inline bool cgroup_mem_has(const struct cgroup_mem *m, enum cgroup_mem_fi
  * with *bad_file set to that file's name (a literal). Optional files that do
  * not exist (memory.peak on older kernels, kmem when not accounted) are just
  * absent. The root cgroup of a v2 hierarchy has no memory.current: there
- * has_split is false and only what exists is filled. */
+ * has_split is false and only what exists is filled (see
+ * cgroup_mem_set_root_usage). */
 int cgroup_mem_read(int dirfd, enum cgroup_mode mode, struct readbuf *buf, struct cgroup_mem *m,
 		    const char **bad_file);
+
+/* The v2 root: usage as runc and cAdvisor take it for the root cgroup
+ * (MemTotal - MemFree of /proc/meminfo, everything in use on the node), then
+ * the split and working set (usage - the root memory.stat's inactive_file),
+ * the node working set kubelet's eviction watches. Only for an m read from a
+ * root without memory.current (has_split false, CM_USAGE absent); returns
+ * -EINVAL otherwise. */
+int cgroup_mem_set_root_usage(struct cgroup_mem *m, uint64_t usage);
+
+/* MemTotal - MemFree in bytes from /proc/meminfo's text (proc(5)). -EINVAL
+ * when either is missing or MemFree > MemTotal. */
+int cgroup_mem_meminfo_used(const char *meminfo, uint64_t *used);
 
 /* v1 reports "unlimited" as a huge page-aligned number (PAGE_COUNTER_MAX *
  * PAGE_SIZE, 9223372036854771712 on x86-64); anything this large is no
