@@ -1,10 +1,10 @@
 /* memacct_test: what the cmocka tests (tests/unit, tests/fixture) share:
  * where the fixture captures are and the names inside them; reading, writing
- * and removing test files; one collector or one fixture scrape into text and
- * whole-line checks. Every helper fails the running cmocka test on an
- * unexpected error, so include <cmocka.h> first. It knows nothing of what a
- * module should output; that stays in each test. Built once
- * (tests/support/memacct_test.c) and linked into every cmocka test. */
+ * and removing test files; one collector or one fixture scrape into text,
+ * whole-line checks and golden files. Every helper fails the running cmocka
+ * test on an unexpected error, so include <cmocka.h> first. It knows
+ * nothing of what a module should output; that stays in each test. Built
+ * once (tests/support/memacct_test.c) and linked into every cmocka test. */
 #ifndef MEMACCT_TEST_H
 #define MEMACCT_TEST_H
 
@@ -74,5 +74,12 @@ bool has_line(const char *text, const char *line);
 		if (!has_line(t_, l_))                                                             \
 			fail_msg("missing line: %s\n--- output ---\n%s", l_, t_ ? t_ : "");        \
 	} while (0)
+
+/* Golden files: true when got (len bytes) equals the file at path byte for
+ * byte. On a difference it prints a unified diff (golden first) and how to
+ * regenerate, and returns false: the caller frees what it holds, then fails.
+ * With MEMACCT_UPDATE_GOLDEN=1 in the environment it writes got to path
+ * instead and returns true (tests/fixture/README.md). */
+bool golden_matches(const char *path, const char *got, size_t len);
 
 #endif

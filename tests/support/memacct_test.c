@@ -161,3 +161,58 @@ bool has_line(const char *text, const char *line)
 			return true;
 	return false;
 }
+
+/* Prints `diff -u golden got` (at most 200 lines) with print_error. */
+static void print_diff(const char *golden, const char *got, size_t len)
+{
+	char tmp[4096];
+	make_temp_dir(tmp, sizeof(tmp) - 16, "golden");
+	char got_path[4096 + 16];
+	snprintf(got_path, sizeof(got_path), "%s/got", tmp);
+	write_whole_file(got_path, got, len);
+	if (strchr(golden, '\'')) {
+		print_error("(no diff: %s holds a quote)\n", golden);
+	} else {
+		char cmd[3 * 4096 + 64];
+		snprintf(cmd, sizeof(cmd), "diff -u --label '%s' --label 'this run' '%s' '%s'",
+			 golden, golden, got_path);
+		FILE *p = popen(cmd, "r");
+		assert_non_null(p);
+		char line[4096];
+		int shown = 0;
+		while (fgets(line, sizeof(line), p))
+			if (shown++ < 200)
+				print_error("%s", line);
+		if (shown > 200)
+			print_error("... %d more lines of diff\n", shown - 200);
+		pclose(p);
+	}
+	assert_int_equal(unlink(got_path), 0);
+	assert_int_equal(rmdir(tmp), 0);
+}
+
+bool golden_matches(const char *path, const char *got, size_t len)
+{
+	const char *update = getenv("MEMACCT_UPDATE_GOLDEN");
+	if (update && strcmp(update, "1") == 0) {
+		write_whole_file(path, got, len);
+		print_message("wrote %s (%zu bytes)\n", path, len);
+		return true;
+	}
+	size_t want_len = 0;
+	char *want = read_whole_file(path, &want_len);
+	if (!want) {
+		print_error("cannot read golden file %s: %s (MEMACCT_UPDATE_GOLDEN=1 writes it)\n",
+			    path, strerror(errno));
+		return false;
+	}
+	bool same = want_len == len && memcmp(want, got, len) == 0;
+	free(want);
+	if (same)
+		return true;
+	print_diff(path, got, len);
+	print_error("%s differs from this run's output (diff above); if the change is intended, "
+		    "regenerate with MEMACCT_UPDATE_GOLDEN=1 and review git diff\n",
+		    path);
+	return false;
+}
