@@ -6,10 +6,11 @@ source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
 trap 'stop_exporter; rm -rf "$work"' EXIT
 
+run_as=()  # a prefix that runs the exporter as another user (setpriv ...)
 expect_error() {  # EXPECTED_SUBSTRING ARGS...
   local want=$1; shift
   local rc=0
-  "$MEMACCT_BIN" "$@" >"$work/out" 2>"$work/err" </dev/null || rc=$?
+  "${run_as[@]}" "$MEMACCT_BIN" "$@" >"$work/out" 2>"$work/err" </dev/null || rc=$?
   [ "$rc" -ne 0 ] || fail "exit 0 for: $*"
   [ "$rc" -lt 128 ] || fail "crashed (rc $rc) for: $*"
   grep -qF -- "$want" "$work/err" || { cat "$work/err"; fail "no '$want' in the error for: $*"; }
@@ -27,11 +28,15 @@ expect_error "--web.max-requests: invalid value" --web.max-requests=many
 expect_error "--log.level: unknown level" --log.level=loud
 expect_error "--web.listen-address: invalid address" --web.listen-address=nonsense
 
-# An unreadable root (needs a non-root user to mean anything; root reads all).
-if [ "$(id -u)" -ne 0 ]; then
-  mkdir "$work/locked"; chmod 000 "$work/locked"
-  expect_error "cannot open $work/locked" --path.cgroupfs="$work/locked"
+# An unreadable root. Root reads a mode 000 directory, so as root this one
+# run is made as nobody (setpriv, util-linux), who may only traverse $work.
+mkdir "$work/locked"; chmod 000 "$work/locked"
+if [ "$(id -u)" -eq 0 ]; then
+  chmod 711 "$work"
+  run_as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
+expect_error "cannot open $work/locked: Permission denied" --path.cgroupfs="$work/locked"
+run_as=()
 
 # A port already in use.
 fixture="$MEMACCT_FIXTURES/cgroup-v2/3-read-twice"

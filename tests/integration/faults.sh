@@ -24,16 +24,13 @@ sys="$work/fx/sys" proc="$work/fx/proc"
 burst=/kubepods.slice/kubepods-burstable.slice
 pod=$burst/kubepods-burstable-pod1f2e3d4c_5b6a_4789_9abc_def012345678.slice
 ctr=$pod/cri-containerd-3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c.scope
-have_promtool=false
-command -v promtool >/dev/null && have_promtool=true
+need_promtool
 
 get() {  # N: scrape to $work/N.prom, check HTTP 200 and promtool
   local code; code=$(curl -sS -o "$work/$1.prom" -w '%{http_code}' "$EXPORTER_URL/metrics")
   [ "$code" = 200 ] || fail "scrape $1: HTTP $code"
-  if $have_promtool; then
-    local out; out=$(promtool check metrics <"$work/$1.prom" 2>&1) || true
-    [ -z "$out" ] || { echo "$out"; fail "scrape $1: promtool check metrics complained"; }
-  fi
+  local out; out=$(promtool check metrics <"$work/$1.prom" 2>&1) || true
+  [ -z "$out" ] || { echo "$out"; fail "scrape $1: promtool check metrics complained"; }
 }
 components() {  # FILE CGROUP -> number of memacct_cgroup_memory_bytes samples
   grep -c "^memacct_cgroup_memory_bytes{cgroup=\"$2\"," "$1" || true

@@ -9,6 +9,7 @@
 # newest age back to about 0. promtool has nothing to say about the output.
 set -euo pipefail
 source "$(dirname "$0")/jetstream_lib.bash"
+need_promtool
 js_require
 
 start_nats
@@ -46,10 +47,8 @@ grep -q 'memacct_jetstream_stream_limit_utilization_ratio{stream="UNBOUNDED"' "$
 grep -q 'memacct_jetstream_stream_info{stream="WORK",account="",storage="file",retention="workqueue",discard="new",replicas="1"} 1' "$m" ||
   fail "WORK's info series is not as expected"
 
-if command -v promtool >/dev/null; then
-  out=$(promtool check metrics < "$m" 2>&1) || true
-  [ -z "$out" ] && echo "promtool check metrics: silent" || { echo "$out"; fail "promtool check metrics complained"; }
-fi
+out=$(promtool check metrics < "$m" 2>&1) || true
+[ -z "$out" ] && echo "promtool check metrics: silent" || { echo "$out"; fail "promtool check metrics complained"; }
 
 # Age grows with wall time, between polls and across them.
 a1=$(value "$m" memacct_jetstream_stream_oldest_message_age_seconds 'stream="ORDERS"')

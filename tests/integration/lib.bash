@@ -7,6 +7,9 @@
 : "${MEMACCT_FIXTURES:=$MEMACCT_SRC/tests/fixture}"
 
 skip() { echo "SKIPPED: $*"; exit 77; }
+# A test whose checks include promtool skips as a whole without it, never
+# passes with that check left out.
+need_promtool() { command -v promtool >/dev/null || skip "promtool not installed (Debian package prometheus)"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 free_port() {

@@ -12,6 +12,7 @@
 # LOAD_SECONDS overrides the 30 s (e.g. for a quick local run).
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
+need_promtool
 client="${MEMACCT_BUILD:?}/tests/scrape_client"
 [ -x "$client" ] || fail "$client not built"
 seconds=${LOAD_SECONDS:-30}
@@ -87,10 +88,8 @@ done
 scrape >"$work/after.prom"
 grep -q '^memacct_scrape_collector_success{collector="cgroup"} 1$' "$work/after.prom" ||
   fail "cgroup collector failed after the load"
-if command -v promtool >/dev/null; then
-  out=$(promtool check metrics <"$work/after.prom" 2>&1) || true
-  [ -z "$out" ] || { echo "$out"; fail "promtool complained after the load"; }
-fi
+out=$(promtool check metrics <"$work/after.prom" 2>&1) || true
+[ -z "$out" ] || { echo "$out"; fail "promtool complained after the load"; }
 
 pct=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
 echo "requests=$total_req ok=$total_ok failed_or_503=$total_bad ($((total_req / seconds))/s over ${seconds}s)"

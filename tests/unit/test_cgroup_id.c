@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "memacct/cgroup/cgroup_id.h"
+#include "memacct_test.h"
 
 /* The pod and container of tests/fixture/cgroup-v{1,2}/<step>/sys. */
 #define UID "1f2e3d4c-5b6a-4789-9abc-def012345678"
@@ -350,27 +351,23 @@ static void walk_fixture(const char *root, char *rel, size_t rel_len, size_t rel
 	closedir(d);
 }
 
-/* The fixture trees as they are on disk (MEMACCT_FIXTURES under CTest,
- * tests/fixture when run from the source root); skipped when absent. */
+/* The fixture trees as they are on disk (tests/fixture): every phase of
+ * both captures. */
 static void test_fixture_trees_on_disk(void **state)
 {
-	static const char *const versions[] = {"cgroup-v1", "cgroup-v2"};
-	const char *base = getenv("MEMACCT_FIXTURES");
+	const char *base = fixture_dir();
 	unsigned trees = 0;
 
 	(void)state;
-	if (base == NULL)
-		base = "tests/fixture";
-	for (size_t v = 0; v < 2; v++) {
+	for (size_t v = 0; v < FIXTURE_MODES; v++) {
 		char dir[1024], root[2048], rel[2048];
 		DIR *d;
 		struct dirent *e;
 
-		assert_true((size_t)snprintf(dir, sizeof(dir), "%s/%s", base, versions[v]) <
+		assert_true((size_t)snprintf(dir, sizeof(dir), "%s/%s", base, fixture_modes[v]) <
 			    sizeof(dir));
 		d = opendir(dir);
-		if (d == NULL)
-			continue;
+		assert_non_null(d);
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;
 			unsigned seen = 0;
@@ -389,8 +386,7 @@ static void test_fixture_trees_on_disk(void **state)
 		}
 		closedir(d);
 	}
-	if (trees == 0)
-		skip();
+	assert_int_equal(trees, FIXTURE_MODES * FIXTURE_PHASES);
 }
 
 /* Decision: outside any pod only plain Docker is recognised. */

@@ -26,24 +26,9 @@
 #include <unistd.h>
 
 #include "memacct/cgroup/cgroup_mem.h"
-
-#define V2_CONTAINER                                                                               \
-	"kubepods.slice/kubepods-burstable.slice/"                                                 \
-	"kubepods-burstable-pod1f2e3d4c_5b6a_4789_9abc_def012345678.slice/"                        \
-	"cri-containerd-3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c.scope"
-#define V1_CONTAINER                                                                               \
-	"kubepods/burstable/pod1f2e3d4c-5b6a-4789-9abc-def012345678/"                              \
-	"3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c"
+#include "memacct_test.h"
 
 #define BIT(f) (UINT64_C(1) << (f))
-
-static const char *fixtures(void)
-{
-	const char *f = getenv("MEMACCT_FIXTURES");
-	if (!f || !*f)
-		fail_msg("MEMACCT_FIXTURES is not set (ctest sets it to tests/fixture)");
-	return f;
-}
 
 /* ---- the independent reader ---- */
 
@@ -52,26 +37,9 @@ static char *slurp(const char *dir, const char *name)
 {
 	char p[4096];
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "r");
-	if (!f) {
+	char *text = read_whole_file(p, NULL);
+	if (!text)
 		assert_int_equal(errno, ENOENT);
-		return NULL;
-	}
-	char *text = NULL;
-	size_t cap = 0, len = 0;
-	for (;;) {
-		if (len + 4097 > cap) {
-			cap = cap * 2 + 8192;
-			text = realloc(text, cap);
-			assert_non_null(text);
-		}
-		size_t n = fread(text + len, 1, 4096, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	text[len] = '\0';
-	fclose(f);
 	return text;
 }
 
@@ -366,17 +334,14 @@ static int check_tree(const char *dir, enum cgroup_mode mode)
 	return n;
 }
 
-static const char *const phases[] = {"0-start",	     "1-anon64M",    "2-write200M",
-				     "3-read-twice", "4-shm16M",     "5-mapped100M",
-				     "6-over-high",  "7-after-exit"};
-
 static void test_every_fixture_cgroup(void **state)
 {
 	(void)state;
 	for (int mode = 1; mode <= 2; mode++) {
-		for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		for (size_t i = 0; i < FIXTURE_PHASES; i++) {
 			char p[4096];
-			snprintf(p, sizeof(p), "%s/cgroup-v%d/%s/sys", fixtures(), mode, phases[i]);
+			snprintf(p, sizeof(p), "%s/cgroup-v%d/%s/sys", fixture_dir(), mode,
+				 fixture_phases[i]);
 			/* The root and four levels down to the container. */
 			assert_int_equal(check_tree(p, (enum cgroup_mode)mode), 5);
 		}
@@ -386,8 +351,8 @@ static void test_every_fixture_cgroup(void **state)
 static void read_container(int mode, const char *phase, struct cgroup_mem *m)
 {
 	char p[4096];
-	snprintf(p, sizeof(p), "%s/cgroup-v%d/%s/sys/%s", fixtures(), mode, phase,
-		 mode == 2 ? V2_CONTAINER : V1_CONTAINER);
+	snprintf(p, sizeof(p), "%s/cgroup-v%d/%s/sys%s", fixture_dir(), mode, phase,
+		 mode == 2 ? FX_V2_CTR : FX_V1_CTR);
 	check_dir(p, (enum cgroup_mode)mode, m);
 }
 
@@ -446,7 +411,7 @@ static void test_unlimited_roots(void **state)
 	(void)state;
 	for (int mode = 1; mode <= 2; mode++) {
 		char p[4096];
-		snprintf(p, sizeof(p), "%s/cgroup-v%d/3-read-twice/sys", fixtures(), mode);
+		snprintf(p, sizeof(p), "%s/cgroup-v%d/3-read-twice/sys", fixture_dir(), mode);
 		char *lim = slurp(p, mode == 1 ? "memory.limit_in_bytes" : "memory.max");
 		assert_non_null(lim);
 		assert_string_equal(lim, mode == 1 ? "9223372036854771712\n" : "max\n");
@@ -461,41 +426,35 @@ static void test_unlimited_roots(void **state)
 /* ---- corrupted copies ---- */
 
 struct copy {
-	char path[64];
+	char path[512];
 	int mode;
 };
 
 static void copy_container(struct copy *c, int mode, const char *phase)
 {
 	c->mode = mode;
-	snprintf(c->path, sizeof(c->path), "/tmp/memacct_cgmem_XXXXXX");
-	assert_non_null(mkdtemp(c->path));
+	make_temp_dir(c->path, sizeof(c->path), "cgmem");
 	char cmd[8192];
-	snprintf(cmd, sizeof(cmd), "cp -p '%s/cgroup-v%d/%s/sys/%s/'* '%s/'", fixtures(), mode,
-		 phase, mode == 2 ? V2_CONTAINER : V1_CONTAINER, c->path);
+	snprintf(cmd, sizeof(cmd), "cp -p '%s/cgroup-v%d/%s/sys%s/'* '%s/'", fixture_dir(), mode,
+		 phase, mode == 2 ? FX_V2_CTR : FX_V1_CTR, c->path);
 	assert_int_equal(system(cmd), 0);
 }
 
 static void copy_free(struct copy *c)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->path);
-	assert_int_equal(system(cmd), 0);
+	remove_tree(c->path);
 }
 
 static void put_file(const struct copy *c, const char *name, const char *text)
 {
-	char p[256];
+	char p[1024];
 	snprintf(p, sizeof(p), "%s/%s", c->path, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_whole_file(p, text, strlen(text));
 }
 
 static void rm_file(const struct copy *c, const char *name)
 {
-	char p[256];
+	char p[1024];
 	snprintf(p, sizeof(p), "%s/%s", c->path, name);
 	assert_int_equal(unlink(p), 0);
 }

@@ -31,6 +31,7 @@
 #include "memacct/util/utf8.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/mbuf.h"
+#include "memacct_test.h"
 
 #define UID "1f2e3d4c-5b6a-4789-9abc-def012345678"
 #define UIDU "1f2e3d4c_5b6a_4789_9abc_def012345678"
@@ -42,19 +43,6 @@
 #define MIB (UINT64_C(1) << 20)
 
 /* ---- helpers ---- */
-
-static void fixture_path(char *out, size_t n, const char *rel)
-{
-	const char *env = getenv("MEMACCT_FIXTURES");
-	if (env && *env) {
-		snprintf(out, n, "%s/%s", env, rel);
-		return;
-	}
-	/* tests/unit/test_explain.c -> tests/fixture */
-	const char *slash = strrchr(__FILE__, '/');
-	int dirlen = slash ? (int)(slash - __FILE__) : 1;
-	snprintf(out, n, "%.*s/../fixture/%s", dirlen, slash ? __FILE__ : ".", rel);
-}
 
 /* explain_run_samples over a cgroup scope set up from cfg, as main does;
  * a scope that cannot be set up is the run's error. */

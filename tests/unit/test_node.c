@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,55 +24,13 @@
 #include "memacct/expo/expfmt.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/mbuf.h"
+#include "memacct_test.h"
 
 /* ---- helpers ---- */
-
-static void fixture_path(char *out, size_t n, const char *rel)
-{
-	const char *env = getenv("MEMACCT_FIXTURES");
-	if (env && *env) {
-		snprintf(out, n, "%s/%s", env, rel);
-		return;
-	}
-	/* tests/unit/test_node.c -> tests/fixture */
-	const char *slash = strrchr(__FILE__, '/');
-	int dirlen = slash ? (int)(slash - __FILE__) : 1;
-	snprintf(out, n, "%.*s/../fixture/%s", dirlen, slash ? __FILE__ : ".", rel);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 struct tree {
 	char dir[512];
 };
-
-static void tree_make(struct tree *t)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(t->dir, sizeof(t->dir), "%s/memacct_test_node.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(t->dir));
-}
 
 static void tree_mkdir(const struct tree *t, const char *name)
 {
@@ -86,10 +43,7 @@ static void tree_put(const struct tree *t, const char *name, const char *text, s
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/%s", t->dir, name);
-	FILE *f = fopen(p, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	write_whole_file(p, text, len);
 }
 
 static void tree_puts(const struct tree *t, const char *name, const char *text)
@@ -102,22 +56,10 @@ static void tree_copy(const struct tree *t, const char *name, const char *fixtur
 	char src[PATH_MAX];
 	size_t len;
 	fixture_path(src, sizeof(src), fixture_rel);
-	char *text = slurp(src, &len);
+	char *text = read_whole_file(src, &len);
+	assert_non_null(text);
 	tree_put(t, name, text, len);
 	free(text);
-}
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void tree_rm(const struct tree *t)
-{
-	assert_int_equal(nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* A procfs with meminfo, vmstat and (with_psi) pressure/memory of one
@@ -125,7 +67,7 @@ static void tree_rm(const struct tree *t)
 static void tree_from_fixture(struct tree *t, const char *capture, bool with_psi)
 {
 	char rel[PATH_MAX];
-	tree_make(t);
+	make_temp_dir(t->dir, sizeof(t->dir), "test_node");
 	snprintf(rel, sizeof(rel), "%s/proc/meminfo", capture);
 	tree_copy(t, "meminfo", rel);
 	snprintf(rel, sizeof(rel), "%s/proc/vmstat", capture);
@@ -149,43 +91,15 @@ static int run_node(const char *procfs, struct mbuf *out, struct errmsg *e)
 	struct errmsg fe = {{0}};
 	assert_int_equal(flags_parse(&cfg, 2, argv, &fe), 0);
 	assert_string_equal(cfg.procfs, procfs);
-
-	void *state = NULL;
 	assert_string_equal(collector_node.name, "node");
 	assert_true(collector_node.default_on);
-	assert_int_equal(collector_node.init(&(struct collector_env){.cfg = &cfg}, &state, e), 0);
-	struct registry *reg = registry_new(1 << 20);
-	assert_non_null(reg);
-	int rc = collector_node.collect(state, NULL, reg, e);
-	mbuf_init(out, 1 << 20);
-	assert_int_equal(registry_write(reg, out, EXPFMT_TEXT_004), 0);
-	registry_free(reg);
-	if (collector_node.fini)
-		collector_node.fini(state);
-	return rc;
+	return collect_text(&collector_node, &cfg, out, e);
 }
-
-/* True when line appears in text as a whole line. */
-static bool has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = text; text && (p = strstr(p, line)) != NULL; p++)
-		if ((p == text || p[-1] == '\n') && p[n] == '\n')
-			return true;
-	return false;
-}
-
-#define assert_line(text, line)                                                                    \
-	do {                                                                                       \
-		if (!has_line((text), (line)))                                                     \
-			fail_msg("missing line: %s\n--- output ---\n%s", (line),                   \
-				 (text) ? (text) : "");                                            \
-	} while (0)
 
 static void assert_lines(const char *text, const char *const *lines, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		assert_line(text, lines[i]);
+		assert_has_line(text, lines[i]);
 }
 
 static size_t count_lines(const char *text)
@@ -280,14 +194,14 @@ static void test_v2_fixture(void **unused)
 	assert_lines(out.data, v2_meminfo, N(v2_meminfo));
 	assert_lines(out.data, v2_vmstat, N(v2_vmstat));
 	assert_lines(out.data, psi_zero, N(psi_zero));
-	assert_line(out.data, "# TYPE memacct_node_memory_mem_total_bytes gauge");
-	assert_line(out.data, "# TYPE memacct_node_memory_pressure_seconds_total counter");
-	assert_line(out.data, "# TYPE memacct_node_workingset_refault_total counter");
-	assert_line(out.data, "# TYPE memacct_node_pgscan_total counter");
-	assert_line(out.data, "# TYPE memacct_node_pgmajfault_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_memory_mem_total_bytes gauge");
+	assert_has_line(out.data, "# TYPE memacct_node_memory_pressure_seconds_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_workingset_refault_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_pgscan_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_pgmajfault_total counter");
 	assert_int_equal(count_lines(out.data), FULL_LINES);
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 static void test_v1_fixture(void **unused)
@@ -303,7 +217,7 @@ static void test_v1_fixture(void **unused)
 	assert_lines(out.data, psi_zero, N(psi_zero));
 	assert_int_equal(count_lines(out.data), FULL_LINES);
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* Kernels without PSI have no /proc/pressure: no series, no failure. */
@@ -320,7 +234,7 @@ static void test_no_pressure_dir(void **unused)
 	assert_null(strstr(out.data, "memacct_node_memory_pressure_seconds_total"));
 	assert_int_equal(count_lines(out.data), FULL_LINES - 4);
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 static void test_psi_values(void **unused)
@@ -335,10 +249,10 @@ static void test_psi_values(void **unused)
 		  "some avg10=1.50 avg60=0.20 avg300=0.05 total=1234567\n"
 		  "full avg10=0.00 avg60=0.00 avg300=0.00 total=2500000\n");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
-	assert_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 1.234567");
-	assert_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"full\"} 2.5");
+	assert_has_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 1.234567");
+	assert_has_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"full\"} 2.5");
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* A malformed PSI line drops its own series only; the collector succeeds. */
@@ -354,10 +268,10 @@ static void test_psi_malformed_line(void **unused)
 		  "some avg10=0.00 avg60=0.00 avg300=0.00 total=7000000\n"
 		  "full avg10=0.00 avg60=0.00 avg300=0.00 total=x\n");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
-	assert_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 7");
+	assert_has_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 7");
 	assert_null(strstr(out.data, "kind=\"full\""));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* Truncated lines, non-numeric values and overflows each drop their own
@@ -368,7 +282,7 @@ static void test_malformed_fields_skipped(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_puts(&t, "meminfo",
 		  "MemTotal:       131981020 kB\n"
 		  "MemAvailable:\n"				   /* truncated: no value */
@@ -383,11 +297,11 @@ static void test_malformed_fields_skipped(void **unused)
 		  "PageTables:       5152"); /* cut at EOF, no kB */
 	tree_copy(&t, "vmstat", "cgroup-v2/3-read-twice/proc/vmstat");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
-	assert_line(out.data, "memacct_node_memory_mem_total_bytes 135148564480");
-	assert_line(out.data, "memacct_node_memory_slab_reclaimable_bytes 18446744073709550592");
-	assert_line(out.data, "memacct_node_memory_kernel_stack_bytes 3883008");
+	assert_has_line(out.data, "memacct_node_memory_mem_total_bytes 135148564480");
+	assert_has_line(out.data, "memacct_node_memory_slab_reclaimable_bytes 18446744073709550592");
+	assert_has_line(out.data, "memacct_node_memory_kernel_stack_bytes 3883008");
 	/* Without its kB the kernel's format gives plain bytes. */
-	assert_line(out.data, "memacct_node_memory_page_tables_bytes 5152");
+	assert_has_line(out.data, "memacct_node_memory_page_tables_bytes 5152");
 	static const char *const gone[] = {
 	    "mem_available",	  "cached",	"dirty",     "writeback",   "anon_pages",   "shmem",
 	    "slab_unreclaimable", "swap_total", "swap_free", "active_file", "inactive_file"};
@@ -399,7 +313,7 @@ static void test_malformed_fields_skipped(void **unused)
 	}
 	assert_lines(out.data, v2_vmstat, N(v2_vmstat));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* Nothing readable in meminfo: the collector fails and says where. */
@@ -409,7 +323,7 @@ static void test_meminfo_all_malformed(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_puts(&t, "meminfo", "MemTotal: lots kB\nMemAvailable: 1e9 kB\n");
 	tree_copy(&t, "vmstat", "cgroup-v2/3-read-twice/proc/vmstat");
 	assert_int_equal(run_node(t.dir, &out, &e), -EINVAL);
@@ -417,7 +331,7 @@ static void test_meminfo_all_malformed(void **unused)
 	assert_non_null(strstr(e.msg, "/meminfo"));
 	assert_null(strstr(out.data ? out.data : "", "memacct_node_memory_"));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 static void test_meminfo_empty(void **unused)
@@ -426,13 +340,13 @@ static void test_meminfo_empty(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_puts(&t, "meminfo", "");
 	tree_copy(&t, "vmstat", "cgroup-v2/3-read-twice/proc/vmstat");
 	assert_int_equal(run_node(t.dir, &out, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "/meminfo"));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 static void test_meminfo_missing(void **unused)
@@ -441,14 +355,14 @@ static void test_meminfo_missing(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_copy(&t, "vmstat", "cgroup-v2/3-read-twice/proc/vmstat");
 	assert_int_equal(run_node(t.dir, &out, &e), -ENOENT);
 	char want[PATH_MAX + 16];
 	snprintf(want, sizeof(want), "%s/meminfo", t.dir);
 	assert_non_null(strstr(e.msg, want));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* init() only stores the path: a procfs that does not exist makes collect()
@@ -472,13 +386,13 @@ static void test_vmstat_missing(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_copy(&t, "meminfo", "cgroup-v2/3-read-twice/proc/meminfo");
 	assert_int_equal(run_node(t.dir, &out, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, "/vmstat"));
 	assert_lines(out.data, v2_meminfo, N(v2_meminfo));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* Before Linux 5.9 the workingset counters had no _file/_anon suffix and
@@ -489,7 +403,7 @@ static void test_vmstat_old_kernel(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_copy(&t, "meminfo", "cgroup-v2/3-read-twice/proc/meminfo");
 	tree_puts(&t, "vmstat",
 		  "nr_free_pages 100\n"
@@ -513,7 +427,7 @@ static void test_vmstat_old_kernel(void **unused)
 	assert_lines(out.data, want, N(want));
 	assert_null(strstr(out.data, "type=\"anon\""));
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* A vmstat value that overflows drops that counter only. */
@@ -523,17 +437,17 @@ static void test_vmstat_overflow(void **unused)
 	struct tree t;
 	struct mbuf out;
 	struct errmsg e = {{0}};
-	tree_make(&t);
+	make_temp_dir(t.dir, sizeof(t.dir), "test_node");
 	tree_copy(&t, "meminfo", "cgroup-v2/3-read-twice/proc/meminfo");
 	tree_puts(&t, "vmstat",
 		  "pgmajfault 18446744073709551616\n"
 		  "workingset_refault_file 18446744073709551615\n");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
 	assert_null(strstr(out.data, "pgmajfault"));
-	assert_line(out.data,
+	assert_has_line(out.data,
 		    "memacct_node_workingset_refault_total{type=\"file\"} 18446744073709551615");
 	mbuf_free(&out);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 /* Several scrapes share one state: collect() must be safe in parallel. */
@@ -585,7 +499,7 @@ static void test_parallel_collect(void **unused)
 		assert_int_equal(args[i].failures, 0);
 	}
 	collector_node.fini(state);
-	tree_rm(&t);
+	remove_tree(t.dir);
 }
 
 int main(void)

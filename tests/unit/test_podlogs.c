@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "memacct/cgroup/podlogs.h"
+#include "memacct_test.h"
 
 #define CID1 "3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c"
 #define CID2 "e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5"
@@ -33,19 +33,6 @@
 #define UID2 "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 /* ---- helpers ---- */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void mkdirs(const char *base, const char *rel)
 {
@@ -257,7 +244,7 @@ static void test_lookup_containers_and_pods(void **state)
 	assert_int_equal(podlogs_lookup_pod(NULL, UID1, &n), -ENOENT);
 	podlogs_free(pl);
 	podlogs_free(NULL);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 static void test_new_container_is_found_at_once(void **state)
@@ -290,7 +277,7 @@ static void test_new_container_is_found_at_once(void **state)
 	assert_int_equal(podlogs_lookup(pl, CID1, &n), 0);
 	assert_int_equal(refreshes(pl), 2);
 	podlogs_free(pl);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 static void test_misses_are_rate_limited(void **state)
@@ -316,7 +303,7 @@ static void test_misses_are_rate_limited(void **state)
 		assert_int_equal(podlogs_lookup(pl, CID_UNKNOWN, &n), -ENOENT);
 	assert_int_equal(refreshes(pl), 4);
 	podlogs_free(pl);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 static void test_removed_container_goes_at_next_listing(void **state)
@@ -337,7 +324,7 @@ static void test_removed_container_goes_at_next_listing(void **state)
 	assert_int_equal(podlogs_lookup(pl, CID2, &n), -ENOENT);
 	assert_int_equal(podlogs_lookup(pl, CID1, &n), 0);
 	podlogs_free(pl);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 static void test_flat_containers_dir_and_copies(void **state)
@@ -367,7 +354,7 @@ static void test_flat_containers_dir_and_copies(void **state)
 	assert_int_equal(podlogs_lookup(pl, CID1, &n), 0);
 	assert_string_equal(n.uid, UID1);
 	podlogs_free(pl);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 static void test_open_errors(void **state)
@@ -395,7 +382,7 @@ static void test_open_errors(void **state)
 	assert_string_equal(n.pod, "web-0");
 	assert_int_equal(podlogs_lookup_pod(pl, UID1, &n), 0);
 	podlogs_free(pl);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 struct race {
@@ -450,7 +437,7 @@ static void test_concurrent_lookups_while_the_tree_changes(void **state)
 	assert_int_equal(podlogs_lookup(pl, id, &n), 0);
 	assert_string_equal(n.pod, "p49");
 	podlogs_free(pl);
-	rm_tree(base);
+	remove_tree(base);
 }
 
 int main(void)

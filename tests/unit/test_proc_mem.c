@@ -22,26 +22,7 @@
 #include <unistd.h>
 
 #include "memacct/proc/proc_mem.h"
-
-#define V2_CONTAINER                                                                               \
-	"kubepods.slice/kubepods-burstable.slice/"                                                 \
-	"kubepods-burstable-pod1f2e3d4c_5b6a_4789_9abc_def012345678.slice/"                        \
-	"cri-containerd-3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c.scope"
-#define V1_CONTAINER                                                                               \
-	"kubepods/burstable/pod1f2e3d4c-5b6a-4789-9abc-def012345678/"                              \
-	"3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c"
-
-static const char *const phases[] = {"0-start",	     "1-anon64M",    "2-write200M",
-				     "3-read-twice", "4-shm16M",     "5-mapped100M",
-				     "6-over-high",  "7-after-exit"};
-
-static const char *fixtures(void)
-{
-	const char *f = getenv("MEMACCT_FIXTURES");
-	if (!f || !*f)
-		fail_msg("MEMACCT_FIXTURES is not set (ctest sets it to tests/fixture)");
-	return f;
-}
+#include "memacct_test.h"
 
 static int pid_of(int mode)
 {
@@ -50,14 +31,9 @@ static int pid_of(int mode)
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *t = malloc(1 << 16);
-	assert_non_null(t);
-	size_t n = fread(t, 1, (1 << 16) - 1, f);
-	assert_true(n < (1 << 16) - 1);
-	t[n] = '\0';
-	fclose(f);
+	char *t = read_whole_file(path, NULL);
+	if (!t)
+		fail_msg("cannot read %s", path);
 	return t;
 }
 
@@ -78,7 +54,7 @@ static uint64_t kb(const char *text, const char *key)
 
 static void status_path(char *p, size_t n, int mode, const char *phase)
 {
-	snprintf(p, n, "%s/cgroup-v%d/%s/proc/%d/status", fixtures(), mode, phase, pid_of(mode));
+	snprintf(p, n, "%s/cgroup-v%d/%s/proc/%d/status", fixture_dir(), mode, phase, pid_of(mode));
 }
 
 static void test_parse_fixture_status(void **state)
@@ -86,9 +62,9 @@ static void test_parse_fixture_status(void **state)
 	(void)state;
 	int nonempty = 0;
 	for (int mode = 1; mode <= 2; mode++) {
-		for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		for (size_t i = 0; i < FIXTURE_PHASES; i++) {
 			char p[4096];
-			status_path(p, sizeof(p), mode, phases[i]);
+			status_path(p, sizeof(p), mode, fixture_phases[i]);
 			char *t = slurp(p);
 			struct proc_mem pm;
 			memset(&pm, 0, sizeof(pm));
@@ -106,7 +82,7 @@ static void test_parse_fixture_status(void **state)
 				assert_true(pm.rss_anon > 0);
 			} else {
 				/* 7-after-exit: the process was gone, the file empty. */
-				assert_string_equal(phases[i], "7-after-exit");
+				assert_string_equal(fixture_phases[i], "7-after-exit");
 				assert_true(pm.rss_anon == 0 && pm.rss_file == 0);
 			}
 			free(t);
@@ -240,22 +216,22 @@ static int read_cg(struct dirs *d, bool pss, struct proc_mem *pm)
 
 static void fixture_dirs(char *cg, char *proc, size_t n, int mode, const char *phase)
 {
-	snprintf(cg, n, "%s/cgroup-v%d/%s/sys/%s", fixtures(), mode, phase,
-		 mode == 2 ? V2_CONTAINER : V1_CONTAINER);
-	snprintf(proc, n, "%s/cgroup-v%d/%s/proc", fixtures(), mode, phase);
+	snprintf(cg, n, "%s/cgroup-v%d/%s/sys%s", fixture_dir(), mode, phase,
+		 mode == 2 ? FX_V2_CTR : FX_V1_CTR);
+	snprintf(proc, n, "%s/cgroup-v%d/%s/proc", fixture_dir(), mode, phase);
 }
 
 static void test_read_cgroup_fixture(void **state)
 {
 	(void)state;
 	for (int mode = 1; mode <= 2; mode++) {
-		for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		for (size_t i = 0; i < FIXTURE_PHASES; i++) {
 			char cg[4096], proc[4096], p[8192];
-			fixture_dirs(cg, proc, sizeof(cg), mode, phases[i]);
+			fixture_dirs(cg, proc, sizeof(cg), mode, fixture_phases[i]);
 			struct dirs d;
 			dirs_open(&d, cg, proc);
-			bool exited = strcmp(phases[i], "7-after-exit") == 0;
-			status_path(p, sizeof(p), mode, phases[i]);
+			bool exited = strcmp(fixture_phases[i], "7-after-exit") == 0;
+			status_path(p, sizeof(p), mode, fixture_phases[i]);
 			char *st = slurp(p);
 			snprintf(p, sizeof(p), "%s/%d/smaps_rollup", proc, pid_of(mode));
 			char *sm = slurp(p);
@@ -297,42 +273,35 @@ static void test_read_cgroup_fixture(void **state)
 
 /* A temp cgroup dir holding only cgroup.procs, and a temp procfs. */
 struct tmp {
-	char cg[64], proc[64];
+	char cg[512], proc[512];
 };
 
 static void tmp_make(struct tmp *t, const char *procs)
 {
-	snprintf(t->cg, sizeof(t->cg), "/tmp/memacct_pmcg_XXXXXX");
-	snprintf(t->proc, sizeof(t->proc), "/tmp/memacct_pmproc_XXXXXX");
-	assert_non_null(mkdtemp(t->cg));
-	assert_non_null(mkdtemp(t->proc));
+	make_temp_dir(t->cg, sizeof(t->cg), "pmcg");
+	make_temp_dir(t->proc, sizeof(t->proc), "pmproc");
 	if (procs) {
-		char p[128];
+		char p[1024];
 		snprintf(p, sizeof(p), "%s/cgroup.procs", t->cg);
-		FILE *f = fopen(p, "w");
-		assert_non_null(f);
-		fputs(procs, f);
-		fclose(f);
+		write_whole_file(p, procs, strlen(procs));
 	}
 	/* pid 410 of v2 1-anon64M, as pids 410 and 411. */
 	char cmd[8192];
 	snprintf(cmd, sizeof(cmd),
 		 "cp -r '%s/cgroup-v2/1-anon64M/proc/410' '%s/410' && "
 		 "cp -r '%s/cgroup-v2/1-anon64M/proc/410' '%s/411'",
-		 fixtures(), t->proc, fixtures(), t->proc);
+		 fixture_dir(), t->proc, fixture_dir(), t->proc);
 	assert_int_equal(system(cmd), 0);
 }
 
 static void tmp_free(struct tmp *t)
 {
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", t->cg, t->proc);
-	assert_int_equal(system(cmd), 0);
+	remove_tree(t->cg);
+	remove_tree(t->proc);
 }
 
 #define ANON_410 (UINT64_C(65600) * 1024)
 #define PSS_410 (UINT64_C(66372) * 1024)
-
 static void test_vanished(void **state)
 {
 	(void)state;
@@ -357,7 +326,7 @@ static void test_status_not_regular(void **state)
 	(void)state;
 	struct tmp t;
 	tmp_make(&t, "410\n411\n");
-	char p[160];
+	char p[600];
 	snprintf(p, sizeof(p), "%s/411/status", t.proc);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(mkfifo(p, 0600), 0);
@@ -411,37 +380,49 @@ static void test_missing_and_empty_procs(void **state)
 	tmp_free(&t);
 }
 
-/* smaps_rollup gone (exited between the two reads): the process counts,
- * its PSS is 0, nothing is denied. Unreadable: counted in pss_denied. */
-static void test_pss_missing_or_denied(void **state)
+/* Reads (with PSS) a cgroup of pids 410 and 411, both copies of pid 410,
+ * after pid's smaps_rollup was removed or (unreadable) made mode 000. */
+static void read_with_broken_rollup(const char *pid, bool unreadable, struct proc_mem *pm)
 {
-	(void)state;
 	struct tmp t;
 	tmp_make(&t, "410\n411\n");
-	char p[128];
-	snprintf(p, sizeof(p), "%s/411/smaps_rollup", t.proc);
-	assert_int_equal(unlink(p), 0);
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/%s/smaps_rollup", t.proc, pid);
+	assert_int_equal(unreadable ? chmod(p, 0) : unlink(p), 0);
 	struct dirs d;
 	dirs_open(&d, t.cg, t.proc);
+	assert_int_equal(read_cg(&d, true, pm), 0);
+	dirs_close(&d);
+	tmp_free(&t);
+}
+
+/* smaps_rollup gone (exited between the two reads): the process counts,
+ * its PSS is 0, nothing is denied. */
+static void test_pss_missing(void **state)
+{
+	(void)state;
 	struct proc_mem pm;
-	assert_int_equal(read_cg(&d, true, &pm), 0);
+	read_with_broken_rollup("411", false, &pm);
 	assert_true(pm.processes == 2);
 	assert_true(pm.pss == PSS_410);
 	assert_true(pm.pss_denied == 0);
 	assert_true(pm.rss_anon == 2 * ANON_410);
+}
 
-	snprintf(p, sizeof(p), "%s/410/smaps_rollup", t.proc);
-	assert_int_equal(chmod(p, 0), 0);
-	if (geteuid() == 0) {
-		printf("SKIP pss_denied: running as root, mode 000 files stay readable\n");
-	} else {
-		assert_int_equal(read_cg(&d, true, &pm), 0);
-		assert_true(pm.processes == 2);
-		assert_true(pm.pss == 0);
-		assert_true(pm.pss_denied == 1);
-	}
-	dirs_close(&d);
-	tmp_free(&t);
+/* smaps_rollup unreadable: the process counts, its PSS is 0 and it is
+ * counted in pss_denied. Root reads mode 000 files, so it cannot be made
+ * unreadable there: skipped. */
+static void test_pss_denied(void **state)
+{
+	(void)state;
+	if (geteuid() == 0)
+		skip();
+	struct proc_mem pm;
+	read_with_broken_rollup("410", true, &pm);
+	assert_true(pm.processes == 2);
+	assert_true(pm.pss == PSS_410);
+	assert_true(pm.pss_denied == 1);
+	assert_true(pm.rss_anon == 2 * ANON_410);
 }
 
 int main(void)
@@ -456,7 +437,8 @@ int main(void)
 	    cmocka_unit_test(test_status_not_regular),
 	    cmocka_unit_test(test_garbage_line),
 	    cmocka_unit_test(test_missing_and_empty_procs),
-	    cmocka_unit_test(test_pss_missing_or_denied),
+	    cmocka_unit_test(test_pss_missing),
+	    cmocka_unit_test(test_pss_denied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

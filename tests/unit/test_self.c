@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -29,6 +28,7 @@
 #include "memacct/expo/expfmt.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/mbuf.h"
+#include "memacct_test.h"
 
 #ifndef MEMACCT_VERSION
 #define MEMACCT_VERSION "unknown"
@@ -36,34 +36,12 @@
 
 /* ---- helpers ---- */
 
-static void fixture_path(char *out, size_t n, const char *rel)
-{
-	const char *env = getenv("MEMACCT_FIXTURES");
-	if (env && *env) {
-		snprintf(out, n, "%s/%s", env, rel);
-		return;
-	}
-	const char *slash = strrchr(__FILE__, '/');
-	int dirlen = slash ? (int)(slash - __FILE__) : 1;
-	snprintf(out, n, "%.*s/../fixture/%s", dirlen, slash ? __FILE__ : ".", rel);
-}
-
-/* Runs init/collect/fini with cfg and renders text 0.0.4 into out. */
+/* Runs self's init/collect/fini with cfg into out (text 0.0.4). */
 static int run_self(const struct config *cfg, struct mbuf *out, struct errmsg *e)
 {
-	void *state = NULL;
 	assert_string_equal(collector_self.name, "self");
 	assert_true(collector_self.default_on);
-	assert_int_equal(collector_self.init(&(struct collector_env){.cfg = cfg}, &state, e), 0);
-	struct registry *reg = registry_new(1 << 20);
-	assert_non_null(reg);
-	int rc = collector_self.collect(state, NULL, reg, e);
-	mbuf_init(out, 1 << 20);
-	assert_int_equal(registry_write(reg, out, EXPFMT_TEXT_004), 0);
-	registry_free(reg);
-	if (collector_self.fini)
-		collector_self.fini(state);
-	return rc;
+	return collect_text(&collector_self, cfg, out, e);
 }
 
 static void default_config(struct config *cfg, const char *procfs)
@@ -171,15 +149,6 @@ static void check_self_values(const char *text)
 		fail_msg("cpu seconds %f far from getrusage's %f", cpu, ru_cpu);
 }
 
-static void assert_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = text; p && (p = strstr(p, line)) != NULL; p++)
-		if ((p == text || p[-1] == '\n') && p[n] == '\n')
-			return;
-	fail_msg("missing line: %s\n--- output ---\n%s", line, text ? text : "");
-}
-
 /* ---- tests ---- */
 
 static void test_values(void **unused)
@@ -195,12 +164,12 @@ static void test_values(void **unused)
 		x += i * 0.5;
 	assert_int_equal(run_self(&cfg, &out, &e), 0);
 	check_self_values(out.data);
-	assert_line(out.data, "memacct_build_info{version=\"" MEMACCT_VERSION "\"} 1");
-	assert_line(out.data, "# TYPE memacct_build_info gauge");
-	assert_line(out.data, "# TYPE process_cpu_seconds_total counter");
-	assert_line(out.data, "# TYPE process_open_fds gauge");
-	assert_line(out.data, "# TYPE process_start_time_seconds gauge");
-	assert_line(out.data,
+	assert_has_line(out.data, "memacct_build_info{version=\"" MEMACCT_VERSION "\"} 1");
+	assert_has_line(out.data, "# TYPE memacct_build_info gauge");
+	assert_has_line(out.data, "# TYPE process_cpu_seconds_total counter");
+	assert_has_line(out.data, "# TYPE process_open_fds gauge");
+	assert_has_line(out.data, "# TYPE process_start_time_seconds gauge");
+	assert_has_line(out.data,
 		    "# HELP process_resident_memory_bytes Resident memory size in bytes.");
 	mbuf_free(&out);
 }
@@ -243,22 +212,11 @@ static void test_tricky_comm(void **unused)
 	mbuf_free(&out);
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void put(const char *dir, const char *name, const char *text, size_t len)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	write_whole_file(p, text, len);
 }
 
 /* --path.procfs at a fake procfs (self/stat from a fixture process, a
@@ -267,21 +225,18 @@ static void test_procfs_flag_ignored(void **unused)
 {
 	(void)unused;
 	char dir[512], p[PATH_MAX], src[PATH_MAX];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof(dir), "%s/memacct_test_self.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	make_temp_dir(dir, sizeof(dir), "test_self");
 	snprintf(p, sizeof(p), "%s/self", dir);
 	assert_int_equal(mkdir(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s/self/fd", dir);
 	assert_int_equal(mkdir(p, 0755), 0);
 	fixture_path(src, sizeof(src), "cgroup-v2/3-read-twice/proc/410/stat");
-	FILE *f = fopen(src, "rb");
-	assert_non_null(f);
-	char stat[4096];
-	size_t n = fread(stat, 1, sizeof(stat) - 1, f);
-	fclose(f);
+	size_t n = 0;
+	char *stat = read_whole_file(src, &n);
+	assert_non_null(stat);
 	assert_true(n > 0);
 	put(dir, "self/stat", stat, n);
+	free(stat);
 	static const char fake_stat[] = "cpu  1 2 3 4\nbtime 1000\n";
 	put(dir, "stat", fake_stat, sizeof(fake_stat) - 1);
 
@@ -301,7 +256,7 @@ static void test_procfs_flag_ignored(void **unused)
 	assert_true(sample(b.data, "process_max_fds") == sample(a.data, "process_max_fds"));
 	mbuf_free(&a);
 	mbuf_free(&b);
-	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	remove_tree(dir);
 }
 
 int main(void)

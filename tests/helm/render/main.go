@@ -164,11 +164,3 @@ func (t *T) Check(ok bool, what string, why ...interface{}) bool {
 	}
 	return ok
 }
-
-func (t *T) Skip(what, why string) {
-	name := what
-	if t.scope != "" {
-		name = t.scope + ": " + what
-	}
-	fmt.Printf("skip %s: %s\n", name, why)
-}
