@@ -13,7 +13,9 @@
 #  - cgroup.procs lists pids missing from the procfs copy (processes that
 #    exited between the listing and the read): memacct_process_vanished_total
 #    counts them, the process collector still succeeds;
-#  - a listed process whose status reads EIO is an error, not a vanished one.
+#  - a listed process whose status reads EIO is skipped and counted in
+#    memacct_process_read_errors_total, not as a vanished one; the rest of
+#    its cgroup is still summed and the collector succeeds.
 # It does not test real cgroups (churn_cgroups.sh does) nor NATS faults.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
@@ -132,11 +134,14 @@ start_exporter "$work/e3.log" --path.cgroupfs="$sys" --path.procfs="$proc" --no-
 get p1
 echo "unreadable status: process success=$(success "$work/p1.prom" process)" \
   "vanished_total=$(value "$work/p1.prom" memacct_process_vanished_total)" \
+  "read_errors_total=$(value "$work/p1.prom" memacct_process_read_errors_total)" \
   "cgroup success=$(success "$work/p1.prom" cgroup)"
-[ "$(success "$work/p1.prom" process)" = 0 ] || fail "an unreadable status did not fail the collector"
+[ "$(success "$work/p1.prom" process)" = 1 ] || fail "one unreadable status failed the whole collector"
+[ "$(value "$work/p1.prom" memacct_process_read_errors_total)" = 1 ] ||
+  fail "the unreadable status is not counted in memacct_process_read_errors_total"
 [ "$(success "$work/p1.prom" cgroup)" = 1 ] || fail "the cgroup collector failed too"
 [ "$(value "$work/p1.prom" memacct_cgroup_processes "cgroup=\"$ctr\"")" = 1 ] ||
   fail "the other cgroups' processes are not exported"
-grep -q "^memacct_cgroup_processes{cgroup=\"$pod\"" "$work/p1.prom" &&
-  fail "the cgroup with the unreadable process still has a process count"
+[ "$(value "$work/p1.prom" memacct_cgroup_processes "cgroup=\"$pod\"")" = 0 ] ||
+  fail "the unreadable process is counted in its cgroup"
 echo PASS
