@@ -28,6 +28,10 @@
 
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/explain/explain.h"
+#include "memacct/explain/explain_diagnose.h"
+#include "memacct/explain/explain_format.h"
+#include "memacct/explain/explain_json.h"
+#include "memacct/explain/explain_page.h"
 #include "memacct/util/utf8.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/mbuf.h"
