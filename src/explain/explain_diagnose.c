@@ -1,6 +1,39 @@
-/* explain_diagnose: the rules that turn a row's numbers into one sentence
- * (see explain_diagnose.h). The rules are listed below; the first that
- * matches gives the sentence. No I/O, no rendering. */
+/* explain_diagnose: the rule table that turns a row's numbers into one
+ * sentence (see explain_diagnose.h). Each rule is a condition and a
+ * sentence; the first rule whose condition holds speaks. No I/O, no
+ * rendering.
+ *
+ * ws = working set; "unmapped" = active page cache no process of the
+ * cgroup or below maps (file_active − RssFile); "bound" = the lower of
+ * memory.high (v2) and the limit. "x is half of y" means x >= y / 2.
+ *
+ *  empty             ws < 1 MiB: nothing charged, all of usage inactive
+ *                    page cache (reclaim takes it first), or next to
+ *                    nothing (ok).
+ *  no_process        no process in the cgroup or below (their cgroup.procs
+ *                    were read): what is left is page cache and shmem the
+ *                    exited processes left charged, listed; not a leak in a
+ *                    running process (ok when active page cache is half of
+ *                    ws, else watch).
+ *  near_limit_cache  usage >= 90% of bound and inactive + unmapped is half
+ *                    of usage: reclaim frees it first, not a leak (ok).
+ *  near_limit_anon   usage >= 90% of bound and anon + shmem is half of
+ *                    usage: reclaim cannot free it, an OOM kill (throttling
+ *                    at memory.high) is near: look at the process (act).
+ *  near_limit        usage >= 90% of bound otherwise: the parts of at least
+ *                    a tenth of usage are listed (watch).
+ *  page_cache        unmapped is half of ws: reclaimable, not a leak (ok).
+ *  anon              anon is half of ws: the processes' own memory (ok); in
+ *                    --watch, when anon grew since the first sample by more
+ *                    than 1 MiB and 1%, "and rising", look at the process
+ *                    (act).
+ *  shmem             shmem is half of ws: tmpfs and /dev/shm files (watch).
+ *  kernel            kernel is half of ws: slab, sockets, page tables
+ *                    (watch).
+ *  mixed             always: the parts of at least a tenth of ws are listed,
+ *                    other too (ok).
+ * page_cache to mixed add why usage is larger than the working set when
+ * inactive page cache is at least a quarter of usage. */
 #include "memacct/explain/explain_diagnose.h"
 
 #include <stdarg.h>
@@ -11,42 +44,9 @@
 
 #define MIB (UINT64_C(1) << 20)
 
-/* The rules, first match wins. ws = working set, usage, and the parts anon,
- * shmem, active (file_active), inactive (file_inactive), kernel; RSS and
- * RssFile summed over the processes of the cgroup and its descendants;
- * "unmapped active" = active − min(active, RssFile), the active page cache
- * no process maps; bound = the lower of memory.high (v2) and the limit.
- *
- *  1 empty       ws = 0: nothing charged, or all of usage is inactive page
- *                cache, which reclaim takes first; ws < 1 MiB: next to nothing.
- *  2 no process  the cgroup and its descendants have no process (their
- *                cgroup.procs were read) and ws > 0: what is left is page
- *                cache and shmem the exited processes left charged. Not a
- *                leak in a process; shmem stays until its files go.
- *  3 near bound  usage >= 90% of bound. Then: page cache no process maps
- *                (inactive + unmapped active) >= 50% of usage: reclaim frees
- *                it first, not a leak (ok); else anon + shmem >= 50% of
- *                usage: reclaim cannot free it, an OOM kill (or throttling
- *                at memory.high) is near: look at the process (act); else
- *                the parts are listed (watch).
- *  4 page cache  unmapped active >= 50% of ws: reclaimable, not a leak (ok).
- *  5 anon        anon >= 50% of ws: the processes' own memory. In --watch,
- *                when anon grew since the first sample by more than 1 MiB
- *                and 1%, "and rising ... look at the process" (act); else
- *                "if it keeps rising, look at the process" (ok).
- *  6 shmem       shmem >= 50% of ws: tmpfs and /dev/shm files (watch).
- *  7 kernel      kernel >= 50% of ws: slab, sockets, page tables (watch).
- *  8 mixed       none of these: the parts of at least 10% of ws are listed
- *                (other too: usage that memory.stat does not itemise).
- * Rules 4 to 8 add why usage is larger than the working set when inactive
- * page cache is at least a quarter of usage. */
-
-const char *const explain_rule_names[EXPLAIN_RULE_N] = {
-    "empty", "no_process", "near_limit_cache", "near_limit_anon", "near_limit", "page_cache",
-    "anon",  "shmem",	   "kernel",	       "mixed",
-};
-
 const char *const explain_severity_names[3] = {"ok", "watch", "act"};
+
+/* ---- helpers ---- */
 
 /* Floor of 100 * a / b (b > 0) without overflow for byte counts. */
 static unsigned pct(uint64_t a, uint64_t b)
@@ -101,147 +101,297 @@ static void parts_finish(const struct parts *p, char *out, size_t len)
 	out[o] = '\0';
 }
 
-static void diag(struct explain_diag *d, enum explain_rule rule, enum explain_severity sev,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void say(struct explain_diag *d, enum explain_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void diag(struct explain_diag *d, enum explain_rule rule, enum explain_severity sev,
-		 const char *fmt, ...)
+static void say(struct explain_diag *d, enum explain_severity sev, const char *fmt, ...)
 {
 	va_list ap;
-	d->rule = rule;
 	d->severity = sev;
 	va_start(ap, fmt);
 	vsnprintf(d->text, sizeof(d->text), fmt, ap);
 	va_end(ap);
 }
 
+/* Human sizes of the numbers every sentence may name. */
+struct words {
+	char ws[24], usage[24], bound[24], x[24];
+	const char *bound_name; /* "memory.high" | "the limit" */
+};
+
+static void words_of(const struct explain_facts *f, struct words *w)
+{
+	explain_human_bytes(w->ws, sizeof(w->ws), f->ws);
+	explain_human_bytes(w->usage, sizeof(w->usage), f->usage);
+	explain_human_bytes(w->bound, sizeof(w->bound), f->bound);
+	w->bound_name = f->bound_is_high ? "memory.high" : "the limit";
+}
+
+void explain_facts_of(const struct explain_row *r, const struct explain_row *first,
+		      struct explain_facts *f)
+{
+	const struct cgroup_mem *m = &r->mem;
+	memset(f, 0, sizeof(*f));
+	f->ws = m->v[CM_WORKING_SET];
+	f->usage = m->v[CM_USAGE];
+	f->anon = m->comp[COMP_ANON];
+	f->shmem = m->comp[COMP_SHMEM];
+	f->active = m->comp[COMP_FILE_ACTIVE];
+	f->inactive = m->comp[COMP_FILE_INACTIVE];
+	f->kernel = m->comp[COMP_KERNEL];
+	f->other = m->comp[COMP_OTHER];
+	uint64_t rss_file = r->procs.rss_file;
+	f->unmapped = f->active - (rss_file < f->active ? rss_file : f->active);
+	f->no_process = r->procs_ok && r->procs.processes == 0;
+	bool has_limit = cgroup_mem_has(m, CM_LIMIT), has_high = cgroup_mem_has(m, CM_HIGH);
+	if (has_limit || has_high) {
+		f->bound_is_high = has_high && (!has_limit || m->v[CM_HIGH] < m->v[CM_LIMIT]);
+		f->bound = f->bound_is_high ? m->v[CM_HIGH] : m->v[CM_LIMIT];
+		f->near_pct = pct(f->usage, f->bound);
+		f->near = f->bound > 0 && f->near_pct >= 90;
+	}
+	f->watching = first != NULL;
+	f->anon_then = first ? first->mem.comp[COMP_ANON] : f->anon;
+}
+
+/* ---- the rules, in table order ---- */
+
+static bool empty_fires(const struct explain_facts *f)
+{
+	return f->ws < MIB;
+}
+
+static void empty_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	words_of(f, &w);
+	if (f->ws == 0 && f->usage == 0)
+		say(d, EXPLAIN_OK, "nothing charged");
+	else if (f->ws == 0)
+		say(d, EXPLAIN_OK,
+		    "working set 0 B: all %s of usage is inactive page cache, which reclaim takes "
+		    "first",
+		    w.usage);
+	else
+		say(d, EXPLAIN_OK, "working set %s: next to nothing is charged", w.ws);
+}
+
+static bool no_process_fires(const struct explain_facts *f)
+{
+	return f->no_process;
+}
+
+static void no_process_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	struct parts p = {{0}, 0, 0};
+	char list[200];
+	words_of(f, &w);
+	parts_add(&p, f->active, f->ws, "active page cache (reclaimable)");
+	parts_add(&p, f->shmem, f->ws,
+		  "shmem (kept until its tmpfs or /dev/shm files are deleted)");
+	parts_add(&p, f->anon, f->ws, "anon");
+	parts_add(&p, f->kernel, f->ws, "kernel");
+	parts_finish(&p, list, sizeof(list));
+	say(d, half(f->active, f->ws) ? EXPLAIN_OK : EXPLAIN_WATCH,
+	    "no process: working set %s is %s%sleft charged by processes that exited, not a leak "
+	    "in a running one",
+	    w.ws, list, p.n ? " " : "");
+}
+
+/* Page cache no process maps: inactive and unmapped active. */
+static uint64_t unmapped_cache(const struct explain_facts *f)
+{
+	return f->inactive + f->unmapped;
+}
+
+static bool near_limit_cache_fires(const struct explain_facts *f)
+{
+	return f->near && half(unmapped_cache(f), f->usage);
+}
+
+static void near_limit_cache_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	words_of(f, &w);
+	say(d, EXPLAIN_OK,
+	    "usage %s is %u%% of %s (%s), but %s of it is page cache no process maps, which "
+	    "reclaim frees first: not a leak",
+	    w.usage, f->near_pct, w.bound_name, w.bound,
+	    explain_human_bytes(w.x, sizeof(w.x), unmapped_cache(f)));
+}
+
+static bool near_limit_anon_fires(const struct explain_facts *f)
+{
+	return f->near && half(f->anon + f->shmem, f->usage);
+}
+
+static void near_limit_anon_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	words_of(f, &w);
+	say(d, EXPLAIN_ACT,
+	    "usage %s is %u%% of %s (%s) and %s of it is anon%s, which reclaim cannot free: %s "
+	    "is near, look at the process",
+	    w.usage, f->near_pct, w.bound_name, w.bound,
+	    explain_human_bytes(w.x, sizeof(w.x), f->anon + f->shmem),
+	    f->shmem >= f->usage / 10 ? " and shmem" : "",
+	    f->bound_is_high ? "throttling" : "an OOM kill");
+}
+
+static bool near_limit_fires(const struct explain_facts *f)
+{
+	return f->near;
+}
+
+static void near_limit_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	struct parts p = {{0}, 0, 0};
+	char list[200];
+	words_of(f, &w);
+	parts_add(&p, f->anon, f->usage, "anon");
+	parts_add(&p, unmapped_cache(f), f->usage, "page cache no process maps");
+	parts_add(&p, f->active - f->unmapped, f->usage, "mapped page cache");
+	parts_add(&p, f->shmem, f->usage, "shmem");
+	parts_add(&p, f->kernel, f->usage, "kernel");
+	parts_finish(&p, list, sizeof(list));
+	say(d, EXPLAIN_WATCH, "usage %s is %u%% of %s (%s): %s", w.usage, f->near_pct, w.bound_name,
+	    w.bound, p.n ? list : "no part dominates");
+}
+
+static bool page_cache_fires(const struct explain_facts *f)
+{
+	return half(f->unmapped, f->ws);
+}
+
+static void page_cache_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	words_of(f, &w);
+	say(d, EXPLAIN_OK,
+	    "working set %s, %s of it active page cache that no process maps: reclaimable, not a "
+	    "leak",
+	    w.ws, explain_human_bytes(w.x, sizeof(w.x), f->unmapped));
+}
+
+static bool anon_fires(const struct explain_facts *f)
+{
+	return half(f->anon, f->ws);
+}
+
+static void anon_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	char ha[24];
+	words_of(f, &w);
+	explain_human_bytes(ha, sizeof(ha), f->anon);
+	uint64_t then = f->anon_then;
+	if (f->watching && f->anon > then && f->anon - then > MIB && f->anon - then > then / 100)
+		say(d, EXPLAIN_ACT,
+		    "anon %s and rising (%s since the first sample) is most of the working set %s: "
+		    "look at the process",
+		    ha, explain_human_delta(w.x, sizeof(w.x), f->anon, then), w.ws);
+	else
+		say(d, EXPLAIN_OK,
+		    "anon %s is most of the working set %s: the processes' own memory; if it keeps "
+		    "rising, look at the process",
+		    ha, w.ws);
+}
+
+static bool shmem_fires(const struct explain_facts *f)
+{
+	return half(f->shmem, f->ws);
+}
+
+static void shmem_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	words_of(f, &w);
+	say(d, EXPLAIN_WATCH,
+	    "shmem %s is most of the working set %s: tmpfs or /dev/shm files and shared memory, "
+	    "which reclaim cannot free without swap; look for files left in /dev/shm",
+	    explain_human_bytes(w.x, sizeof(w.x), f->shmem), w.ws);
+}
+
+static bool kernel_fires(const struct explain_facts *f)
+{
+	return half(f->kernel, f->ws);
+}
+
+static void kernel_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	words_of(f, &w);
+	say(d, EXPLAIN_WATCH,
+	    "kernel memory %s is most of the working set %s: slab (dentries, inodes, sockets) and "
+	    "page tables, not the heap; look at open files and sockets",
+	    explain_human_bytes(w.x, sizeof(w.x), f->kernel), w.ws);
+}
+
+static bool mixed_fires(const struct explain_facts *f)
+{
+	(void)f;
+	return true;
+}
+
+static void mixed_say(const struct explain_facts *f, struct explain_diag *d)
+{
+	struct words w;
+	struct parts p = {{0}, 0, 0};
+	char list[200];
+	words_of(f, &w);
+	parts_add(&p, f->anon, f->ws, "anon");
+	parts_add(&p, f->unmapped, f->ws, "active page cache no process maps");
+	parts_add(&p, f->active - f->unmapped, f->ws, "mapped page cache");
+	parts_add(&p, f->shmem, f->ws, "shmem");
+	parts_add(&p, f->kernel, f->ws, "kernel");
+	parts_add(&p, f->other, f->ws, "other");
+	parts_finish(&p, list, sizeof(list));
+	say(d, EXPLAIN_OK, "working set %s: %s%s", w.ws, p.n ? list : "no part is a tenth of it",
+	    p.n > 1 ? ", no part dominates" : "");
+}
+
+/* clang-format off */
+const struct explain_rule_def explain_rules[EXPLAIN_RULE_N] = {
+    {EXPLAIN_EMPTY,            "empty",            empty_fires,            empty_say,            false},
+    {EXPLAIN_NO_PROCESS,       "no_process",       no_process_fires,       no_process_say,       false},
+    {EXPLAIN_NEAR_LIMIT_CACHE, "near_limit_cache", near_limit_cache_fires, near_limit_cache_say, false},
+    {EXPLAIN_NEAR_LIMIT_ANON,  "near_limit_anon",  near_limit_anon_fires,  near_limit_anon_say,  false},
+    {EXPLAIN_NEAR_LIMIT,       "near_limit",       near_limit_fires,       near_limit_say,       false},
+    {EXPLAIN_PAGE_CACHE,       "page_cache",       page_cache_fires,       page_cache_say,       true},
+    {EXPLAIN_ANON,             "anon",             anon_fires,             anon_say,             true},
+    {EXPLAIN_SHMEM,            "shmem",            shmem_fires,            shmem_say,            true},
+    {EXPLAIN_KERNEL,           "kernel",           kernel_fires,           kernel_say,           true},
+    {EXPLAIN_MIXED,            "mixed",            mixed_fires,            mixed_say,            true},
+};
+/* clang-format on */
+
+const char *explain_rule_name(enum explain_rule rule)
+{
+	return (unsigned)rule < EXPLAIN_RULE_N ? explain_rules[rule].name : "?";
+}
+
 void explain_diagnose(const struct explain_row *r, const struct explain_row *first,
 		      struct explain_diag *d)
 {
-	const struct cgroup_mem *m = &r->mem;
-	uint64_t ws = m->v[CM_WORKING_SET], usage = m->v[CM_USAGE];
-	uint64_t anon = m->comp[COMP_ANON], shmem = m->comp[COMP_SHMEM];
-	uint64_t active = m->comp[COMP_FILE_ACTIVE], inactive = m->comp[COMP_FILE_INACTIVE];
-	uint64_t kernel = m->comp[COMP_KERNEL];
-	uint64_t rss_file = r->procs.rss_file;
-	uint64_t unmapped = active - (rss_file < active ? rss_file : active);
-	char hws[24], hu[24], ha[24], hb[24], hx[24], list[200];
-	struct parts p = {{0}, 0, 0};
-	explain_human_bytes(hws, sizeof(hws), ws);
-	explain_human_bytes(hu, sizeof(hu), usage);
-
-	/* 1 */
-	if (ws == 0) {
-		if (usage == 0)
-			diag(d, EXPLAIN_EMPTY, EXPLAIN_OK, "nothing charged");
-		else
-			diag(d, EXPLAIN_EMPTY, EXPLAIN_OK,
-			     "working set 0 B: all %s of usage is inactive page cache, which "
-			     "reclaim takes first",
-			     hu);
-		return;
-	}
-	if (ws < MIB) {
-		diag(d, EXPLAIN_EMPTY, EXPLAIN_OK, "working set %s: next to nothing is charged",
-		     hws);
-		return;
-	}
-	/* 2 */
-	if (r->procs_ok && r->procs.processes == 0) {
-		parts_add(&p, active, ws, "active page cache (reclaimable)");
-		parts_add(&p, shmem, ws,
-			  "shmem (kept until its tmpfs or /dev/shm files are deleted)");
-		parts_add(&p, anon, ws, "anon");
-		parts_add(&p, kernel, ws, "kernel");
-		parts_finish(&p, list, sizeof(list));
-		diag(d, EXPLAIN_NO_PROCESS, half(active, ws) ? EXPLAIN_OK : EXPLAIN_WATCH,
-		     "no process: working set %s is %s%sleft charged by processes that exited, "
-		     "not a leak in a running one",
-		     hws, list, p.n ? " " : "");
-		return;
-	}
-	/* 3 */
-	bool has_limit = cgroup_mem_has(m, CM_LIMIT), has_high = cgroup_mem_has(m, CM_HIGH);
-	if (has_limit || has_high) {
-		bool use_high = has_high && (!has_limit || m->v[CM_HIGH] < m->v[CM_LIMIT]);
-		uint64_t bound = use_high ? m->v[CM_HIGH] : m->v[CM_LIMIT];
-		const char *bname = use_high ? "memory.high" : "the limit";
-		explain_human_bytes(hb, sizeof(hb), bound);
-		if (bound > 0 && pct(usage, bound) >= 90) {
-			unsigned q = pct(usage, bound);
-			uint64_t cache = inactive + unmapped;
-			if (half(cache, usage)) {
-				diag(d, EXPLAIN_NEAR_LIMIT_CACHE, EXPLAIN_OK,
-				     "usage %s is %u%% of %s (%s), but %s of it is page cache no "
-				     "process maps, which reclaim frees first: not a leak",
-				     hu, q, bname, hb, explain_human_bytes(hx, sizeof(hx), cache));
-			} else if (half(anon + shmem, usage)) {
-				diag(d, EXPLAIN_NEAR_LIMIT_ANON, EXPLAIN_ACT,
-				     "usage %s is %u%% of %s (%s) and %s of it is anon%s, which "
-				     "reclaim cannot free: %s is near, look at the process",
-				     hu, q, bname, hb,
-				     explain_human_bytes(hx, sizeof(hx), anon + shmem),
-				     shmem >= usage / 10 ? " and shmem" : "",
-				     use_high ? "throttling" : "an OOM kill");
-			} else {
-				parts_add(&p, anon, usage, "anon");
-				parts_add(&p, cache, usage, "page cache no process maps");
-				parts_add(&p, active - unmapped, usage, "mapped page cache");
-				parts_add(&p, shmem, usage, "shmem");
-				parts_add(&p, kernel, usage, "kernel");
-				parts_finish(&p, list, sizeof(list));
-				diag(d, EXPLAIN_NEAR_LIMIT, EXPLAIN_WATCH,
-				     "usage %s is %u%% of %s (%s): %s", hu, q, bname, hb,
-				     p.n ? list : "no part dominates");
-			}
-			return;
+	struct explain_facts f;
+	explain_facts_of(r, first, &f);
+	const struct explain_rule_def *rule = &explain_rules[EXPLAIN_MIXED];
+	for (size_t i = 0; i < EXPLAIN_RULE_N; i++) {
+		if (explain_rules[i].fires(&f)) {
+			rule = &explain_rules[i];
+			break;
 		}
 	}
-	/* 4 to 8 */
-	if (half(unmapped, ws)) {
-		diag(d, EXPLAIN_PAGE_CACHE, EXPLAIN_OK,
-		     "working set %s, %s of it active page cache that no process maps: "
-		     "reclaimable, not a leak",
-		     hws, explain_human_bytes(hx, sizeof(hx), unmapped));
-	} else if (half(anon, ws)) {
-		explain_human_bytes(ha, sizeof(ha), anon);
-		uint64_t then = first ? first->mem.comp[COMP_ANON] : anon;
-		if (first && anon > then && anon - then > MIB && anon - then > then / 100)
-			diag(d, EXPLAIN_ANON, EXPLAIN_ACT,
-			     "anon %s and rising (%s since the first sample) is most of the "
-			     "working set %s: look at the process",
-			     ha, explain_human_delta(hx, sizeof(hx), anon, then), hws);
-		else
-			diag(d, EXPLAIN_ANON, EXPLAIN_OK,
-			     "anon %s is most of the working set %s: the processes' own memory; "
-			     "if it keeps rising, look at the process",
-			     ha, hws);
-	} else if (half(shmem, ws)) {
-		diag(d, EXPLAIN_SHMEM, EXPLAIN_WATCH,
-		     "shmem %s is most of the working set %s: tmpfs or /dev/shm files and shared "
-		     "memory, which reclaim cannot free without swap; look for files left in "
-		     "/dev/shm",
-		     explain_human_bytes(hx, sizeof(hx), shmem), hws);
-	} else if (half(kernel, ws)) {
-		diag(d, EXPLAIN_KERNEL, EXPLAIN_WATCH,
-		     "kernel memory %s is most of the working set %s: slab (dentries, inodes, "
-		     "sockets) and page tables, not the heap; look at open files and sockets",
-		     explain_human_bytes(hx, sizeof(hx), kernel), hws);
-	} else {
-		parts_add(&p, anon, ws, "anon");
-		parts_add(&p, unmapped, ws, "active page cache no process maps");
-		parts_add(&p, active - unmapped, ws, "mapped page cache");
-		parts_add(&p, shmem, ws, "shmem");
-		parts_add(&p, kernel, ws, "kernel");
-		parts_add(&p, m->comp[COMP_OTHER], ws, "other");
-		parts_finish(&p, list, sizeof(list));
-		diag(d, EXPLAIN_MIXED, EXPLAIN_OK, "working set %s: %s%s", hws,
-		     p.n ? list : "no part is a tenth of it", p.n > 1 ? ", no part dominates" : "");
-	}
-	if (usage - ws >= usage / 4 && usage > ws) {
+	d->rule = rule->rule;
+	rule->say(&f, d);
+	if (rule->tells_inactive && f.usage > f.ws && f.usage - f.ws >= f.usage / 4) {
+		char hu[24], hx[24];
 		size_t l = strlen(d->text);
 		snprintf(d->text + l, sizeof(d->text) - l,
-			 "; usage %s also holds %s of inactive page cache, reclaimed first", hu,
-			 explain_human_bytes(hx, sizeof(hx), usage - ws));
+			 "; usage %s also holds %s of inactive page cache, reclaimed first",
+			 explain_human_bytes(hu, sizeof(hu), f.usage),
+			 explain_human_bytes(hx, sizeof(hx), f.usage - f.ws));
 	}
 }

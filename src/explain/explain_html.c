@@ -214,7 +214,7 @@ static void add_cgroup_row(struct mbuf *b, const struct explain_row *r)
 	struct explain_diag d;
 	explain_diagnose(r, NULL, &d);
 	mbuf_printf(b, "<tr class=\"sev-%s\" data-rule=\"%s\" data-cgroup=\"",
-		    explain_severity_names[d.severity], explain_rule_names[d.rule]);
+		    explain_severity_names[d.severity], explain_rule_name(d.rule));
 	explain_add_html(b, r->path);
 	mbuf_printf(b, "\" data-usage=\"%" PRIu64 "\" data-working-set=\"%" PRIu64 "\">",
 		    m->v[CM_USAGE], m->v[CM_WORKING_SET]);

@@ -105,7 +105,7 @@ static void add_json_row(struct mbuf *b, const struct explain_row *r,
 	struct explain_diag d;
 	explain_diagnose(r, first, &d);
 	mbuf_printf(b, "\"diagnosis\":{\"rule\":\"%s\",\"severity\":\"%s\",\"text\":\"",
-		    explain_rule_names[d.rule], explain_severity_names[d.severity]);
+		    explain_rule_name(d.rule), explain_severity_names[d.severity]);
 	explain_json_escape(b, d.text);
 	mbuf_addstr(b, "\"}");
 	if (watching && first) {
