@@ -14,11 +14,14 @@
 #include "memacct/explain/explain_text.h"
 #include "memacct/util/mbuf.h"
 
-static int flush_buf(struct mbuf *b, FILE *out, struct errmsg *e)
+/* Writes b to out and empties it. render_rc: what the renderer returned
+ * (the table's errors stick in b). */
+static int flush_buf(struct mbuf *b, FILE *out, int render_rc, struct errmsg *e)
 {
-	if (mbuf_error(b)) {
+	int rc = render_rc ? render_rc : mbuf_error(b);
+	if (rc) {
 		errmsg_set(e, "output too large or out of memory");
-		return mbuf_error(b);
+		return rc;
 	}
 	if (b->len && fwrite(b->data, 1, b->len, out) != b->len) {
 		errmsg_set(e, "write failed");
@@ -59,11 +62,12 @@ int explain_run_samples(const struct config *cfg, const struct cgroup_scope *sco
 		goto out;
 	unsigned every = cfg->explain_watch_s;
 	if (every == 0) {
+		int wrc = 0;
 		if (cfg->explain_json)
-			explain_json_add(&b, &ctx, &first, NULL, 0);
+			wrc = explain_json_add(&b, &ctx, &first, NULL, 0);
 		else
 			explain_text_table(&b, &ctx, &first, NULL, target, &st);
-		rc = flush_buf(&b, out, e);
+		rc = flush_buf(&b, out, wrc, e);
 		explain_snapshot_free(&first);
 		goto out;
 	}
@@ -83,14 +87,15 @@ int explain_run_samples(const struct config *cfg, const struct cgroup_scope *sco
 			if (trc) {
 				/* The container may have gone; keep watching. */
 				mbuf_printf(&b, "%s\n", why.msg);
-				if ((rc = flush_buf(&b, out, e)) != 0)
+				if ((rc = flush_buf(&b, out, 0, e)) != 0)
 					break;
 				continue;
 			}
 			s = &cur;
 		}
+		int wrc = 0;
 		if (cfg->explain_json) {
-			explain_json_add(&b, &ctx, s, &first, sample);
+			wrc = explain_json_add(&b, &ctx, s, &first, sample);
 		} else {
 			explain_text_watch_banner(&b, s, &first, every, sample, &st);
 			explain_text_table(&b, &ctx, s, &first, target, &st);
@@ -99,7 +104,7 @@ int explain_run_samples(const struct config *cfg, const struct cgroup_scope *sco
 		}
 		if (s == &cur)
 			explain_snapshot_free(&cur);
-		if ((rc = flush_buf(&b, out, e)) != 0)
+		if ((rc = flush_buf(&b, out, wrc, e)) != 0)
 			break;
 	}
 	explain_snapshot_free(&cur);

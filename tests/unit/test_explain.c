@@ -30,9 +30,7 @@
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/explain/explain.h"
 #include "memacct/explain/explain_format.h"
-#include "memacct/explain/explain_json.h"
 #include "memacct/explain/explain_page.h"
-#include "memacct/util/utf8.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/mbuf.h"
 
@@ -538,29 +536,6 @@ static void test_human_units(void **state)
 	assert_string_equal(tiny, "64.");
 }
 
-static void test_json_escape(void **state)
-{
-	(void)state;
-	struct mbuf b;
-	mbuf_init(&b, 1 << 16);
-	explain_json_escape(&b, "a\"b\\c\n\t\x01\x7f"
-				"\xc3\xa9"
-				"\xff"
-				"\xe2\x82"
-				"z"
-				"\xed\xa0\x80"
-				"\xf0\x9f\x98\x80");
-	assert_int_equal(mbuf_error(&b), 0);
-	assert_string_equal(b.data, "a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\\ufffd\\ufffd\\ufffdz"
-				    "\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80");
-	mbuf_free(&b);
-	const unsigned char over[] = {0xc0, 0xaf};
-	assert_int_equal(utf8_seq_len(over, 2), 0);
-	const unsigned char ok[] = {0xe2, 0x82, 0xac};
-	assert_int_equal(utf8_seq_len(ok, 3), 3);
-	assert_int_equal(utf8_seq_len(ok, 2), 0);
-}
-
 /* ---- --json ---- */
 
 static json_object *get(json_object *o, const char *key)
@@ -1041,7 +1016,6 @@ int main(void)
 	    cmocka_unit_test(test_targets),
 	    cmocka_unit_test(test_tree_rules_and_sums),
 	    cmocka_unit_test(test_human_units),
-	    cmocka_unit_test(test_json_escape),
 	    cmocka_unit_test(test_json_output),
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_page_cgroups),

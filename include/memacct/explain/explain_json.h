@@ -9,15 +9,12 @@ struct explain_ctx;
 struct explain_snapshot;
 struct mbuf;
 
-/* Appends s as one JSON line. first and sample: in --watch, the first
- * sample (each row then carries its change, or "new") and this sample's
- * number; NULL and 0 otherwise. Returns 0 or b's error. */
+/* Appends s as one JSON line (json-c; invalid UTF-8 in names as U+FFFD).
+ * first and sample: in --watch, the first sample (each row then carries
+ * its change, or "new") and this sample's number; NULL and 0 otherwise.
+ * Returns 0, -ENOMEM, or b's error (nothing appended but on success). */
 int explain_json_add(struct mbuf *b, const struct explain_ctx *ctx,
 		     const struct explain_snapshot *s, const struct explain_snapshot *first,
 		     unsigned sample);
-
-/* Appends s as the body of a JSON string (no quotes); invalid UTF-8
- * becomes U+FFFD. */
-int explain_json_escape(struct mbuf *out, const char *s);
 
 #endif
