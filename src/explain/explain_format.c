@@ -84,7 +84,10 @@ void explain_add_term(struct mbuf *out, const char *s)
 			p++, n--;
 			continue;
 		}
-		mbuf_add(out, p, l);
+		if (l > 1 && utf8_is_bidi_control(utf8_code_point(p, l)))
+			mbuf_printf(out, "\\u{%04x}", utf8_code_point(p, l));
+		else
+			mbuf_add(out, p, l);
 		p += l, n -= l;
 	}
 }
@@ -117,7 +120,10 @@ void explain_add_html(struct mbuf *b, const char *s)
 			mbuf_addstr(b, "&#39;");
 			break;
 		default:
-			mbuf_add(b, p, l);
+			if (l > 1 && utf8_is_bidi_control(utf8_code_point(p, l)))
+				mbuf_printf(b, "\\u{%04x}", utf8_code_point(p, l));
+			else
+				mbuf_add(b, p, l);
 		}
 		p += l, n -= l;
 	}

@@ -1,5 +1,6 @@
-/* json_out: writing JSON through json-c with valid UTF-8 strings (see
- * json_out.h). The UTF-8 rules are utf8.c's; nothing here parses JSON. */
+/* json_out: writing JSON through json-c with valid UTF-8 strings and
+ * bidi controls escaped (see json_out.h). The UTF-8 rules are utf8.c's;
+ * nothing here parses JSON. */
 #include "memacct/util/json_out.h"
 
 #include <errno.h>
@@ -63,6 +64,21 @@ int json_out_write(struct mbuf *out, struct json_object *o)
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!text)
 		return -ENOMEM;
-	mbuf_add(out, text, len);
+	/* json-c copies non-ASCII as it is; bidi controls become \uXXXX (the
+	 * same value) so that JSON read on a terminal shows names as they
+	 * are. The text is valid UTF-8 and its structure ASCII, so any such
+	 * sequence is inside a string. */
+	const unsigned char *p = (const unsigned char *)text;
+	size_t done = 0;
+	for (size_t i = 0; i < len;) {
+		size_t l = p[i] < 0x80 ? 1 : utf8_seq_len(p + i, len - i);
+		if (l > 1 && utf8_is_bidi_control(utf8_code_point(p + i, l))) {
+			mbuf_add(out, text + done, i - done);
+			mbuf_printf(out, "\\u%04x", utf8_code_point(p + i, l));
+			done = i + l;
+		}
+		i += l ? l : 1;
+	}
+	mbuf_add(out, text + done, len - done);
 	return mbuf_error(out);
 }

@@ -5,9 +5,9 @@
  * human units, --json (parsed back with json-c), --watch on a tree that
  * changes between samples, and the /explain page (bar widths against the
  * numbers, the stream table and its "not configured" and error states,
- * escaping). Each diagnosis rule is tested in test_explain_diagnose.c. The
- * terminal watch mode in tmux and the page in a browser are tested by
- * tests/integration. */
+ * escaping), and a cgroup name with U+202E escaped in all three. Each
+ * diagnosis rule is tested in test_explain_diagnose.c. The terminal watch
+ * mode in tmux and the page in a browser are tested by tests/integration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -768,10 +768,10 @@ static uint64_t check_bar(const char *html, const char *path, size_t want_segmen
 	return scale;
 }
 
-static char *render_page(const char *phase, const struct explain_sources *src, int *rc)
+/* The /explain page of the tree at base (base/sys, base/proc). */
+static char *render_page_at(const char *base, const struct explain_sources *src, int *rc)
 {
-	char sys[PATH_MAX + 32], proc[PATH_MAX + 32], base[PATH_MAX];
-	fixture_path(base, sizeof(base), phase);
+	char sys[PATH_MAX + 32], proc[PATH_MAX + 32];
 	snprintf(sys, sizeof(sys), "--path.cgroupfs=%s/sys", base);
 	snprintf(proc, sizeof(proc), "--path.procfs=%s/proc", base);
 	char *argv[] = {(char *)(uintptr_t) "memacct_exporter", sys, proc, NULL};
@@ -790,6 +790,13 @@ static char *render_page(const char *phase, const struct explain_sources *src, i
 	char *s = mbuf_detach(&b, &len);
 	mbuf_free(&b);
 	return s;
+}
+
+static char *render_page(const char *phase, const struct explain_sources *src, int *rc)
+{
+	char base[PATH_MAX];
+	fixture_path(base, sizeof(base), phase);
+	return render_page_at(base, src, rc);
 }
 
 static void test_page_cgroups(void **state)
@@ -1005,6 +1012,54 @@ static void test_podlogs_names_in_the_table(void **state)
 	nftw(logs, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- a cgroup name with bidi controls (U+202E) ---- */
+
+#define RLO "\xe2\x80\xae"	    /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define SPOOF "/pod-" RLO "gpj.exe" /* shows as "/pod-exe.jpg" if raw */
+
+/* Never raw on a terminal or the page: \u{202e}, visibly; in JSON \u202e,
+ * which reads back as the name itself. */
+static void test_bidi_names_escaped(void **state)
+{
+	(void)state;
+	char base[64];
+	make_tree(base, sizeof(base));
+	const struct fake_cg spoof = {SPOOF, 20 * MIB, 0, 0, 0, 1 * MIB, NULL, NULL, ""};
+	write_cg(base, &spoof);
+	struct errmsg e = {{0}};
+	int rc;
+
+	char *got = run_tree(base, NULL, NULL, 0, &rc, &e);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(got, RLO));
+	assert_non_null(strstr(got, "  /pod-\\u{202e}gpj.exe\n"));
+	free(got);
+
+	got = run_tree(base, NULL, "--json", 0, &rc, &e);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(got, RLO));
+	assert_non_null(strstr(got, "\"cgroup\":\"/pod-\\u202egpj.exe\""));
+	json_object *o = json_tokener_parse(got);
+	assert_non_null(o);
+	json_object *cgs = get(o, "cgroups");
+	bool found = false;
+	for (size_t i = 0; i < json_object_array_length(cgs); i++)
+		found |=
+		    strcmp(json_object_get_string(get(json_object_array_get_idx(cgs, i), "cgroup")),
+			   SPOOF) == 0;
+	assert_true(found);
+	json_object_put(o);
+	free(got);
+
+	char *html = render_page_at(base, NULL, &rc);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(html, RLO));
+	assert_non_null(strstr(html, "data-cgroup=\"/pod-\\u{202e}gpj.exe\""));
+	assert_non_null(strstr(html, "<code>/pod-\\u{202e}gpj.exe</code>"));
+	free(html);
+	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1022,6 +1077,7 @@ int main(void)
 	    cmocka_unit_test(test_page_streams),
 	    cmocka_unit_test(test_page_object_and_threads),
 	    cmocka_unit_test(test_podlogs_names_in_the_table),
+	    cmocka_unit_test(test_bidi_names_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,9 @@
  * quotes, backslashes, control characters and invalid UTF-8 (lone and
  * truncated sequences, a surrogate) come out as the exact compact text,
  * which json-c parses back to the same string with U+FFFD for each bad
- * byte; '/' is not escaped; null, failure on a NULL value or object. The
- * JSON log lines are tested in test_log.c, explain --json in
- * test_explain.c. */
+ * byte; '/' is not escaped; bidi controls are \uXXXX and read back as
+ * themselves; null, failure on a NULL value or object. The JSON log lines
+ * are tested in test_log.c, explain --json in test_explain.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,6 +67,30 @@ static void test_string_text_and_value(void **state)
 	mbuf_free(&b);
 }
 
+/* Bidi controls are written as \uXXXX: the same value, but a terminal
+ * showing the JSON does not reorder it. */
+static void test_bidi_controls_escaped(void **state)
+{
+	(void)state;
+	static const char name[] = "/pod-\xe2\x80\xaegpj.exe\xd8\x9c\xe2\x81\xa9\xe2\x80\xaf";
+	struct json_object *o = json_object_new_object();
+	assert_int_equal(json_out_put(o, "cgroup", json_out_string(name)), 0);
+	struct mbuf b;
+	mbuf_init(&b, 1 << 16);
+	assert_int_equal(json_out_write(&b, o), 0);
+	json_object_put(o);
+	/* U+202F, a neighbour, stays raw. */
+	assert_string_equal(b.data,
+			    "{\"cgroup\":\"/pod-\\u202egpj.exe\\u061c\\u2069\xe2\x80\xaf\"}");
+	struct json_object *back = json_tokener_parse(b.data);
+	assert_non_null(back);
+	struct json_object *v = NULL;
+	assert_true(json_object_object_get_ex(back, "cgroup", &v));
+	assert_string_equal(json_object_get_string(v), name);
+	json_object_put(back);
+	mbuf_free(&b);
+}
+
 static void test_failures(void **state)
 {
 	(void)state;
@@ -90,6 +114,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_string_text_and_value),
+	    cmocka_unit_test(test_bidi_controls_escaped),
 	    cmocka_unit_test(test_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

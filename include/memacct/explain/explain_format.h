@@ -21,11 +21,12 @@ char *explain_human_delta(char *buf, size_t len, uint64_t now, uint64_t then);
 char *explain_human_age(char *buf, size_t len, double secs);
 
 /* Appends s for a terminal: control characters (an ESC could drive the
- * terminal) and invalid UTF-8 as \xNN. */
+ * terminal) and invalid UTF-8 as \xNN; bidi controls (utf8.h), which could
+ * make a name show as another, as \u{202e}. */
 void explain_add_term(struct mbuf *out, const char *s);
 /* Appends s as HTML text or an attribute value: markup characters as
  * entities, invalid UTF-8 and control characters (other than tab and
- * newline) as U+FFFD. */
+ * newline) as U+FFFD, bidi controls visibly as the text \u{202e}. */
 void explain_add_html(struct mbuf *out, const char *s);
 
 #endif
