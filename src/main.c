@@ -14,6 +14,7 @@
 #include "memacct/collectors/collector.h"
 #include "memacct/collectors/scrape.h"
 #include "memacct/explain/explain.h"
+#include "memacct/explain/explain_page.h"
 #include "memacct/http/http.h"
 #include "memacct/jetstream/jetstream.h"
 #include "memacct/util/log.h"

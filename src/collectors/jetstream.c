@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "memacct/collectors/collector.h"
-#include "memacct/explain/explain.h"
+#include "memacct/explain/explain_page.h"
 #include "memacct/jetstream/jetstream.h"
 #include "memacct/jetstream/nats_client.h"
 

@@ -1,18 +1,26 @@
-/* explain_html: the /explain page, the browser's view of `explain`: the top
- * cgroups by working set, each with its numbers, its diagnosis and a
- * stacked bar of the split against its limit (plain HTML and inline CSS:
- * no JavaScript, no external assets; a meta refresh keeps it live), and
- * the JetStream streams (size, oldest message age, an "unbounded" marker)
- * from whatever producer the server hands in. Samples and sentences come
- * from explain.c. It does not speak HTTP (http.c does) and does not poll
- * NATS (the JetStream collector does). */
+/* explain_html: the /explain page (explain_page.h), the browser's view of
+ * `explain`: the top cgroups by working set, each with its numbers, its
+ * diagnosis and a stacked bar of the split against its limit (plain HTML
+ * and inline CSS: no JavaScript, no external assets; a meta refresh keeps
+ * it live), and the JetStream streams (size, oldest message age, an
+ * "unbounded" marker) from whatever producer the server hands in. Samples
+ * come from explain_sample.c, sentences from explain_diagnose.c, units and
+ * escaping from explain_format.c. It does not speak HTTP (http.c does) and
+ * does not poll NATS (the JetStream collector does). */
+#include "memacct/explain/explain_page.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "memacct/explain/explain.h"
-#include "memacct/util/utf8.h"
+#include "memacct/cgroup/cgroup_scope.h"
+#include "memacct/cli/flags.h"
+#include "memacct/explain/explain_diagnose.h"
+#include "memacct/explain/explain_format.h"
+#include "memacct/explain/explain_sample.h"
+#include "memacct/util/mbuf.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -106,59 +114,6 @@ static void sink_free(struct explain_stream_sink *sink)
 	memset(sink, 0, sizeof(*sink));
 }
 
-/* HTML text or attribute value: markup characters as entities, invalid
- * UTF-8 and control characters (other than tab and newline) as U+FFFD. */
-static void add_html(struct mbuf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	while (n) {
-		size_t l = utf8_seq_len(p, n);
-		if (l == 0 || (l == 1 && ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f))) {
-			mbuf_addstr(b, "\xef\xbf\xbd");
-			p++, n--;
-			continue;
-		}
-		switch (l == 1 ? *p : 0) {
-		case '&':
-			mbuf_addstr(b, "&amp;");
-			break;
-		case '<':
-			mbuf_addstr(b, "&lt;");
-			break;
-		case '>':
-			mbuf_addstr(b, "&gt;");
-			break;
-		case '"':
-			mbuf_addstr(b, "&quot;");
-			break;
-		case '\'':
-			mbuf_addstr(b, "&#39;");
-			break;
-		default:
-			mbuf_add(b, p, l);
-		}
-		p += l, n -= l;
-	}
-}
-
-/* "3d 4h", "5h 12m", "7m 3s", "42s". */
-static char *human_age(char *buf, size_t len, double secs)
-{
-	if (!(secs >= 0))
-		secs = 0;
-	uint64_t s = secs > 1e15 ? (uint64_t)1e15 : (uint64_t)secs;
-	if (s >= 86400)
-		snprintf(buf, len, "%" PRIu64 "d %" PRIu64 "h", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(buf, len, "%" PRIu64 "h %" PRIu64 "m", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%" PRIu64 "m %" PRIu64 "s", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%" PRIu64 "s", s);
-	return buf;
-}
-
 static const char page_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -206,7 +161,7 @@ static void add_bar(struct mbuf *b, const struct explain_row *r)
 	uint64_t usage = m->v[CM_USAGE];
 	bool limited = cgroup_mem_has(m, CM_LIMIT) && m->v[CM_LIMIT] >= usage;
 	uint64_t scale = limited ? m->v[CM_LIMIT] : usage;
-	uint64_t rss = r->procs.rss_anon + r->procs.rss_file + r->procs.rss_shmem;
+	uint64_t rss = explain_row_rss(r);
 	char h[24];
 	mbuf_printf(b, "<div class=\"bar\" data-scale=\"%" PRIu64 "\" title=\"", scale);
 	mbuf_printf(b, "%s of %s", explain_human_bytes(h, sizeof(h), usage),
@@ -255,31 +210,30 @@ static void add_num(struct mbuf *b, uint64_t v)
 
 static void add_cgroup_row(struct mbuf *b, const struct explain_row *r)
 {
-	static const char *const sev[] = {"ok", "watch", "act"};
 	const struct cgroup_mem *m = &r->mem;
 	struct explain_diag d;
 	explain_diagnose(r, NULL, &d);
-	mbuf_printf(b, "<tr class=\"sev-%s\" data-rule=\"%s\" data-cgroup=\"", sev[d.severity],
-		    explain_rule_names[d.rule]);
-	add_html(b, r->path);
+	mbuf_printf(b, "<tr class=\"sev-%s\" data-rule=\"%s\" data-cgroup=\"",
+		    explain_severity_names[d.severity], explain_rule_name(d.rule));
+	explain_add_html(b, r->path);
 	mbuf_printf(b, "\" data-usage=\"%" PRIu64 "\" data-working-set=\"%" PRIu64 "\">",
 		    m->v[CM_USAGE], m->v[CM_WORKING_SET]);
 	mbuf_addstr(b, "<td class=\"cg\">");
 	if (r->has_names) {
 		mbuf_addstr(b, "<div class=\"names\">");
-		add_html(b, r->names.namespace_);
+		explain_add_html(b, r->names.namespace_);
 		mbuf_addc(b, '/');
-		add_html(b, r->names.pod);
+		explain_add_html(b, r->names.pod);
 		if (r->names.container[0]) {
 			mbuf_addc(b, '/');
-			add_html(b, r->names.container);
+			explain_add_html(b, r->names.container);
 		}
 		mbuf_addstr(b, "</div>");
 	}
 	mbuf_addstr(b, "<code>");
-	add_html(b, r->path);
+	explain_add_html(b, r->path);
 	mbuf_addstr(b, "</code><div class=\"diag\">");
-	add_html(b, d.text);
+	explain_add_html(b, d.text);
 	mbuf_addstr(b, "</div></td><td>");
 	add_bar(b, r);
 	mbuf_addstr(b, "</td>");
@@ -292,7 +246,7 @@ static void add_cgroup_row(struct mbuf *b, const struct explain_row *r)
 	add_num(b, m->comp[COMP_KERNEL]);
 	add_num(b, m->comp[COMP_OTHER]);
 	if (r->procs_ok) {
-		add_num(b, r->procs.rss_anon + r->procs.rss_file + r->procs.rss_shmem);
+		add_num(b, explain_row_rss(r));
 		mbuf_printf(b, "<td class=\"num\">%" PRIu64 "</td>", r->procs.processes);
 	} else {
 		mbuf_addstr(b, "<td class=\"num\">?</td><td class=\"num\">?</td>");
@@ -311,13 +265,13 @@ static void add_cgroups(struct mbuf *b, const struct explain_page *p)
 	mbuf_addstr(b, "<h1>Memory by cgroup</h1>\n<p class=\"meta\">cgroup ");
 	mbuf_addstr(b, cgroup_mode_name(p->ctx.scope->root.mode));
 	mbuf_addstr(b, " at <code>");
-	add_html(b, p->ctx.scope->root.path);
+	explain_add_html(b, p->ctx.scope->root.path);
 	mbuf_addstr(b, "</code>");
 	int rc = explain_snapshot_take(&p->ctx, NULL, EXPLAIN_HTML_MAX_ROWS, &s, &e);
 	if (rc) {
 		mbuf_addstr(b,
 			    "</p>\n<p class=\"err\" id=\"cgroup-error\">Cannot read the cgroups: ");
-		add_html(b, e.msg[0] ? e.msg : strerror(-rc));
+		explain_add_html(b, e.msg[0] ? e.msg : strerror(-rc));
 		mbuf_addstr(b, "</p>\n");
 		return;
 	}
@@ -330,7 +284,7 @@ static void add_cgroups(struct mbuf *b, const struct explain_page *p)
 		    "sampled %s, reloads every %d s &middot; <a href=\"./\">home</a> &middot; "
 		    "<a href=\"",
 		    s.matched_total, s.n, when, REFRESH_S);
-	add_html(b, p->metrics_href);
+	explain_add_html(b, p->metrics_href);
 	mbuf_addstr(b, "\">metrics</a></p>\n");
 	if (s.skipped)
 		mbuf_printf(b, "<p class=\"err\">%lu cgroup(s) could not be read.</p>\n",
@@ -377,7 +331,8 @@ static void add_limit_cell(struct mbuf *b, const struct explain_stream *v)
 		any = true;
 	}
 	if (v->max_age_s > 0) {
-		mbuf_printf(b, "%s%s", any ? ", " : "", human_age(h, sizeof(h), v->max_age_s));
+		mbuf_printf(b, "%s%s", any ? ", " : "",
+			    explain_human_age(h, sizeof(h), v->max_age_s));
 		any = true;
 	}
 	if (!any)
@@ -401,12 +356,12 @@ static void add_streams(struct mbuf *b, const struct explain_page *p)
 		mbuf_printf(b, "<p class=\"meta\">poller %s", sink.up ? "up" : "down");
 		if (sink.last_success_age_s >= 0)
 			mbuf_printf(b, ", last successful poll %s ago",
-				    human_age(h, sizeof(h), sink.last_success_age_s));
+				    explain_human_age(h, sizeof(h), sink.last_success_age_s));
 		else
 			mbuf_addstr(b, ", no successful poll yet");
 		if (sink.error[0]) {
 			mbuf_addstr(b, "; last error: ");
-			add_html(b, sink.error);
+			explain_add_html(b, sink.error);
 		}
 		mbuf_addstr(b, "</p>\n");
 	}
@@ -439,18 +394,19 @@ static void add_streams(struct mbuf *b, const struct explain_page *p)
 		const struct explain_stream *v = &sink.rows[i].v;
 		char h[24];
 		mbuf_addstr(b, "<tr data-stream=\"");
-		add_html(b, v->name);
+		explain_add_html(b, v->name);
 		mbuf_printf(b, "\" data-bytes=\"%" PRIu64 "\"%s><td><code>", v->bytes,
 			    v->unbounded ? " class=\"unbounded\"" : "");
-		add_html(b, v->name);
+		explain_add_html(b, v->name);
 		mbuf_addstr(b, "</code></td><td>");
-		add_html(b, v->account);
+		explain_add_html(b, v->account);
 		mbuf_addstr(b, "</td><td>");
-		add_html(b, v->storage);
+		explain_add_html(b, v->storage);
 		mbuf_printf(b, "</td><td class=\"num\">%s</td><td class=\"num\">%" PRIu64 "</td>",
 			    explain_human_bytes(h, sizeof(h), v->bytes), v->messages);
 		mbuf_printf(b, "<td class=\"num\">%s</td>",
-			    v->has_oldest ? human_age(h, sizeof(h), v->oldest_age_s) : "empty");
+			    v->has_oldest ? explain_human_age(h, sizeof(h), v->oldest_age_s)
+					  : "empty");
 		add_limit_cell(b, v);
 		mbuf_printf(b, "<td>%s</td></tr>\n",
 			    v->unbounded ? "<span class=\"badge\">unbounded</span>" : "");

@@ -7,7 +7,7 @@
  * parse the web config or check passwords (web_config.c does). */
 #include "memacct/http/http.h"
 
-#include "memacct/explain/explain.h"
+#include "memacct/explain/explain_page.h"
 #include "memacct/http/gzip.h"
 #include "memacct/http/negotiate.h"
 #include "memacct/http/web_config.h"

@@ -1,13 +1,15 @@
-/* log: logfmt or JSON lines to one stream, a whole line per call under a
- * lock, and a back-off for recurring failures. It does not decide what is
- * worth logging. */
+/* log: logfmt or JSON lines (json-c, through json_out) to one stream, a
+ * whole line per call under a lock, and a back-off for recurring failures.
+ * It does not decide what is worth logging. */
 #include "memacct/util/log.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/time.h>
 
+#include "memacct/util/json_out.h"
 #include "memacct/util/mbuf.h"
 
 int logger_init(struct logger *lg, const char *level, const char *format, FILE *out,
@@ -41,15 +43,15 @@ void logger_fini(struct logger *lg)
 	pthread_mutex_destroy(&lg->lock);
 }
 
-/* Writes v quoted for the format (always quoted in JSON; in logfmt only
- * when it holds a space, quote, '=', backslash or control character: escapes
- * are only read back inside quotes). */
-static void put_value(struct mbuf *b, enum log_format fmt, const char *v)
+/* Writes v for logfmt: quoted only when it is empty or holds a space,
+ * quote, '=', backslash or control character (escapes are only read back
+ * inside quotes). */
+static void put_value(struct mbuf *b, const char *v)
 {
-	bool quote = fmt == LOG_JSON || *v == '\0';
+	bool quote = *v == '\0';
 	for (const char *s = v; *s && !quote; s++)
-		quote = *s == ' ' || *s == '"' || *s == '=' || *s == '\\' ||
-			(unsigned char)*s < 0x20;
+		quote =
+		    *s == ' ' || *s == '"' || *s == '=' || *s == '\\' || (unsigned char)*s < 0x20;
 	if (quote)
 		mbuf_addc(b, '"');
 	for (const char *s = v; *s; s++) {
@@ -67,20 +69,24 @@ static void put_value(struct mbuf *b, enum log_format fmt, const char *v)
 		mbuf_addc(b, '"');
 }
 
-static void put_pair(struct mbuf *b, enum log_format fmt, bool first, const char *k,
-		     const char *v)
+/* The line being written: logfmt straight into b, JSON into o first. */
+struct line {
+	enum log_format fmt;
+	struct mbuf *b;
+	struct json_object *o;
+};
+
+/* Adds k=v to the line (JSON: invalid UTF-8 as U+FFFD). 0 or -ENOMEM. */
+static int put_pair(struct line *l, const char *k, const char *v)
 {
-	if (fmt == LOG_JSON) {
-		mbuf_addstr(b, first ? "{\"" : ",\"");
-		mbuf_addstr(b, k);
-		mbuf_addstr(b, "\":");
-	} else {
-		if (!first)
-			mbuf_addc(b, ' ');
-		mbuf_addstr(b, k);
-		mbuf_addc(b, '=');
-	}
-	put_value(b, fmt, v);
+	if (l->fmt == LOG_JSON)
+		return json_out_put(l->o, k, json_out_string(v));
+	if (l->b->len)
+		mbuf_addc(l->b, ' ');
+	mbuf_addstr(l->b, k);
+	mbuf_addc(l->b, '=');
+	put_value(l->b, v);
+	return 0;
 }
 
 void log_kv(struct logger *lg, enum log_level lvl, const char *msg, ...)
@@ -98,9 +104,12 @@ void log_kv(struct logger *lg, enum log_level lvl, const char *msg, ...)
 
 	struct mbuf b;
 	mbuf_init(&b, 64 * 1024);
-	put_pair(&b, lg->format, true, "ts", ts);
-	put_pair(&b, lg->format, false, "level", names[lvl]);
-	put_pair(&b, lg->format, false, "msg", msg);
+	struct line l = {.fmt = lg->format, .b = &b};
+	if (l.fmt == LOG_JSON)
+		l.o = json_object_new_object();
+	bool failed = put_pair(&l, "ts", ts) != 0;
+	failed |= put_pair(&l, "level", names[lvl]) != 0;
+	failed |= put_pair(&l, "msg", msg) != 0;
 	va_list ap;
 	va_start(ap, msg);
 	for (;;) {
@@ -108,11 +117,14 @@ void log_kv(struct logger *lg, enum log_level lvl, const char *msg, ...)
 		if (!k)
 			break;
 		const char *v = va_arg(ap, const char *);
-		put_pair(&b, lg->format, false, k, v ? v : "");
+		failed |= put_pair(&l, k, v ? v : "") != 0;
 	}
 	va_end(ap);
-	mbuf_addstr(&b, lg->format == LOG_JSON ? "}\n" : "\n");
-	if (!mbuf_error(&b)) {
+	if (l.fmt == LOG_JSON && !failed)
+		failed = json_out_write(&b, l.o) != 0;
+	json_object_put(l.o);
+	mbuf_addc(&b, '\n');
+	if (!failed && !mbuf_error(&b)) {
 		pthread_mutex_lock(&lg->lock);
 		fwrite(b.data, 1, b.len, lg->out);
 		fflush(lg->out);

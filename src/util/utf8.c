@@ -1,4 +1,5 @@
-/* utf8: validates UTF-8 sequences (see utf8.h). No escaping here. */
+/* utf8: validates UTF-8 sequences and names the bidi controls (see
+ * utf8.h). No escaping here. */
 #include "memacct/util/utf8.h"
 
 size_t utf8_seq_len(const unsigned char *s, size_t n)
@@ -39,6 +40,12 @@ unsigned utf8_code_point(const unsigned char *s, size_t len)
 	for (size_t i = 1; i < len; i++)
 		cp = (cp << 6) | (s[i] & 0x3F);
 	return cp;
+}
+
+bool utf8_is_bidi_control(unsigned cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 bool utf8_valid(const char *s, size_t n, size_t *bad)

@@ -2,11 +2,12 @@
  * terminal text for the fixture phases that tell page cache from a leak
  * (v2 2-write200M, 3-read-twice, 7-after-exit; v1 3-read-twice,
  * 7-after-exit), target matching (path, container id or prefix, pod UID),
- * every diagnosis rule on hand-made rows, human units, --json (parsed back
- * with json-c), --watch on a tree that changes between samples, and the
- * /explain page (bar widths against the numbers, the stream table and its
- * "not configured" and error states, escaping). The terminal watch mode in
- * tmux and the page in a browser are tested by tests/integration. */
+ * human units, --json (parsed back with json-c), --watch on a tree that
+ * changes between samples, and the /explain page (bar widths against the
+ * numbers, the stream table and its "not configured" and error states,
+ * escaping), and a cgroup name with U+202E escaped in all three. Each
+ * diagnosis rule is tested in test_explain_diagnose.c. The terminal watch
+ * mode in tmux and the page in a browser are tested by tests/integration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +29,8 @@
 
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/explain/explain.h"
-#include "memacct/util/utf8.h"
+#include "memacct/explain/explain_format.h"
+#include "memacct/explain/explain_page.h"
 #include "memacct/cli/flags.h"
 #include "memacct/util/mbuf.h"
 #include "memacct_test.h"
@@ -478,141 +480,6 @@ static void test_tree_rules_and_sums(void **state)
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* ---- diagnosis rules on hand-made rows ---- */
-
-static struct explain_row mkrow(uint64_t anon, uint64_t shmem, uint64_t active, uint64_t inactive,
-				uint64_t kernel, uint64_t procs, uint64_t rss_file)
-{
-	struct explain_row r;
-	memset(&r, 0, sizeof(r));
-	r.path = (char *)(uintptr_t) "/x";
-	r.mem.mode = CGROUP_V2;
-	r.mem.has_split = true;
-	r.mem.comp[COMP_ANON] = anon;
-	r.mem.comp[COMP_SHMEM] = shmem;
-	r.mem.comp[COMP_FILE_ACTIVE] = active;
-	r.mem.comp[COMP_FILE_INACTIVE] = inactive;
-	r.mem.comp[COMP_KERNEL] = kernel;
-	uint64_t usage = anon + shmem + active + inactive + kernel;
-	r.mem.v[CM_USAGE] = usage;
-	r.mem.v[CM_WORKING_SET] = usage - inactive;
-	r.mem.has = (UINT64_C(1) << CM_USAGE) | (UINT64_C(1) << CM_WORKING_SET);
-	r.procs_ok = true;
-	r.procs.processes = procs;
-	r.procs.rss_anon = anon;
-	r.procs.rss_file = rss_file;
-	return r;
-}
-
-static void set_field(struct explain_row *r, enum cgroup_mem_field f, uint64_t v)
-{
-	r->mem.v[f] = v;
-	r->mem.has |= UINT64_C(1) << f;
-}
-
-static void assert_diag(const struct explain_row *r, const struct explain_row *first,
-			enum explain_rule rule, enum explain_severity sev, const char *text)
-{
-	struct explain_diag d;
-	explain_diagnose(r, first, &d);
-	if (strcmp(d.text, text) != 0)
-		fprintf(stderr, "got: %s\n", d.text);
-	assert_string_equal(d.text, text);
-	assert_int_equal(d.rule, rule);
-	assert_int_equal(d.severity, sev);
-}
-
-static void test_diagnosis_rules(void **state)
-{
-	(void)state;
-	struct explain_row r = mkrow(0, 0, 0, 0, 0, 0, 0);
-	assert_diag(&r, NULL, EXPLAIN_EMPTY, EXPLAIN_OK, "nothing charged");
-	r = mkrow(0, 0, 0, 300 * MIB, 0, 1, 0);
-	assert_diag(&r, NULL, EXPLAIN_EMPTY, EXPLAIN_OK,
-		    "working set 0 B: all 300 MiB of usage is inactive page cache, which reclaim "
-		    "takes first");
-
-	r = mkrow(0, 0, 0, 0, 0, 1, 0);
-	r.mem.comp[COMP_OTHER] = 256 * 1024;
-	r.mem.v[CM_USAGE] = r.mem.v[CM_WORKING_SET] = 256 * 1024;
-	assert_diag(&r, NULL, EXPLAIN_EMPTY, EXPLAIN_OK,
-		    "working set 256 KiB: next to nothing is charged");
-	r.mem.comp[COMP_OTHER] = 2 * MIB;
-	r.mem.v[CM_USAGE] = r.mem.v[CM_WORKING_SET] = 2 * MIB;
-	assert_diag(&r, NULL, EXPLAIN_MIXED, EXPLAIN_OK, "working set 2 MiB: 2 MiB other");
-
-	/* No process: what is left; unknown processes never say "no process". */
-	r = mkrow(0, 0, 200 * MIB, 10 * MIB, 1 * MIB, 0, 0);
-	assert_diag(&r, NULL, EXPLAIN_NO_PROCESS, EXPLAIN_OK,
-		    "no process: working set 201 MiB is 200 MiB active page cache (reclaimable) "
-		    "left charged by processes that exited, not a leak in a running one");
-	r.procs_ok = false;
-	assert_diag(&r, NULL, EXPLAIN_PAGE_CACHE, EXPLAIN_OK,
-		    "working set 201 MiB, 200 MiB of it active page cache that no process maps: "
-		    "reclaimable, not a leak");
-
-	/* Near the limit: cache, anon, mixed; memory.high when lower. */
-	r = mkrow(50 * MIB, 0, 200 * MIB, 220 * MIB, 0, 1, 0);
-	set_field(&r, CM_LIMIT, 500 * MIB);
-	assert_diag(&r, NULL, EXPLAIN_NEAR_LIMIT_CACHE, EXPLAIN_OK,
-		    "usage 470 MiB is 94% of the limit (500 MiB), but 420 MiB of it is page "
-		    "cache no process maps, which reclaim frees first: not a leak");
-	r = mkrow(400 * MIB, 60 * MIB, 5 * MIB, 5 * MIB, 0, 1, 0);
-	set_field(&r, CM_LIMIT, 500 * MIB);
-	assert_diag(&r, NULL, EXPLAIN_NEAR_LIMIT_ANON, EXPLAIN_ACT,
-		    "usage 470 MiB is 94% of the limit (500 MiB) and 460 MiB of it is anon and "
-		    "shmem, which reclaim cannot free: an OOM kill is near, look at the process");
-	set_field(&r, CM_HIGH, 480 * MIB);
-	assert_diag(&r, NULL, EXPLAIN_NEAR_LIMIT_ANON, EXPLAIN_ACT,
-		    "usage 470 MiB is 97% of memory.high (480 MiB) and 460 MiB of it is anon and "
-		    "shmem, which reclaim cannot free: throttling is near, look at the process");
-	r = mkrow(150 * MIB, 0, 200 * MIB, 0, 120 * MIB, 1, 200 * MIB);
-	set_field(&r, CM_LIMIT, 500 * MIB);
-	assert_diag(&r, NULL, EXPLAIN_NEAR_LIMIT, EXPLAIN_WATCH,
-		    "usage 470 MiB is 94% of the limit (500 MiB): 150 MiB anon, 200 MiB mapped "
-		    "page cache and 120 MiB kernel");
-	/* 89%: not near. */
-	r = mkrow(445 * MIB, 0, 0, 0, 0, 1, 0);
-	set_field(&r, CM_LIMIT, 500 * MIB);
-	assert_diag(&r, NULL, EXPLAIN_ANON, EXPLAIN_OK,
-		    "anon 445 MiB is most of the working set 445 MiB: the processes' own memory; "
-		    "if it keeps rising, look at the process");
-
-	/* Anon rising between samples (more than 1 MiB and 1%). */
-	struct explain_row first = mkrow(300 * MIB, 0, 0, 0, 0, 1, 0);
-	r = mkrow(410 * MIB, 0, 10 * MIB, 0, 0, 1, 0);
-	assert_diag(&r, &first, EXPLAIN_ANON, EXPLAIN_ACT,
-		    "anon 410 MiB and rising (+110 MiB since the first sample) is most of the "
-		    "working set 420 MiB: look at the process");
-	first = mkrow(410 * MIB - 512 * 1024, 0, 0, 0, 0, 1, 0);
-	assert_diag(&r, &first, EXPLAIN_ANON, EXPLAIN_OK,
-		    "anon 410 MiB is most of the working set 420 MiB: the processes' own memory; "
-		    "if it keeps rising, look at the process");
-
-	/* Mapped page cache is not "no process maps". */
-	r = mkrow(10 * MIB, 0, 100 * MIB, 0, 0, 1, 100 * MIB);
-	assert_diag(&r, NULL, EXPLAIN_MIXED, EXPLAIN_OK,
-		    "working set 110 MiB: 100 MiB mapped page cache");
-	r = mkrow(40 * MIB, 0, 30 * MIB, 0, 30 * MIB, 1, 0);
-	assert_diag(&r, NULL, EXPLAIN_MIXED, EXPLAIN_OK,
-		    "working set 100 MiB: 40 MiB anon, 30 MiB active page cache no process maps "
-		    "and 30 MiB kernel, no part dominates");
-	r = mkrow(1 * MIB, 80 * MIB, 0, 0, 0, 1, 0);
-	assert_diag(&r, NULL, EXPLAIN_SHMEM, EXPLAIN_WATCH,
-		    "shmem 80 MiB is most of the working set 81 MiB: tmpfs or /dev/shm files and "
-		    "shared memory, which reclaim cannot free without swap; look for files left "
-		    "in /dev/shm");
-	/* Inactive cache a quarter of usage or more: say why usage is larger. */
-	r = mkrow(1 * MIB, 0, 0, 100 * MIB, 9 * MIB, 1, 0);
-	assert_diag(&r, NULL, EXPLAIN_KERNEL, EXPLAIN_WATCH,
-		    "kernel memory 9 MiB is most of the working set 10 MiB: slab (dentries, "
-		    "inodes, sockets) and page tables, not the heap; look at open files and "
-		    "sockets; usage 110 MiB also holds 100 MiB of inactive page cache, reclaimed "
-		    "first");
-	for (int i = 0; i < EXPLAIN_RULE_N; i++)
-		assert_non_null(explain_rule_names[i]);
-}
-
 /* ---- units and escaping ---- */
 
 static void test_human_units(void **state)
@@ -655,29 +522,6 @@ static void test_human_units(void **state)
 	char tiny[4];
 	explain_human_bytes(tiny, sizeof(tiny), 67174400);
 	assert_string_equal(tiny, "64.");
-}
-
-static void test_json_escape(void **state)
-{
-	(void)state;
-	struct mbuf b;
-	mbuf_init(&b, 1 << 16);
-	explain_json_escape(&b, "a\"b\\c\n\t\x01\x7f"
-				"\xc3\xa9"
-				"\xff"
-				"\xe2\x82"
-				"z"
-				"\xed\xa0\x80"
-				"\xf0\x9f\x98\x80");
-	assert_int_equal(mbuf_error(&b), 0);
-	assert_string_equal(b.data, "a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\\ufffd\\ufffd\\ufffdz"
-				    "\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80");
-	mbuf_free(&b);
-	const unsigned char over[] = {0xc0, 0xaf};
-	assert_int_equal(utf8_seq_len(over, 2), 0);
-	const unsigned char ok[] = {0xe2, 0x82, 0xac};
-	assert_int_equal(utf8_seq_len(ok, 3), 3);
-	assert_int_equal(utf8_seq_len(ok, 2), 0);
 }
 
 /* ---- --json ---- */
@@ -912,10 +756,10 @@ static uint64_t check_bar(const char *html, const char *path, size_t want_segmen
 	return scale;
 }
 
-static char *render_page(const char *phase, const struct explain_sources *src, int *rc)
+/* The /explain page of the tree at base (base/sys, base/proc). */
+static char *render_page_at(const char *base, const struct explain_sources *src, int *rc)
 {
-	char sys[PATH_MAX + 32], proc[PATH_MAX + 32], base[PATH_MAX];
-	fixture_path(base, sizeof(base), phase);
+	char sys[PATH_MAX + 32], proc[PATH_MAX + 32];
 	snprintf(sys, sizeof(sys), "--path.cgroupfs=%s/sys", base);
 	snprintf(proc, sizeof(proc), "--path.procfs=%s/proc", base);
 	char *argv[] = {(char *)(uintptr_t) "memacct_exporter", sys, proc, NULL};
@@ -934,6 +778,13 @@ static char *render_page(const char *phase, const struct explain_sources *src, i
 	char *s = mbuf_detach(&b, &len);
 	mbuf_free(&b);
 	return s;
+}
+
+static char *render_page(const char *phase, const struct explain_sources *src, int *rc)
+{
+	char base[PATH_MAX];
+	fixture_path(base, sizeof(base), phase);
+	return render_page_at(base, src, rc);
 }
 
 static void test_page_cgroups(void **state)
@@ -1149,6 +1000,54 @@ static void test_podlogs_names_in_the_table(void **state)
 	nftw(logs, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ---- a cgroup name with bidi controls (U+202E) ---- */
+
+#define RLO "\xe2\x80\xae"	    /* U+202E RIGHT-TO-LEFT OVERRIDE */
+#define SPOOF "/pod-" RLO "gpj.exe" /* shows as "/pod-exe.jpg" if raw */
+
+/* Never raw on a terminal or the page: \u{202e}, visibly; in JSON \u202e,
+ * which reads back as the name itself. */
+static void test_bidi_names_escaped(void **state)
+{
+	(void)state;
+	char base[64];
+	make_tree(base, sizeof(base));
+	const struct fake_cg spoof = {SPOOF, 20 * MIB, 0, 0, 0, 1 * MIB, NULL, NULL, ""};
+	write_cg(base, &spoof);
+	struct errmsg e = {{0}};
+	int rc;
+
+	char *got = run_tree(base, NULL, NULL, 0, &rc, &e);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(got, RLO));
+	assert_non_null(strstr(got, "  /pod-\\u{202e}gpj.exe\n"));
+	free(got);
+
+	got = run_tree(base, NULL, "--json", 0, &rc, &e);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(got, RLO));
+	assert_non_null(strstr(got, "\"cgroup\":\"/pod-\\u202egpj.exe\""));
+	json_object *o = json_tokener_parse(got);
+	assert_non_null(o);
+	json_object *cgs = get(o, "cgroups");
+	bool found = false;
+	for (size_t i = 0; i < json_object_array_length(cgs); i++)
+		found |=
+		    strcmp(json_object_get_string(get(json_object_array_get_idx(cgs, i), "cgroup")),
+			   SPOOF) == 0;
+	assert_true(found);
+	json_object_put(o);
+	free(got);
+
+	char *html = render_page_at(base, NULL, &rc);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(html, RLO));
+	assert_non_null(strstr(html, "data-cgroup=\"/pod-\\u{202e}gpj.exe\""));
+	assert_non_null(strstr(html, "<code>/pod-\\u{202e}gpj.exe</code>"));
+	free(html);
+	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1159,15 +1058,14 @@ int main(void)
 	    cmocka_unit_test(test_fixture_v1_after_exit),
 	    cmocka_unit_test(test_targets),
 	    cmocka_unit_test(test_tree_rules_and_sums),
-	    cmocka_unit_test(test_diagnosis_rules),
 	    cmocka_unit_test(test_human_units),
-	    cmocka_unit_test(test_json_escape),
 	    cmocka_unit_test(test_json_output),
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_page_cgroups),
 	    cmocka_unit_test(test_page_streams),
 	    cmocka_unit_test(test_page_object_and_threads),
 	    cmocka_unit_test(test_podlogs_names_in_the_table),
+	    cmocka_unit_test(test_bidi_names_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /* Unit tests for log.h: logger_init's errors, the exact logfmt and JSON line
  * shapes (quoting, escapes of quotes, backslashes, newlines and control
- * characters), level filtering, and the back-off (first failure due,
- * suppressed within the interval and counted, due after it, clear). Output
- * goes to an open_memstream FILE. It does not test who logs what. */
+ * characters; invalid UTF-8 in JSON as U+FFFD), level filtering, and the
+ * back-off (first failure due, suppressed within the interval and counted,
+ * due after it, clear). Output goes to an open_memstream FILE. It does not test who logs what. */
 /* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,6 +154,14 @@ static void test_json_shape(void **state)
 	sink_open(&s, "info", "json");
 	log_kv(&s.lg, LOG_INFO, "", "k", "", NULL);
 	check_json(sink_text(&s), ",\"level\":\"info\",\"msg\":\"\",\"k\":\"\"}\n");
+	sink_close(&s);
+
+	/* Invalid UTF-8 (a stream name, a path) still makes valid JSON: each
+	 * bad byte is U+FFFD; '/' is left as it is. */
+	sink_open(&s, "info", "json");
+	log_kv(&s.lg, LOG_INFO, "m", "stream", "a\xff\xc3(b/c", NULL);
+	check_json(sink_text(&s), ",\"level\":\"info\",\"msg\":\"m\","
+				  "\"stream\":\"a\xef\xbf\xbd\xef\xbf\xbd(b/c\"}\n");
 	sink_close(&s);
 }
 
