@@ -6,6 +6,9 @@
 #include "memacct/cgroup/cgroup_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "memacct/util/parse.h"
@@ -348,6 +351,26 @@ static int read_v1(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 			set(m, CM_SWAP, v > m->v[CM_USAGE] ? v - m->v[CM_USAGE] : 0);
 	}
 	return 0;
+}
+
+int cgroup_mem_fill_v2_root(struct cgroup_mem *m, const char *procfs, struct readbuf *buf,
+			    const char **bad_file)
+{
+	if (m->mode != CGROUP_V2 || m->has_split || cgroup_mem_has(m, CM_USAGE))
+		return 0;
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/meminfo", procfs) >= sizeof(path))
+		return -ENAMETOOLONG;
+	int rc = readfile_at(AT_FDCWD, path, buf);
+	uint64_t used = 0;
+	if (rc == 0)
+		rc = cgroup_mem_meminfo_used(buf->data, &used);
+	if (rc == 0)
+		rc = cgroup_mem_set_root_usage(m, used);
+	if (rc && bad_file)
+		*bad_file = "meminfo";
+	/* A missing meminfo is a broken --path.procfs, not a vanished cgroup. */
+	return rc == -ENOENT ? -EIO : rc;
 }
 
 int cgroup_mem_read(int dirfd, enum cgroup_mode mode, struct readbuf *buf, struct cgroup_mem *m,

@@ -4,8 +4,6 @@
  * cgroup_labels.c's; this file only maps numbers to metric families. It does
  * not read /proc (the process collector does). */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -147,25 +145,6 @@ static void emit(struct visit *v, const struct cgroup_mem *m)
 	put(f->pgmajfault, l, m, CM_PGMAJFAULT, NULL, NULL);
 }
 
-/* The v2 root has no memory.current: its usage is what the node uses, from
- * meminfo, as runc and cAdvisor take it (cgroup_mem_set_root_usage). */
-static int root_usage(struct visit *v, struct cgroup_mem *m, const char **bad)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/meminfo", v->st->procfs);
-	int rc = readfile_at(AT_FDCWD, path, &v->buf);
-	uint64_t used = 0;
-	if (rc == 0)
-		rc = cgroup_mem_meminfo_used(v->buf.data, &used);
-	if (rc == 0)
-		rc = cgroup_mem_set_root_usage(m, used);
-	if (rc) {
-		*bad = "meminfo (the v2 root's usage)";
-		return rc == -ENOENT ? -EIO : rc;
-	}
-	return 0;
-}
-
 static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 {
 	struct visit *v = arg;
@@ -173,8 +152,8 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	const char *bad = NULL;
 	(void)depth;
 	int rc = cgroup_mem_read(dirfd, v->st->scope->root.mode, &v->buf, &m, &bad);
-	if (rc == 0 && m.mode == CGROUP_V2 && !m.has_split && !cgroup_mem_has(&m, CM_USAGE))
-		rc = root_usage(v, &m, &bad);
+	if (rc == 0) /* the v2 root's usage is the node's (meminfo) */
+		rc = cgroup_mem_fill_v2_root(&m, v->st->procfs, &v->buf, &bad);
 	if (rc == -ENOENT)
 		return 0; /* removed while we walked: normal churn */
 	if (rc) {

@@ -84,6 +84,9 @@ static int visit(void *arg, int dirfd, const char *path, int depth)
 	struct explain_row r;
 	memset(&r, 0, sizeof(r));
 	int rc = cgroup_mem_read(dirfd, w->ctx->scope->root.mode, &w->buf, &r.mem, NULL);
+	if (rc == 0) /* the v2 root's usage is the node's (meminfo) */
+		rc = cgroup_mem_fill_v2_root(&r.mem, w->ctx->procfs ? w->ctx->procfs : "/proc",
+					     &w->buf, NULL);
 	if (rc && rc != -ENOENT) {
 		s->skipped++;
 		return 0;

@@ -26,4 +26,9 @@ sum=$(grep '^memacct_cgroup_memory_bytes{cgroup="/",' "$work/m.prom" | awk '{s +
 ok=$(value "$work/m.prom" memacct_scrape_collector_success 'collector="cgroup"')
 [ "$ok" = 1 ] || fail "cgroup collector success $ok"
 echo "v2 root: usage $usage = MemTotal-MemFree, working set $ws, split sums to usage"
+# explain reads the root the same way.
+ex=$("$MEMACCT_BIN" explain --path.cgroupfs="$work/t/sys" --path.procfs="$work/t/proc" --json / |
+  python3 -c 'import json,sys; c=json.load(sys.stdin)["cgroups"][0]; print(c["cgroup"], c["usage_bytes"], c["working_set_bytes"])')
+[ "$ex" = "/ $want $((want - inactive))" ] || fail "explain's root row: $ex, want / $want $((want - inactive))"
+echo "explain: root usage and working set as the metrics"
 echo PASS

@@ -93,6 +93,13 @@ int cgroup_mem_set_root_usage(struct cgroup_mem *m, uint64_t usage);
  * when either is missing or MemFree > MemTotal. */
 int cgroup_mem_meminfo_used(const char *meminfo, uint64_t *used);
 
+/* When m is a v2 root without memory.current (and only then), reads
+ * <procfs>/meminfo into buf and sets the root's usage from it
+ * (cgroup_mem_set_root_usage). 0 when done or not needed; else -errno with
+ * *bad_file "meminfo". */
+int cgroup_mem_fill_v2_root(struct cgroup_mem *m, const char *procfs, struct readbuf *buf,
+			    const char **bad_file);
+
 /* v1 reports "unlimited" as a huge page-aligned number (PAGE_COUNTER_MAX *
  * PAGE_SIZE, 9223372036854771712 on x86-64); anything this large is no
  * limit. */
