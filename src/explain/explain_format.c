@@ -84,8 +84,11 @@ void explain_add_term(struct mbuf *out, const char *s)
 			p++, n--;
 			continue;
 		}
-		if (l > 1 && utf8_is_bidi_control(utf8_code_point(p, l)))
-			mbuf_printf(out, "\\u{%04x}", utf8_code_point(p, l));
+		/* C1 controls (U+0080..U+009F: some terminals take U+009B as
+		 * CSI) and bidi controls are shown, not obeyed. */
+		unsigned cp = l > 1 ? utf8_code_point(p, l) : 0;
+		if (l > 1 && ((cp >= 0x80 && cp <= 0x9f) || utf8_is_bidi_control(cp)))
+			mbuf_printf(out, "\\u{%04x}", cp);
 		else
 			mbuf_add(out, p, l);
 		p += l, n -= l;

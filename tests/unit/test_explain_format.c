@@ -61,6 +61,10 @@ static void test_terminal(void **state)
 				     "g\xe2\x81\xa7\xe2\x81\xa8"),
 			    "a\\u{2066}b\\u{2069}c\\u{200e}d\\u{200f}e\\u{061c}f\\u{202a}\\u{202b}"
 			    "\\u{202c}\\u{202d}g\\u{2067}\\u{2068}");
+	/* C1 controls (U+009B is CSI on some terminals) are shown too; U+00A0
+	 * (after them) passes. */
+	assert_string_equal(term(&b, "x\xc2\x9b" "31my\xc2\x80z\xc2\x9f\xc2\xa0"),
+			    "x\\u{009b}31my\\u{0080}z\\u{009f}\xc2\xa0");
 	/* Neighbours of the controls, other letters and emoji pass. */
 	assert_string_equal(
 	    term(&b, "\xe2\x80\x8d\xe2\x80\x90\xe2\x80\xaf\xc3\xa9\xf0\x9f\x98\x80"),
