@@ -37,30 +37,29 @@ static int list_procs(struct pagecache_set *s, int cgfd, int procfd, struct read
 	return 0;
 }
 
+/* Walks the cgroup open at cgfd (owned: closed here). */
 static int walk(struct pagecache_set *s, int cgfd, int procfd, struct readbuf *buf,
 		unsigned depth)
 {
 	s->list.cgroups++;
 	int rc = list_procs(s, cgfd, procfd, buf);
-	if (rc)
+	if (rc || depth >= s->limits.max_depth) {
+		close(cgfd);
 		return rc;
-	if (depth >= s->limits.max_depth)
-		return 0;
-	int scan = dup(cgfd);
-	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	}
+	DIR *d = fdopendir(cgfd);
 	if (!d) {
-		if (scan >= 0)
-			close(scan);
+		close(cgfd);
 		s->list.unreadable++;
 		return 0;
 	}
-	rewinddir(d); /* the dup shares the caller's offset: a second walk starts over */
 	struct dirent *de;
 	while (rc != -ENOMEM && !s->list.cut_short && (de = readdir(d)) != NULL) {
 		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
 		    strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		int sub = openat(cgfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub = openat(dirfd(d), de->d_name,
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
 			/* vanished: churn; not a directory: DT_UNKNOWN's file */
 			if (errno != ENOENT && errno != ENOTDIR)
@@ -70,7 +69,6 @@ static int walk(struct pagecache_set *s, int cgfd, int procfd, struct readbuf *b
 		rc = walk(s, sub, procfd, buf, depth + 1);
 		if (rc && rc != -ENOMEM && rc != -ENOENT)
 			s->list.unreadable++;
-		close(sub);
 	}
 	closedir(d);
 	return rc == -ENOMEM ? rc : 0;
@@ -78,9 +76,14 @@ static int walk(struct pagecache_set *s, int cgfd, int procfd, struct readbuf *b
 
 int pagecache_list_cgroup(struct pagecache_set *s, int cgfd, int procfd)
 {
+	/* A fresh open of the directory: its own offset, so the caller's fd
+	 * is neither moved nor closed. */
+	int fd = openat(cgfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
 	struct readbuf buf;
 	readbuf_init(&buf, PROCS_MAX_BYTES);
-	int rc = walk(s, cgfd, procfd, &buf, 0);
+	int rc = walk(s, fd, procfd, &buf, 0);
 	readbuf_free(&buf);
 	return rc;
 }

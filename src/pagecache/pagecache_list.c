@@ -111,12 +111,9 @@ static int list_fds(struct pagecache_set *s, int piddir, int pid)
 	int fddir = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fddir < 0)
 		return is_gone(errno) ? -ENOENT : is_denied(errno) ? -EACCES : -errno;
-	int scan = dup(fddir);
-	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	DIR *d = fdopendir(fddir); /* owns fddir */
 	if (!d) {
 		int err = errno;
-		if (scan >= 0)
-			close(scan);
 		close(fddir);
 		return -err;
 	}
@@ -127,10 +124,9 @@ static int list_fds(struct pagecache_set *s, int piddir, int pid)
 			s->list.cut_short = true;
 			break;
 		}
-		rc = list_one_fd(s, fddir, de->d_name, pid);
+		rc = list_one_fd(s, dirfd(d), de->d_name, pid);
 	}
 	closedir(d);
-	close(fddir);
 	return rc;
 }
 
@@ -254,6 +250,8 @@ static int list_maps(struct pagecache_set *s, int piddir, int pid)
 
 int pagecache_list_pid(struct pagecache_set *s, int procfd, int pid)
 {
+	if (pid <= 0)
+		return -EINVAL;
 	if (pagecache_deadline_passed(s->limits.deadline_ns)) {
 		s->list.cut_short = true;
 		return 0;

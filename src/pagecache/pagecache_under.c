@@ -14,18 +14,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* path holds the directory's path (plen bytes) and is restored on return. */
+/* Walks the directory open at dfd (owned: closed here). path holds its
+ * path (plen bytes) and is restored on return. */
 static int walk_dir(struct pagecache_set *s, int dfd, char *path, size_t plen, unsigned depth)
 {
-	int scan = dup(dfd);
-	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	DIR *d = fdopendir(dfd);
 	if (!d) {
 		int err = errno;
-		if (scan >= 0)
-			close(scan);
+		close(dfd);
 		return -err;
 	}
-	rewinddir(d); /* the dup shares the caller's offset: a second walk starts over */
+	dfd = dirfd(d);
 	int rc = 0;
 	struct dirent *de;
 	while (!rc && (de = readdir(d)) != NULL) {
@@ -58,7 +57,6 @@ static int walk_dir(struct pagecache_set *s, int dfd, char *path, size_t plen, u
 					s->list.unreadable += errno != ENOENT;
 				} else {
 					int src = walk_dir(s, sub, path, plen + (size_t)n, depth + 1);
-					close(sub);
 					if (src == -ENOMEM)
 						rc = src;
 					else if (src)
@@ -88,7 +86,5 @@ int pagecache_list_under(struct pagecache_set *s, const char *dir)
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	int rc = walk_dir(s, dfd, path, plen, 0);
-	close(dfd);
-	return rc;
+	return walk_dir(s, dfd, path, plen, 0);
 }

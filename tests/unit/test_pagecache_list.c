@@ -30,42 +30,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tmpdir_fixture.h"
 #include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_report.h"
 #include "memacct/pagecache/pagecache_run.h"
 
 #define MiB (UINT64_C(1) << 20)
 
-struct dir {
-	char path[64];
-	int procfd;
-};
-
-static int setup(void **state)
-{
-	struct dir *d = calloc(1, sizeof(*d));
-	if (!d)
-		return -1;
-	snprintf(d->path, sizeof(d->path), "/var/tmp/memacct_pclist_XXXXXX");
-	if (!mkdtemp(d->path))
-		return -1;
-	d->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->procfd < 0)
-		return -1;
-	*state = d;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct dir *d = *state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-	close(d->procfd);
-	int rc = system(cmd);
-	free(d);
-	return rc == 0 ? 0 : -1;
-}
 
 /* dir/name, n bytes written, fsynced and read back (so cached); open O_RDWR. */
 static int make_file(const struct dir *d, const char *name, uint64_t n, char *path, size_t plen)
@@ -544,13 +515,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_maps_parse),
 	    cmocka_unit_test(test_strip_deleted),
-	    cmocka_unit_test_setup_teardown(test_dedup_by_inode, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_deleted_while_open, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_special_fds_skipped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_exit_between_list_and_measure, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_denied, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fake_cgroup_tree, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_files_under, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dedup_by_inode, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_deleted_while_open, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_special_fds_skipped, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_exit_between_list_and_measure, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_denied, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_fake_cgroup_tree, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_files_under, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

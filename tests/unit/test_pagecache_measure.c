@@ -26,6 +26,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "tmpdir_fixture.h"
 #include "memacct/pagecache/pagecache_measure.h"
 
 #define MiB (UINT64_C(1) << 20)
@@ -33,31 +34,6 @@
 
 static uint64_t page;
 
-struct dir {
-	char path[64];
-};
-
-static int setup(void **state)
-{
-	struct dir *d = calloc(1, sizeof(*d));
-	if (!d)
-		return -1;
-	snprintf(d->path, sizeof(d->path), "/var/tmp/memacct_pagecache_XXXXXX");
-	if (!mkdtemp(d->path))
-		return -1;
-	*state = d;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct dir *d = *state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-	int rc = system(cmd);
-	free(d);
-	return rc == 0 ? 0 : -1;
-}
 
 static bool have_cachestat(void)
 {
@@ -358,15 +334,15 @@ int main(void)
 	page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_window_arithmetic),
-	    cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sparse_huge, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_methods_agree, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_dirty, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_truncated_under_measure, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_file, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_sparse_huge, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_methods_agree, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_dirty, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated_under_measure, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test(test_memfd_is_shmem),
 	    cmocka_unit_test(test_pipe_refused),
-	    cmocka_unit_test_setup_teardown(test_overlay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overlay, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

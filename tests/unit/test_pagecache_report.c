@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tmpdir_fixture.h"
 #include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_report.h"
 #include "memacct/pagecache/pagecache_run.h"
@@ -119,34 +120,6 @@ static void test_denied_line(void **state)
 	pagecache_set_free(&s);
 }
 
-struct dir {
-	char path[64];
-	int procfd;
-};
-
-static int setup(void **state)
-{
-	struct dir *d = calloc(1, sizeof(*d));
-	if (!d)
-		return -1;
-	snprintf(d->path, sizeof(d->path), "/var/tmp/memacct_pcreport_XXXXXX");
-	if (!mkdtemp(d->path))
-		return -1;
-	d->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	*state = d;
-	return d->procfd < 0 ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	struct dir *d = *state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-	close(d->procfd);
-	int rc = system(cmd);
-	free(d);
-	return rc == 0 ? 0 : -1;
-}
 
 /* Files of 1, 2, 3 and 4 MiB, written and so cached. */
 static void make_files(const struct dir *d)
@@ -210,8 +183,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ranking),
 	    cmocka_unit_test(test_denied_line),
-	    cmocka_unit_test_setup_teardown(test_cap_measures_largest, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_deadline_passed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cap_measures_largest, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_deadline_passed, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

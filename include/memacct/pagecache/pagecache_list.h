@@ -22,7 +22,7 @@
 
 /* One process's fds and file mappings; procfd is the procfs directory.
  * 0, -ENOENT when the process is gone (counted as vanished), -EACCES when it
- * could not be read (counted as denied), -ENOMEM. */
+ * could not be read (counted as denied), -EINVAL for pid <= 0, -ENOMEM. */
 int pagecache_list_pid(struct pagecache_set *s, int procfd, int pid);
 
 /* The processes in cgroup.procs of the cgroup directory cgfd (v1 or v2) and
