@@ -67,7 +67,8 @@ static void time_method(const char *what, int fd, uint64_t size, enum pagecache_
 		int rc = pagecache_measure_fd(fd, m, 0, &c);
 		t[i] = now_s() - t0;
 		if (rc) {
-			printf("%-26s %-9s error %s\n", what, pagecache_method_name(m), strerror(-rc));
+			printf("%-26s %-9s error %s\n", what, pagecache_method_name(m),
+			       strerror(-rc));
 			return;
 		}
 	}

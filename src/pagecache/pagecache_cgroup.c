@@ -38,8 +38,7 @@ static int list_procs(struct pagecache_set *s, int cgfd, int procfd, struct read
 }
 
 /* Walks the cgroup open at cgfd (owned: closed here). */
-static int walk(struct pagecache_set *s, int cgfd, int procfd, struct readbuf *buf,
-		unsigned depth)
+static int walk(struct pagecache_set *s, int cgfd, int procfd, struct readbuf *buf, unsigned depth)
 {
 	s->list.cgroups++;
 	int rc = list_procs(s, cgfd, procfd, buf);
@@ -58,8 +57,8 @@ static int walk(struct pagecache_set *s, int cgfd, int procfd, struct readbuf *b
 		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
 		    strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		int sub = openat(dirfd(d), de->d_name,
-				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub =
+		    openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
 			/* vanished: churn; not a directory: DT_UNKNOWN's file */
 			if (errno != ENOENT && errno != ENOTDIR)

@@ -18,8 +18,7 @@ uint64_t pagecache_window_count(uint64_t size, uint64_t window)
 	return size / window + (size % window != 0);
 }
 
-void pagecache_window_at(uint64_t size, uint64_t window, uint64_t i, uint64_t *off,
-			 uint64_t *len)
+void pagecache_window_at(uint64_t size, uint64_t window, uint64_t i, uint64_t *off, uint64_t *len)
 {
 	*off = i * window;
 	*len = size - *off < window ? size - *off : window;
@@ -61,7 +60,8 @@ int pagecache_mincore(int fd, uint64_t off, uint64_t len, uint64_t window, uint6
 			rc = -EFBIG;
 			break;
 		}
-		void *map = mmap(NULL, (size_t)wlen, PROT_READ, MAP_SHARED, fd, (off_t)(off + woff));
+		void *map =
+		    mmap(NULL, (size_t)wlen, PROT_READ, MAP_SHARED, fd, (off_t)(off + woff));
 		if (map == MAP_FAILED) {
 			rc = errno == EACCES || errno == EINVAL ? -ENODEV : -errno;
 			break;

@@ -25,8 +25,8 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-int pagecache_report_build(const struct pagecache_set *s, size_t top_n,
-			   uint64_t cgroup_file_bytes, struct pagecache_report *r)
+int pagecache_report_build(const struct pagecache_set *s, size_t top_n, uint64_t cgroup_file_bytes,
+			   struct pagecache_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->cgroup_file_bytes = cgroup_file_bytes;
@@ -71,7 +71,7 @@ double pagecache_share(uint64_t part, uint64_t whole)
 /* Appends to buf like snprintf at offset *used; *used counts what would
  * have been written, so the caller sees a cut line as snprintf shows it. */
 __attribute__((format(printf, 4, 5))) static void appendf(char *buf, size_t len, size_t *used,
-							   const char *fmt, ...)
+							  const char *fmt, ...)
 {
 	va_list ap;
 	size_t at = *used < len ? *used : len - 1;
@@ -89,7 +89,8 @@ size_t pagecache_denied_line(const struct pagecache_list_stats *st, char *buf, s
 	if (!st->denied)
 		return 0;
 	size_t used = 0;
-	appendf(buf, len, &used, "%llu process%s could not be read (root or CAP_SYS_PTRACE needed):",
+	appendf(buf, len, &used,
+		"%llu process%s could not be read (root or CAP_SYS_PTRACE needed):",
 		(unsigned long long)st->denied, st->denied == 1 ? "" : "es");
 	for (unsigned i = 0; i < st->ndenied_pids; i++)
 		appendf(buf, len, &used, " %d", st->denied_pids[i]);

@@ -84,8 +84,7 @@ static size_t *slot_for(const struct pagecache_set *s, uint64_t dev, uint64_t in
 	}
 }
 
-struct pagecache_file *pagecache_set_find(const struct pagecache_set *s, uint64_t dev,
-					  uint64_t ino)
+struct pagecache_file *pagecache_set_find(const struct pagecache_set *s, uint64_t dev, uint64_t ino)
 {
 	if (!s->nslots)
 		return NULL;

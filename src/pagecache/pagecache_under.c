@@ -56,7 +56,8 @@ static int walk_dir(struct pagecache_set *s, int dfd, char *path, size_t plen, u
 				if (sub < 0) {
 					s->list.unreadable += errno != ENOENT;
 				} else {
-					int src = walk_dir(s, sub, path, plen + (size_t)n, depth + 1);
+					int src =
+					    walk_dir(s, sub, path, plen + (size_t)n, depth + 1);
 					if (src == -ENOMEM)
 						rc = src;
 					else if (src)

@@ -74,11 +74,14 @@ static void print_rows(const struct pagecache_report *r)
 		char dirty[32] = "-";
 		if (f->dirty_known)
 			snprintf(dirty, sizeof(dirty), "%llu", (unsigned long long)f->dirty);
-		printf("row %zu %llu %llu %s %.0f %s %s %s\n", i + 1,
-		       (unsigned long long)f->cached, (unsigned long long)f->size, dirty,
+		printf("row %zu %llu %llu %s %.0f %s %s %s\n", i + 1, (unsigned long long)f->cached,
+		       (unsigned long long)f->size, dirty,
 		       1000.0 * pagecache_share(f->cached, r->cgroup_file_bytes),
 		       pagecache_method_name(f->method),
-		       f->deleted ? "deleted" : f->shmem ? "shmem" : "-", f->path);
+		       f->deleted ? "deleted"
+		       : f->shmem ? "shmem"
+				  : "-",
+		       f->path);
 	}
 }
 
@@ -115,8 +118,8 @@ int main(int argc, char **argv)
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int cgfd = cgroup ? open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (procfd < 0 || (cgroup && cgfd < 0)) {
-		fprintf(stderr, "pagecache_table: cannot open %s: %s\n", cgfd < 0 ? cgroup : "/proc",
-			strerror(errno));
+		fprintf(stderr, "pagecache_table: cannot open %s: %s\n",
+			cgfd < 0 ? cgroup : "/proc", strerror(errno));
 		return 1;
 	}
 	uint64_t active = 0, inactive = 0;
@@ -137,7 +140,8 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nunder; i++)
 		if ((rc = pagecache_list_under(&s, under[i])) != 0) {
-			fprintf(stderr, "pagecache_table: --under %s: %s\n", under[i], strerror(-rc));
+			fprintf(stderr, "pagecache_table: --under %s: %s\n", under[i],
+				strerror(-rc));
 			return 1;
 		}
 	struct pagecache_report r;

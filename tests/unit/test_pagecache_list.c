@@ -30,13 +30,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tmpdir_fixture.h"
 #include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_report.h"
 #include "memacct/pagecache/pagecache_run.h"
+#include "tmpdir_fixture.h"
 
 #define MiB (UINT64_C(1) << 20)
-
 
 /* dir/name, n bytes written, fsynced and read back (so cached); open O_RDWR. */
 static int make_file(const struct dir *d, const char *name, uint64_t n, char *path, size_t plen)
@@ -123,7 +122,8 @@ static void test_maps_parse(void **state)
 	assert_string_equal(m.path, "/var/lib/nats/jetstream/ORDERS/msgs/1.blk");
 	assert_int_equal(m.range_end - l1, 25);
 
-	const char *anon = "7ffd5a1e0000-7ffd5a201000 rw-p 00000000 00:00 0                  [stack]";
+	const char *anon =
+	    "7ffd5a1e0000-7ffd5a201000 rw-p 00000000 00:00 0                  [stack]";
 	assert_int_equal(pagecache_maps_parse_line(anon, &m), 0);
 	assert_int_equal(m.ino, 0);
 	assert_string_equal(m.path, "[stack]");
@@ -357,12 +357,12 @@ static void test_denied(void **state)
 		snprintf(want, sizeof(want),
 			 "1 process could not be read (root or CAP_SYS_PTRACE needed): %d",
 			 (int)holder);
-		_exit(rc != -EACCES ? 11
+		_exit(rc != -EACCES				       ? 11
 		      : s.list.denied != 1 || s.list.ndenied_pids != 1 ? 12
-		      : s.list.denied_pids[0] != holder		     ? 13
-		      : s.list.processes != 0			     ? 14
-		      : strcmp(line, want) != 0			     ? 15
-									     : 0);
+		      : s.list.denied_pids[0] != holder		       ? 13
+		      : s.list.processes != 0			       ? 14
+		      : strcmp(line, want) != 0			       ? 15
+								       : 0);
 	}
 	int status;
 	assert_int_equal(waitpid(lister, &status, 0), lister);
@@ -517,8 +517,10 @@ int main(void)
 	    cmocka_unit_test(test_strip_deleted),
 	    cmocka_unit_test_setup_teardown(test_dedup_by_inode, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_deleted_while_open, tmpdir_setup, tmpdir_teardown),
-	    cmocka_unit_test_setup_teardown(test_special_fds_skipped, tmpdir_setup, tmpdir_teardown),
-	    cmocka_unit_test_setup_teardown(test_exit_between_list_and_measure, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_special_fds_skipped, tmpdir_setup,
+					    tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_exit_between_list_and_measure, tmpdir_setup,
+					    tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_denied, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_fake_cgroup_tree, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_files_under, tmpdir_setup, tmpdir_teardown),

@@ -26,14 +26,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "tmpdir_fixture.h"
 #include "memacct/pagecache/pagecache_measure.h"
+#include "tmpdir_fixture.h"
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
 
 static uint64_t page;
-
 
 static bool have_cachestat(void)
 {
@@ -167,7 +166,8 @@ static void test_sparse_huge(void **state)
 	uint64_t pages;
 	assert_int_equal(pagecache_mincore(fd, at, page, PAGECACHE_WINDOW_BYTES, 0, &pages), 0);
 	assert_int_equal(pages, 1);
-	assert_int_equal(pagecache_mincore(fd, 4 * GiB, page, PAGECACHE_WINDOW_BYTES, 0, &pages), 0);
+	assert_int_equal(pagecache_mincore(fd, 4 * GiB, page, PAGECACHE_WINDOW_BYTES, 0, &pages),
+			 0);
 	assert_int_equal(pages, 0);
 	assert_int_equal(pagecache_mincore(fd, at + page, 64 * MiB, 4 * MiB, 0, &pages), 0);
 	assert_int_equal(pages, 0);
@@ -307,9 +307,8 @@ static void test_overlay(void **state)
 	snprintf(upper, sizeof(upper), "%s/upper", d->path);
 	snprintf(work, sizeof(work), "%s/work", d->path);
 	snprintf(merged, sizeof(merged), "%s/merged", d->path);
-	assert_int_equal(mkdir(lower, 0700) | mkdir(upper, 0700) | mkdir(work, 0700) |
-			     mkdir(merged, 0700),
-			 0);
+	assert_int_equal(
+	    mkdir(lower, 0700) | mkdir(upper, 0700) | mkdir(work, 0700) | mkdir(merged, 0700), 0);
 	int lfd = make_file(d, "lower/f", 4 * MiB);
 	close(lfd);
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
@@ -338,7 +337,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sparse_huge, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_methods_agree, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_dirty, tmpdir_setup, tmpdir_teardown),
-	    cmocka_unit_test_setup_teardown(test_truncated_under_measure, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated_under_measure, tmpdir_setup,
+					    tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test(test_memfd_is_shmem),
 	    cmocka_unit_test(test_pipe_refused),

@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tmpdir_fixture.h"
 #include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_report.h"
 #include "memacct/pagecache/pagecache_run.h"
+#include "tmpdir_fixture.h"
 
 #define MiB (UINT64_C(1) << 20)
 
@@ -105,7 +105,8 @@ static void test_denied_line(void **state)
 	pagecache_set_note_denied(&s, 812);
 	pagecache_set_note_denied(&s, 907);
 	pagecache_denied_line(&s.list, line, sizeof(line));
-	assert_string_equal(line, "2 processes could not be read (root or CAP_SYS_PTRACE needed): 812 907");
+	assert_string_equal(
+	    line, "2 processes could not be read (root or CAP_SYS_PTRACE needed): 812 907");
 	for (int pid = 1000; pid < 1020; pid++)
 		pagecache_set_note_denied(&s, pid);
 	assert_int_equal(s.list.denied, 22);
@@ -119,7 +120,6 @@ static void test_denied_line(void **state)
 	assert_string_equal(small, "22 processes co");
 	pagecache_set_free(&s);
 }
-
 
 /* Files of 1, 2, 3 and 4 MiB, written and so cached. */
 static void make_files(const struct dir *d)
@@ -183,7 +183,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ranking),
 	    cmocka_unit_test(test_denied_line),
-	    cmocka_unit_test_setup_teardown(test_cap_measures_largest, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_cap_measures_largest, tmpdir_setup,
+					    tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline_passed, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,9 +43,9 @@ int pagecache_list_under(struct pagecache_set *s, const char *path);
  * "start-end perms offset major:minor inode   path". */
 struct pagecache_maps_line {
 	uint64_t start, end;
-	uint64_t dev; /* makedev(major, minor) */
-	uint64_t ino; /* 0: anonymous */
-	const char *path; /* into the line; "" when none; may end in " (deleted)" */
+	uint64_t dev;	       /* makedev(major, minor) */
+	uint64_t ino;	       /* 0: anonymous */
+	const char *path;      /* into the line; "" when none; may end in " (deleted)" */
 	const char *range_end; /* end of "start-end" in the line */
 };
 /* Parses line (without its newline). -EINVAL when malformed. Exposed for

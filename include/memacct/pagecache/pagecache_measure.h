@@ -27,8 +27,7 @@
  * the last one partial when size is not a multiple. */
 uint64_t pagecache_window_count(uint64_t size, uint64_t window);
 /* Window i (< pagecache_window_count) of [0, size): its offset and length. */
-void pagecache_window_at(uint64_t size, uint64_t window, uint64_t i, uint64_t *off,
-			 uint64_t *len);
+void pagecache_window_at(uint64_t size, uint64_t window, uint64_t i, uint64_t *off, uint64_t *len);
 /* Pages of page_size covering len bytes (the last one partial). */
 uint64_t pagecache_pages(uint64_t len, uint64_t page_size);
 
@@ -59,7 +58,7 @@ struct pagecache_counts {
 	uint64_t cached; /* bytes: pages in page cache * page size */
 	uint64_t dirty;	 /* bytes, valid when dirty_known */
 	bool dirty_known;
-	bool shmem;			/* tmpfs/hugetlbfs: shmem, not the file LRU */
+	bool shmem;		      /* tmpfs/hugetlbfs: shmem, not the file LRU */
 	enum pagecache_method method; /* the one used (never AUTO) */
 };
 

@@ -38,8 +38,8 @@ struct pagecache_report {
 
 /* Builds r from the measured files of s (rc 0). top_n 0: every measured
  * file. 0 or -ENOMEM. */
-int pagecache_report_build(const struct pagecache_set *s, size_t top_n,
-			   uint64_t cgroup_file_bytes, struct pagecache_report *r);
+int pagecache_report_build(const struct pagecache_set *s, size_t top_n, uint64_t cgroup_file_bytes,
+			   struct pagecache_report *r);
 void pagecache_report_free(struct pagecache_report *r);
 
 /* part / whole as a fraction (1.0 = 100 %); 0 when whole is 0. */
