@@ -5,7 +5,10 @@
 #include "memacct/pagecache/pagecache_measure.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -123,10 +126,35 @@ static int by_cachestat(int fd, uint64_t page, struct pagecache_counts *c)
 	return 0;
 }
 
-static int by_mincore(int fd, uint64_t page, uint64_t deadline_ns, struct pagecache_counts *c)
+static bool have_cap_fowner(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return false;
+	return (data[CAP_TO_INDEX(CAP_FOWNER)].effective & CAP_TO_MASK(CAP_FOWNER)) != 0;
+}
+
+/* Whether mincore shows this file's page cache to us (mm/mincore.c,
+ * can_do_mincore): its owner, CAP_FOWNER, or write permission. Otherwise
+ * it reports only the pages mapped in this process, which for a fresh
+ * mapping is none: a silent 0. */
+static bool may_mincore(int fd, const struct stat *st)
+{
+	if (st->st_uid == geteuid() || have_cap_fowner())
+		return true;
+	char link[32];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	return faccessat(AT_FDCWD, link, W_OK, AT_EACCESS) == 0;
+}
+
+static int by_mincore(int fd, const struct stat *st, uint64_t page, uint64_t deadline_ns,
+		      struct pagecache_counts *c)
 {
 	uint64_t pages;
 	c->method = PAGECACHE_MINCORE;
+	if (!may_mincore(fd, st))
+		return -EPERM;
 	int rc = pagecache_mincore(fd, 0, c->size, PAGECACHE_WINDOW_BYTES, deadline_ns, &pages);
 	c->cached = pages * page;
 	return rc;
@@ -155,7 +183,7 @@ int pagecache_measure_fd(int fd, enum pagecache_method m, uint64_t deadline_ns,
 	case PAGECACHE_CACHESTAT:
 		return by_cachestat(fd, page, c);
 	case PAGECACHE_MINCORE:
-		return by_mincore(fd, page, deadline_ns, c);
+		return by_mincore(fd, &st, page, deadline_ns, c);
 	case PAGECACHE_AUTO:
 	default:
 		if (kind != FS_OVERLAY) {
@@ -163,6 +191,6 @@ int pagecache_measure_fd(int fd, enum pagecache_method m, uint64_t deadline_ns,
 			if (rc != -ENOSYS)
 				return rc;
 		}
-		return by_mincore(fd, page, deadline_ns, c);
+		return by_mincore(fd, &st, page, deadline_ns, c);
 	}
 }

@@ -88,6 +88,16 @@ static void not_measured(struct pagecache_set *s, const struct pagecache_file *f
 	s->measure.unmeasured_bytes += f->size;
 }
 
+static void count_error(struct pagecache_set *s, int rc)
+{
+	if (rc == -ENOENT)
+		s->measure.gone++;
+	else if (rc == -EACCES || rc == -EPERM)
+		s->measure.denied++;
+	else
+		s->measure.failed++;
+}
+
 int pagecache_measure_set(struct pagecache_set *s, int procfd, enum pagecache_method m)
 {
 	struct pagecache_file **order = malloc((s->n ? s->n : 1) * sizeof(*order));
@@ -114,10 +124,7 @@ int pagecache_measure_set(struct pagecache_set *s, int procfd, enum pagecache_me
 		int fd = pagecache_open_file(procfd, f);
 		if (fd < 0) {
 			f->rc = fd;
-			if (fd == -ENOENT)
-				s->measure.gone++;
-			else
-				s->measure.failed++;
+			count_error(s, fd);
 			continue;
 		}
 		struct pagecache_counts c;
@@ -130,7 +137,7 @@ int pagecache_measure_set(struct pagecache_set *s, int procfd, enum pagecache_me
 		f->rc = rc;
 		f->shmem = c.shmem;
 		if (rc) {
-			s->measure.failed++;
+			count_error(s, rc);
 			continue;
 		}
 		f->size = c.size;

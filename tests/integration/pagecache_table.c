@@ -8,7 +8,7 @@
  *       [--deadline-ms MS] [--max-measured N] [--under DIR]... [CGROUP_DIR]
  * Prints:
  *   run method=M cgroups=N processes=N vanished=N denied=N special=N files=N
- *       measured=N gone=N failed=N over_cap=N over_time=N cut_short=0|1
+ *       measured=N gone=N denied_files=N failed=N over_cap=N over_time=N cut_short=0|1
  *       elapsed_us=N
  *   cgroup file_active=B file_inactive=B file=B
  *   sum rows_cached=B measured_cached=B shmem_cached=B unexplained=B
@@ -153,15 +153,16 @@ int main(int argc, char **argv)
 	uint64_t elapsed = now_us() - t0;
 
 	printf("run method=%s cgroups=%llu processes=%llu vanished=%llu denied=%llu special=%llu "
-	       "files=%zu measured=%llu gone=%llu failed=%llu over_cap=%llu over_time=%llu "
+	       "files=%zu measured=%llu gone=%llu denied_files=%llu failed=%llu over_cap=%llu "
+	       "over_time=%llu "
 	       "cut_short=%d elapsed_us=%llu\n",
 	       pagecache_method_name(method), (unsigned long long)s.list.cgroups,
 	       (unsigned long long)s.list.processes, (unsigned long long)s.list.vanished,
 	       (unsigned long long)s.list.denied, (unsigned long long)s.list.special, s.n,
 	       (unsigned long long)s.measure.measured, (unsigned long long)s.measure.gone,
-	       (unsigned long long)s.measure.failed, (unsigned long long)s.measure.over_cap,
-	       (unsigned long long)s.measure.over_time, s.list.cut_short,
-	       (unsigned long long)elapsed);
+	       (unsigned long long)s.measure.denied, (unsigned long long)s.measure.failed,
+	       (unsigned long long)s.measure.over_cap, (unsigned long long)s.measure.over_time,
+	       s.list.cut_short, (unsigned long long)elapsed);
 	printf("cgroup file_active=%llu file_inactive=%llu file=%llu\n", (unsigned long long)active,
 	       (unsigned long long)inactive, (unsigned long long)(active + inactive));
 	printf("sum rows_cached=%llu measured_cached=%llu shmem_cached=%llu unexplained=%llu\n",

@@ -4,7 +4,8 @@
  * pages): empty, a 5 GiB sparse file with one page written at 4 GiB + 4 KiB,
  * cachestat and mincore agreeing page for page on fully, partly and not
  * cached files, dirty bytes, a file truncated under the measurement, the
- * deadline, memfd (shmem), a pipe (refused) and overlayfs (auto must use
+ * deadline, memfd (shmem), a pipe (refused), another user's file (EPERM,
+ * never a silent 0; root only) and overlayfs (auto must use
  * mincore; skipped where overlay cannot be mounted). cachestat tests skip on
  * kernels without it. It does not list processes (test_pagecache_list.c). */
 /* cmocka.h needs these first. */
@@ -24,9 +25,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_measure.h"
+#include "memacct/pagecache/pagecache_run.h"
 #include "tmpdir_fixture.h"
 
 #define MiB (UINT64_C(1) << 20)
@@ -297,6 +301,63 @@ static void test_pipe_refused(void **state)
 	close(p[1]);
 }
 
+/* As another user (a child that drops root): a root-owned 0644 file's
+ * cache is hidden by the kernel, so mincore must answer EPERM rather than
+ * a silent 0 (auto: EPERM, or on a kernel without cachestat's check the
+ * true count), counted as denied by a run; a file that user owns is
+ * measured. */
+static void test_not_owner(void **state)
+{
+	struct dir *d = *state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(chmod(d->path, 0755), 0);
+	int rfd = make_file(d, "root-owned", 1 * MiB);
+	int nfd = make_file(d, "nobody-owned", 1 * MiB);
+	read_range(rfd, 0, 1 * MiB);
+	read_range(nfd, 0, 1 * MiB);
+	assert_int_equal(fchmod(rfd, 0644), 0);
+	assert_int_equal(fchown(nfd, 65534, 65534), 0);
+	close(rfd);
+	close(nfd);
+	char rpath[128], npath[128];
+	snprintf(rpath, sizeof(rpath), "%s/root-owned", d->path);
+	snprintf(npath, sizeof(npath), "%s/nobody-owned", d->path);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		int r = open(rpath, O_RDONLY | O_CLOEXEC), n = open(npath, O_RDONLY | O_CLOEXEC);
+		if (r < 0 || n < 0)
+			_exit(11);
+		struct pagecache_counts c;
+		if (pagecache_measure_fd(r, PAGECACHE_MINCORE, 0, &c) != -EPERM)
+			_exit(12);
+		int rc = pagecache_measure_fd(r, PAGECACHE_AUTO, 0, &c);
+		if (rc != -EPERM && !(rc == 0 && c.cached == 1 * MiB))
+			_exit(13);
+		if (pagecache_measure_fd(n, PAGECACHE_MINCORE, 0, &c) != 0 || c.cached != 1 * MiB)
+			_exit(14);
+		if (pagecache_measure_fd(n, PAGECACHE_AUTO, 0, &c) != 0 || c.cached != 1 * MiB)
+			_exit(15);
+		struct pagecache_set s;
+		pagecache_set_init(&s, NULL);
+		int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pagecache_list_under(&s, d->path) != 0 || s.n != 2)
+			_exit(16);
+		pagecache_measure_set(&s, procfd, PAGECACHE_MINCORE);
+		if (s.measure.denied != 1 || s.measure.measured != 1 || s.measure.failed != 0)
+			_exit(17);
+		pagecache_set_free(&s);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* overlayfs: cachestat through the overlay inode sees no pages; auto must
  * take mincore, whose mapping reaches the real file. */
 static void test_overlay(void **state)
@@ -342,6 +403,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deadline, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test(test_memfd_is_shmem),
 	    cmocka_unit_test(test_pipe_refused),
+	    cmocka_unit_test_setup_teardown(test_not_owner, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test_setup_teardown(test_overlay, tmpdir_setup, tmpdir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,10 +5,15 @@
  * is measured reads as not cached past its new end, it cannot SIGBUS.
  * It does not find or open files (pagecache_list.h, pagecache_run.h).
  *
- * Permission: since Linux 6.14 cachestat answers EPERM unless the caller
- * owns the file, may write it or is privileged; mincore then silently sees
- * only pages mapped in this process (none), so EPERM is reported, never
- * replaced by a mincore 0. As root both see everything.
+ * Permission: the kernel shows a file's page cache only to its owner, to
+ * CAP_FOWNER, or to whoever may write it (can_do_mincore in mm/mincore.c;
+ * cachestat has the same check since the 2025 side-channel fix, and this
+ * machine's 6.18 has it). cachestat answers EPERM; mincore would silently
+ * count only this process's own mappings (0), so the mincore path checks
+ * first and answers EPERM too: a file this process may not see is an
+ * error, never a 0. Root sees everything; without root, measuring other users' files needs
+ * CAP_FOWNER (or CAP_DAC_OVERRIDE on a writable filesystem), reading their
+ * /proc/PID/fd needs CAP_SYS_PTRACE.
  * overlayfs: cachestat on an overlay file reads the overlay inode, which
  * holds no pages (0 for a fully cached file); mmap reaches the real file, so
  * PAGECACHE_AUTO measures overlay files with mincore. */
@@ -45,7 +50,8 @@ struct pagecache_cachestat {
  * on kernels before 6.5, -EPERM (see above), -EBADF. */
 int pagecache_cachestat(int fd, uint64_t off, uint64_t len, struct pagecache_cachestat *cs);
 
-/* Pages of [off, off + len) in page cache by mincore, mapping windows of
+/* Pages of [off, off + len) in page cache by mincore (the bare primitive:
+ * no permission check, see above), mapping windows of
  * `window` bytes (a multiple of the page size; off page-aligned). Stops with
  * -ETIME when deadline_ns (0: none) passes between windows, *pages then
  * holding what was counted so far. -ENODEV when the file cannot be mapped,
@@ -66,7 +72,8 @@ struct pagecache_counts {
  * cachestat, or mincore when the kernel has no cachestat or the file is on
  * overlayfs. Files on pseudo filesystems (procfs, sysfs, ...) hold no page
  * cache and read 0 without being mapped. 0, -EBADFD for a file that is not
- * regular, -ETIME (deadline, mincore only), -EPERM, -ENOSYS (CACHESTAT on an
+ * regular, -ETIME (deadline, mincore only), -EPERM (see above), -ENOSYS
+ * (CACHESTAT on an
  * old kernel), -EOPNOTSUPP (hugetlbfs), or the methods' errors. */
 int pagecache_measure_fd(int fd, enum pagecache_method m, uint64_t deadline_ns,
 			 struct pagecache_counts *c);

@@ -106,7 +106,10 @@ struct pagecache_list_stats {
 
 struct pagecache_measure_stats {
 	uint64_t measured;
-	uint64_t gone;	    /* could not be opened as the same inode again */
+	uint64_t gone; /* could not be opened as the same inode again */
+	/* EACCES/EPERM: not openable, or its page cache hidden from this
+	 * process (pagecache_measure.h: needs root or CAP_FOWNER) */
+	uint64_t denied;
 	uint64_t failed;    /* another error (the file's rc says which) */
 	uint64_t over_cap;  /* not measured: limits.max_measured */
 	uint64_t over_time; /* not measured: the deadline */
