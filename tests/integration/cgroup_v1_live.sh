@@ -7,11 +7,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
-mnt=$(awk '$3=="cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
-[ -n "$mnt" ] || skip "no cgroup v1 memory controller mounted (cgroup v2 hosts: see the device note in README)"
-own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3; exit}' /proc/self/cgroup)
-parent="$mnt$own"
-[ -w "$parent" ] || skip "cgroup $parent is not writable (run as root)"
+v1_memory_parent
+own=$MEMCG_OWN
+parent=$MEMCG_PARENT
 
 name="memacct-live-$$"
 cg="$parent/$name"

@@ -51,3 +51,15 @@ value() {
   [ "$n" = 1 ] || fail "expected one sample of $name matching [$*], found $n"
   printf '%s\n' "$lines" | awk '{print $NF}'
 }
+
+# v1_memory_parent: sets MEMCG_OWN (this shell's memory cgroup, "/a/b") and
+# MEMCG_PARENT (its directory on the v1 memory controller, where a test may
+# create its own cgroups), or skips the test when there is no writable one.
+v1_memory_parent() {
+  local mnt
+  mnt=$(awk '$3=="cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
+  [ -n "$mnt" ] || skip "no cgroup v1 memory controller mounted (cgroup v2 hosts: see the device note in README)"
+  MEMCG_OWN=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3; exit}' /proc/self/cgroup)
+  MEMCG_PARENT="$mnt$MEMCG_OWN"
+  [ -w "$MEMCG_PARENT" ] || skip "cgroup $MEMCG_PARENT is not writable (run as root)"
+}
