@@ -76,6 +76,10 @@ static const struct flag_def flag_table[] = {
 	UINT("nats.max-streams", nats_max_streams, "Export at most this many streams (0: no cap)."),
 	DUR("watch", explain_watch_s, "explain: refresh every N seconds, showing change since the first sample."),
 	BOOL("json", explain_json, "explain: print JSON instead of a table."),
+	BOOL("files", explain_files,
+	     "explain: which files hold the cgroup's page cache (its processes' open and mapped files)."),
+	STR("files-under", explain_files_under,
+	    "explain --files: also measure every file below this directory (e.g. a JetStream store)."),
 };
 
 static void set_defaults(struct config *c)
@@ -262,6 +266,12 @@ int flags_parse(struct config *c, int argc, char **argv, struct errmsg *e)
 		if (set_value(c, f, v, e))
 			return -EINVAL;
 	}
+	if (c->explain_files_under)
+		c->explain_files = true;
+	if (c->explain_files && c->explain_watch_s) {
+		errmsg_set(e, "--files and --watch: measuring files is a one-off, pick one");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -278,7 +288,7 @@ void flags_usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 		"usage: %s [flags]\n"
-		"       %s explain [CGROUP|CONTAINER_ID|POD_UID] [--watch N] [--json] [flags]\n\n"
+		"       %s explain [CGROUP|CONTAINER_ID|POD_UID] [--watch N | --files [--files-under DIR]] [--json] [flags]\n\n"
 		"Prometheus exporter that splits each cgroup's memory usage and working set into\n"
 		"parts that add up (anon, shmem, active/inactive page cache, kernel), with the\n"
 		"processes' own RSS beside them, and JetStream stream sizes and retention.\n\n"

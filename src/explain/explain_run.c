@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "memacct/cli/flags.h"
+#include "memacct/explain/explain_files.h"
 #include "memacct/explain/explain_json.h"
 #include "memacct/explain/explain_sample.h"
 #include "memacct/explain/explain_text.h"
@@ -44,6 +45,43 @@ static void sleep_until(struct timespec *next, unsigned step)
 		;
 }
 
+/* The row --files measures: the target's topmost cgroup (the pod for a pod
+ * UID, the container for a container id), or the root without a target. */
+static const struct explain_row *files_row(const struct explain_snapshot *s, const char *target)
+{
+	if (!target)
+		return explain_snapshot_find(s, "/");
+	const struct explain_row *best = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		if (!best || strlen(s->rows[i].path) < strlen(best->path))
+			best = &s->rows[i];
+	return best;
+}
+
+/* explain --files: the page cache per file of one cgroup. */
+static int run_files(const struct config *cfg, struct explain_ctx *ctx,
+		     const struct explain_snapshot *s, const struct explain_style *st,
+		     struct mbuf *b, FILE *out, struct errmsg *e)
+{
+	const struct explain_row *row = files_row(s, cfg->explain_target);
+	if (!row) {
+		errmsg_set(e, "--files: no cgroup with memory files to measure");
+		return -ENOENT;
+	}
+	struct explain_files f;
+	int rc = explain_files_take(ctx, row, cfg->explain_files_under, 0, &f, e);
+	int wrc = 0;
+	if (rc == 0) {
+		if (cfg->explain_json)
+			wrc = explain_files_json(b, &f);
+		else
+			explain_files_text(b, &f, st);
+		rc = flush_buf(b, out, wrc, e);
+	}
+	explain_files_free(&f);
+	return rc;
+}
+
 int explain_run_samples(const struct config *cfg, const struct cgroup_scope *scope, FILE *out,
 			unsigned max_samples, struct errmsg *e)
 {
@@ -61,6 +99,11 @@ int explain_run_samples(const struct config *cfg, const struct cgroup_scope *sco
 	if (rc)
 		goto out;
 	unsigned every = cfg->explain_watch_s;
+	if (cfg->explain_files) {
+		rc = run_files(cfg, &ctx, &first, &st, &b, out, e);
+		explain_snapshot_free(&first);
+		goto out;
+	}
 	if (every == 0) {
 		int wrc = 0;
 		if (cfg->explain_json)

@@ -7,6 +7,8 @@
 #     MiB, each cached within 1 % of its size, by cachestat (auto) and by
 #     mincore alike, and the three must explain >= 95 % of the cgroup's
 #     file_active.
+#     The same through the real binary: `explain --files CGROUP` prints the
+#     table in that order and `--json` gives the same files and sizes.
 #  2. The nats-server case: a process in a second cgroup holds 300 files of
 #     1 MiB open. Listing and measuring them (and --files-under their
 #     directory) must take under 1 s; the cost is printed.
@@ -77,6 +79,32 @@ for method in auto mincore; do
   echo "$method: the three files hold $((three / MiB)) MiB of file_active $((fa / MiB)) MiB ($((three * 100 / fa)) %)"
   [ $((three * 100)) -ge $((fa * 95)) ] || fail "$method: the three files explain < 95 % of file_active"
 done
+
+# 1b. The real binary: explain --files on the cgroup, as a person runs it.
+mnt=${MEMCG_PARENT%"$MEMCG_OWN"}
+rel=${cg1#"$mnt"}
+"$MEMACCT_BIN" explain --files --path.cgroupfs="$mnt" "$rel" > "$work/explain.txt"
+cat "$work/explain.txt"
+grep -q "^Page cache of $rel: " "$work/explain.txt" || fail "explain --files: no title naming $rel"
+order=$(awk '$NF ~ /\/f(10|50|100)$/ {n = split($NF, p, "/"); printf "%s ", p[n]}' "$work/explain.txt")
+[ "$order" = "f100 f50 f10 " ] || fail "explain --files lists [$order], want [f100 f50 f10]"
+grep -Eq '^ +100 MiB +100 MiB .*/f100$' "$work/explain.txt" || fail "f100 is not shown as 100 MiB cached of 100 MiB"
+grep -q '^The 3 files listed explain' "$work/explain.txt" ||
+  grep -q '^The [0-9]* files listed explain' "$work/explain.txt" || fail "no summary line"
+"$MEMACCT_BIN" explain --files --json --path.cgroupfs="$mnt" "$rel" > "$work/explain.json"
+python3 - "$work/explain.json" "$rel" <<'PY' || fail "explain --files --json does not match"
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+assert d["cgroup"] == sys.argv[2], d["cgroup"]
+rows = [r for r in d["files"] if os.path.basename(r["path"]) in ("f10", "f50", "f100")]
+assert [os.path.basename(r["path"]) for r in rows] == ["f100", "f50", "f10"], rows
+for r in rows:
+    want = int(os.path.basename(r["path"])[1:]) << 20
+    assert r["size_bytes"] == want and abs(r["cached_bytes"] - want) * 100 <= want, r
+three = sum(r["cached_bytes"] for r in rows)
+assert three * 100 >= d["file_active_bytes"] * 95, (three, d["file_active_bytes"])
+print("explain --files --json: f100 f50 f10, %d of %d bytes of file_active" % (three, d["file_active_bytes"]))
+PY
 
 # 2. 300 files of 1 MiB held open by a process in cg2 (a JetStream store).
 mkdir "$work/store"

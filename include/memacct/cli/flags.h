@@ -71,6 +71,8 @@ struct config {
 	const char *explain_target; /* NULL: all cgroups */
 	unsigned explain_watch_s;   /* 0: once */
 	bool explain_json;
+	bool explain_files;		 /* --files: page cache per file */
+	const char *explain_files_under; /* --files-under=DIR (implies --files) */
 };
 
 /* Fills cfg with defaults, then argv. Returns 0, or -EINVAL with e naming the
