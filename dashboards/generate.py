@@ -341,17 +341,23 @@ pod slice and its containers twice; per-cgroup panels do not."""), 24, 5)
         "Refaults and activations (pages/s)",
         "workingset_refault: evicted pages read back in (the cache is too small); "
         "workingset_activate: refaulted pages hot enough to go straight to the active "
-        "list. High file refaults = reads that should hit the cache go to disk.",
-        targets((cgr("rate", "memacct_cgroup_memory_workingset_refault_total"),
-                 "{{cgroup}} refault {{type}}"),
-                (cgr("rate", "memacct_cgroup_memory_workingset_activate_total"),
-                 "{{cgroup}} activate {{type}}")),
+        "list. High file refaults = reads that should hit the cache go to disk. "
+        "File refaults: exporter family pressure (on by default); the others: family "
+        "reclaim (--collector.cgroup.families).",
+        targets((cgr("rate", "memacct_cgroup_memory_workingset_refault_file_total"),
+                 "{{cgroup}} refault file"),
+                (cgr("rate", "memacct_cgroup_memory_workingset_refault_anon_total"),
+                 "{{cgroup}} refault anon"),
+                (cgr("rate", "memacct_cgroup_memory_workingset_activate_file_total"),
+                 "{{cgroup}} activate file"),
+                (cgr("rate", "memacct_cgroup_memory_workingset_activate_anon_total"),
+                 "{{cgroup}} activate anon")),
         unit="short", fill=0), 12, 9)
     L.add(timeseries(
         "Reclaim: pgscan, pgsteal, major faults (pages/s)",
         "pgscan: pages the reclaimer looked at; pgsteal: pages it freed; pgmajfault: "
         "faults that needed I/O. Scanning much more than stealing means the cgroup's "
-        "memory is hot.",
+        "memory is hot. Exporter family reclaim (--collector.cgroup.families).",
         targets((cgr("rate", "memacct_cgroup_memory_pgscan_total"), "{{cgroup}} pgscan"),
                 (cgr("rate", "memacct_cgroup_memory_pgsteal_total"), "{{cgroup}} pgsteal"),
                 (cgr("rate", "memacct_cgroup_memory_pgmajfault_total"), "{{cgroup}} pgmajfault")),
@@ -362,15 +368,20 @@ pod slice and its containers twice; per-cgroup panels do not."""), 24, 5)
         "PSI: share of time stalled on memory",
         "Per cgroup and for the node: some = at least one task waited for memory; "
         "full = all non-idle tasks waited at once (lost wall time).",
-        targets((cgr("rate", "memacct_cgroup_memory_pressure_seconds_total"),
-                 "{{cgroup}} {{kind}}"),
-                ('rate(memacct_node_memory_pressure_seconds_total{instance=~"$node"}[$__rate_interval])',
-                 "node {{instance}} {{kind}}")),
+        targets((cgr("rate", "memacct_cgroup_memory_pressure_waiting_seconds_total"),
+                 "{{cgroup}} some (waiting)"),
+                (cgr("rate", "memacct_cgroup_memory_pressure_stalled_seconds_total"),
+                 "{{cgroup}} full (stalled)"),
+                ('rate(memacct_node_memory_pressure_waiting_seconds_total{instance=~"$node"}'
+                 '[$__rate_interval])', "node {{instance}} some (waiting)"),
+                ('rate(memacct_node_memory_pressure_stalled_seconds_total{instance=~"$node"}'
+                 '[$__rate_interval])', "node {{instance}} full (stalled)")),
         unit="percentunit", minv=0, fill=0), 12, 9)
     L.add(timeseries(
         "memory.events and failcnt (events per interval, non-zero only)",
         "v2 memory.events: high (throttled at memory.high), max (hit the limit), oom, "
-        "oom_kill (a process was killed), low. v1: failcnt (limit hits).",
+        "oom_kill (a process was killed), low. v1: failcnt (limit hits). Exporter "
+        "family events (--collector.cgroup.families).",
         targets((f"{cgr('increase', 'memacct_cgroup_memory_events_total')} > 0",
                  "{{cgroup}} {{event}}"),
                 (f"{cgr('increase', 'memacct_cgroup_memory_failcnt_total')} > 0",
@@ -446,15 +457,20 @@ pod slice and its containers twice; per-cgroup panels do not."""), 24, 5)
     L.add(timeseries(
         "Node reclaim and refaults (pages/s)",
         "/proc/vmstat: pgscan and pgsteal by kswapd (background) and direct (in the "
-        "allocating task: latency), workingset refaults by type, major faults.",
+        "allocating task: latency), workingset refaults and activations (file, anon), "
+        "major faults.",
         targets((f"rate(memacct_node_pgscan_total{{{node}}}[$__rate_interval])",
                  "{{instance}} pgscan {{mode}}"),
                 (f"rate(memacct_node_pgsteal_total{{{node}}}[$__rate_interval])",
                  "{{instance}} pgsteal {{mode}}"),
-                (f"rate(memacct_node_workingset_refault_total{{{node}}}[$__rate_interval])",
-                 "{{instance}} refault {{type}}"),
-                (f"rate(memacct_node_workingset_activate_total{{{node}}}[$__rate_interval])",
-                 "{{instance}} activate {{type}}"),
+                (f"rate(memacct_node_workingset_refault_file_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} refault file"),
+                (f"rate(memacct_node_workingset_refault_anon_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} refault anon"),
+                (f"rate(memacct_node_workingset_activate_file_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} activate file"),
+                (f"rate(memacct_node_workingset_activate_anon_total{{{node}}}[$__rate_interval])",
+                 "{{instance}} activate anon"),
                 (f"rate(memacct_node_pgmajfault_total{{{node}}}[$__rate_interval])",
                  "{{instance}} pgmajfault")),
         unit="short", fill=0), 12, 9)

@@ -54,7 +54,14 @@
  * Anything malformed (short or uppercase UID, 63 or 65 hex digits, trailing
  * bytes after ".slice"/".scope", wrong separators) is simply not recognised;
  * the fields it would have filled stay empty. Empty components ("//") are
- * skipped and a missing leading '/' is tolerated. */
+ * skipped and a missing leading '/' is tolerated.
+ *
+ * The level (cgroup_id.h) is that of the last component: the pod component
+ * is "pod", a component that named a container (not conmon) is "container",
+ * a kubepods or QoS slice/dir is "kubepods" or "qos" wherever it sits (kind's
+ * "kubelet-kubepods.slice", a node container's "/docker/<id>/kubepods"), no
+ * component at all is "root", anything else "other". A cluster nested in a
+ * pod's container therefore shows its own levels below that container. */
 #include "memacct/cgroup/cgroup_id.h"
 
 #include <stddef.h>
@@ -65,6 +72,12 @@
  * hash of their manifest, without dashes. */
 #define STATIC_UID_LEN 32
 #define CONTAINER_ID_LEN 64
+
+const char *const cgroup_level_names[CGROUP_LEVEL_N] = {
+    [CGROUP_LEVEL_ROOT] = "root",	    [CGROUP_LEVEL_KUBEPODS] = "kubepods",
+    [CGROUP_LEVEL_QOS] = "qos",		    [CGROUP_LEVEL_POD] = "pod",
+    [CGROUP_LEVEL_CONTAINER] = "container", [CGROUP_LEVEL_OTHER] = "other",
+};
 
 /* One path component: n bytes at s, no '/' and no NUL inside. */
 struct span {
@@ -110,6 +123,14 @@ static bool span_eat_suffix(struct span *c, const char *lit)
 		return false;
 	c->n -= n;
 	return true;
+}
+
+/* Whether c is the systemd unit tail, alone or after a whole parent slice
+ * ("<prefix>-<tail>"): systemd's '-' nests slices, so kind's
+ * "kubelet-kubepods.slice" is a kubepods slice and "xkubepods.slice" is not. */
+static bool is_unit(struct span c, const char *tail)
+{
+	return span_eat_suffix(&c, tail) && (c.n == 0 || c.s[c.n - 1] == '-');
 }
 
 /* Advances *p over one component and returns it; *p is left on the '/' or
@@ -173,11 +194,7 @@ static bool parse_pod_systemd(struct span c, const char **qos, char uid[UID_LEN 
 	if (!span_eat_suffix(&c, ".slice") || !eat_uid_suffix(&c, '_', uid))
 		return false;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		struct span head = c;
-		if (!span_eat_suffix(&head, kinds[i].tail))
-			continue;
-		/* Whatever precedes "kubepods" must be a whole parent slice. */
-		if (head.n == 0 || head.s[head.n - 1] == '-') {
+		if (is_unit(c, kinds[i].tail)) {
 			*qos = kinds[i].qos;
 			return true;
 		}
@@ -276,12 +293,24 @@ static bool parse_docker_host(struct span c, struct span parent, char cid[CONTAI
 	return false;
 }
 
+/* The level of a component that is neither a pod nor a container. */
+static enum cgroup_level level_of_slice(struct span c, struct span parent)
+{
+	if (is_unit(c, "kubepods.slice") || span_eq(c, "kubepods"))
+		return CGROUP_LEVEL_KUBEPODS;
+	if (is_unit(c, "kubepods-burstable.slice") || is_unit(c, "kubepods-besteffort.slice") ||
+	    (span_eq(parent, "kubepods") && (span_eq(c, "burstable") || span_eq(c, "besteffort"))))
+		return CGROUP_LEVEL_QOS;
+	return CGROUP_LEVEL_OTHER;
+}
+
 static void identity_clear(struct cgroup_identity *id)
 {
 	id->uid[0] = '\0';
 	id->container_id[0] = '\0';
 	id->qos = NULL;
 	id->runtime = NULL;
+	id->level = CGROUP_LEVEL_OTHER;
 }
 
 bool cgroup_id_parse(const char *path, struct cgroup_identity *id)
@@ -291,6 +320,7 @@ bool cgroup_id_parse(const char *path, struct cgroup_identity *id)
 	/* in_pod: a pod component was seen; below_pod: the previous component
 	 * was it; have_container: a container component was seen since. */
 	bool in_pod = false, below_pod = false, have_container = false;
+	enum cgroup_level level;
 	const char *p = path;
 
 	if (id == NULL)
@@ -298,12 +328,13 @@ bool cgroup_id_parse(const char *path, struct cgroup_identity *id)
 	identity_clear(id);
 	if (path == NULL)
 		return false;
+	level = CGROUP_LEVEL_ROOT;
 
 	while (*p != '\0') {
 		struct span c;
 		char uid[UID_LEN + 1];
 		const char *qos = NULL;
-		bool is_pod;
+		bool is_pod, is_container = false;
 
 		if (*p == '/') {
 			p++;
@@ -322,13 +353,20 @@ bool cgroup_id_parse(const char *path, struct cgroup_identity *id)
 		} else if (!have_container && in_pod && below_pod) {
 			have_container = parse_container_named(c, id->container_id, &id->runtime) ||
 					 parse_container_bare(c, id->container_id);
+			/* conmon is recognised but is not the container */
+			is_container = have_container && id->container_id[0] != '\0';
 		} else if (!have_container && !in_pod) {
 			have_container =
 			    parse_docker_host(c, parent, id->container_id, &id->runtime);
+			is_container = have_container;
 		}
+		level = is_pod		? CGROUP_LEVEL_POD
+			: is_container	? CGROUP_LEVEL_CONTAINER
+					: level_of_slice(c, parent);
 		below_pod = is_pod;
 		grandparent = parent;
 		parent = c;
 	}
+	id->level = level;
 	return in_pod;
 }

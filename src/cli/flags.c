@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,13 @@ static const struct flag_def flag_table[] = {
 	    "POSIX extended regex; cgroup paths matching it are not exported."),
 	INT("collector.cgroup.max-depth", cgroup_max_depth,
 	    "Deepest cgroup level walked (0: the root only; -1: no limit)."),
+	STR("collector.cgroup.levels", cgroup_levels,
+	    "Hierarchy levels exported by the cgroup and process collectors, comma separated:"
+	    " root, kubepods, qos, pod, container, other, or all (default)."),
+	STR("collector.cgroup.families", cgroup_families,
+	    "Per-cgroup metric families exported, comma separated: split, usage, limits,"
+	    " pressure, events, reclaim, file, peak, swap, or all (default: split,usage,limits,"
+	    "pressure)."),
 	BOOL("collector.process.pss", process_pss,
 	     "Also read /proc/PID/smaps_rollup for PSS (about 3x the cost of status)."),
 	STR("nats.url", nats_urls, "NATS server URL(s), comma separated; enables the jetstream collector."),
@@ -96,6 +104,8 @@ static void set_defaults(struct config *c)
 	c->procfs = "/proc";
 	c->sysfs = "/sys";
 	c->cgroup_max_depth = -1;
+	c->cgroup_levels = "all";
+	c->cgroup_families = FLAGS_DEFAULT_CGROUP_FAMILIES;
 	c->nats_poll_interval_s = 15;
 	c->nats_poll_timeout_s = 10;
 }
@@ -272,6 +282,40 @@ int flags_parse(struct config *c, int argc, char **argv, struct errmsg *e)
 		errmsg_set(e, "--files and --watch: measuring files is a one-off, pick one");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int flags_name_list(const char *flag, const char *list, const char *const *names, size_t n,
+		    uint32_t *mask, struct errmsg *e)
+{
+	uint32_t m = 0;
+	const char *p = list;
+	if (strcmp(list, "all") == 0) {
+		*mask = n >= 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
+		return 0;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (strncmp(names[i], p, len) == 0 && names[i][len] == '\0')
+				break;
+		if (i == n) {
+			char known[256];
+			size_t k = 0;
+			known[0] = '\0';
+			for (size_t j = 0; j < n && k < sizeof(known); j++)
+				k += (size_t)snprintf(known + k, sizeof(known) - k, "%s, ", names[j]);
+			errmsg_set(e, "--%s: unknown name \"%.*s\" (want a comma separated list of %sor all)",
+				   flag, (int)len, p, known);
+			return -EINVAL;
+		}
+		m |= UINT32_C(1) << i;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	*mask = m;
 	return 0;
 }
 

@@ -1,11 +1,15 @@
 /* cgroup collector: walks every memory cgroup below the root and exports the
  * usage split, working set, limits, events, PSI and page-cache activity
- * counters (SPEC section 2). Reading is cgroup_mem.c's job, labelling
+ * counters, in families that --collector.cgroup.families turns on, plus
+ * memacct_cgroup_info (1 per cgroup, with qos and runtime) always, for the
+ * levels --collector.cgroup.levels selects. The README's "What it exports"
+ * is the reference for the names. Reading is cgroup_mem.c's job, labelling
  * cgroup_labels.c's; this file only maps numbers to metric families. It does
  * not read /proc (the process collector does). */
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,84 +25,106 @@ struct cgroup_state {
 	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
 };
 
-/* Families of one scrape, looked up once. */
+/* Families of one scrape, looked up once; NULL when their group is off
+ * (adding to NULL is a no-op). */
 struct fams {
+	struct family *info;
 	struct family *split, *usage, *ws, *limit, *high, *low, *min, *peak, *swap;
-	struct family *mapped, *dirty, *writeback, *events, *failcnt, *psi;
-	struct family *refault, *activate, *pgscan, *pgsteal, *pgmajfault;
+	struct family *mapped, *dirty, *writeback, *events, *failcnt, *psi_waiting, *psi_stalled;
+	struct family *refault_file, *refault_anon, *activate_file, *activate_anon;
+	struct family *pgscan, *pgsteal, *pgmajfault;
 };
 
 struct visit {
 	struct cgroup_state *st;
 	struct registry *reg;
 	struct fams f;
-	struct labels labels;
+	struct labels labels, info;
 	struct readbuf buf;
 	unsigned long errors;
 	struct errmsg first_error;
 };
 
 
-static void lookup_families(struct registry *r, struct fams *f)
+static void lookup_families(struct registry *r, const struct cgroup_scope *scope,
+			    struct fams *f)
 {
-	f->split = registry_family(
-	    r, "memacct_cgroup_memory_bytes", METRIC_GAUGE,
+/* The family when its group is on, else NULL. */
+#define FAM(group, name, type, help)                                                               \
+	(cgroup_scope_family_on(scope, CGROUP_##group) ? registry_family(r, name, type, help) : NULL)
+	f->info = registry_family(
+	    r, "memacct_cgroup_info", METRIC_GAUGE,
+	    "1 per exported cgroup, with its level, pod UID, container id, QoS class and runtime "
+	    "(qos and runtime are on no other series: join on cgroup).");
+	f->split = FAM(
+	    FAM_SPLIT, "memacct_cgroup_memory_bytes", METRIC_GAUGE,
 	    "Cgroup memory usage split into disjoint components that sum to usage_bytes: "
 	    "anon (excl. shmem), shmem, file_active and file_inactive page cache, kernel, and "
 	    "other (usage minus the rest).");
-	f->usage = registry_family(
-	    r, "memacct_cgroup_memory_usage_bytes", METRIC_GAUGE,
+	f->usage = FAM(
+	    FAM_USAGE, "memacct_cgroup_memory_usage_bytes", METRIC_GAUGE,
 	    "Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).");
-	f->ws = registry_family(
-	    r, "memacct_cgroup_memory_working_set_bytes", METRIC_GAUGE,
+	f->ws = FAM(
+	    FAM_USAGE, "memacct_cgroup_memory_working_set_bytes", METRIC_GAUGE,
 	    "Usage minus inactive file pages, floored at 0: the kubelet and cAdvisor working set "
 	    "(container_memory_working_set_bytes).");
-	f->limit = registry_family(
-	    r, "memacct_cgroup_memory_limit_bytes", METRIC_GAUGE,
+	f->limit = FAM(
+	    FAM_LIMITS, "memacct_cgroup_memory_limit_bytes", METRIC_GAUGE,
 	    "Hard memory limit (v2 memory.max, v1 memory.limit_in_bytes); absent when unlimited.");
-	f->high = registry_family(r, "memacct_cgroup_memory_high_bytes", METRIC_GAUGE,
-				  "Throttling limit (v2 memory.high); absent when max.");
-	f->low = registry_family(r, "memacct_cgroup_memory_low_bytes", METRIC_GAUGE,
-				 "Best-effort protection (v2 memory.low); absent when 0.");
-	f->min = registry_family(r, "memacct_cgroup_memory_min_bytes", METRIC_GAUGE,
-				 "Hard protection (v2 memory.min); absent when 0.");
-	f->peak = registry_family(
-	    r, "memacct_cgroup_memory_peak_bytes", METRIC_GAUGE,
+	f->high = FAM(FAM_LIMITS, "memacct_cgroup_memory_high_bytes", METRIC_GAUGE,
+		      "Throttling limit (v2 memory.high); absent when max.");
+	f->low = FAM(FAM_LIMITS, "memacct_cgroup_memory_low_bytes", METRIC_GAUGE,
+		     "Best-effort protection (v2 memory.low); absent when 0.");
+	f->min = FAM(FAM_LIMITS, "memacct_cgroup_memory_min_bytes", METRIC_GAUGE,
+		     "Hard protection (v2 memory.min); absent when 0.");
+	f->peak = FAM(
+	    FAM_PEAK, "memacct_cgroup_memory_peak_bytes", METRIC_GAUGE,
 	    "Highest usage recorded (v2 memory.peak, v1 memory.max_usage_in_bytes).");
-	f->swap =
-	    registry_family(r, "memacct_cgroup_memory_swap_bytes", METRIC_GAUGE,
-			    "Swap used by the cgroup (v2 memory.swap.current, v1 total_swap).");
-	f->mapped = registry_family(r, "memacct_cgroup_memory_file_mapped_bytes", METRIC_GAUGE,
-				    "Page cache mapped into process address spaces (v2 "
-				    "file_mapped, v1 total_mapped_file).");
-	f->dirty = registry_family(
-	    r, "memacct_cgroup_memory_file_dirty_bytes", METRIC_GAUGE,
+	f->swap = FAM(FAM_SWAP, "memacct_cgroup_memory_swap_bytes", METRIC_GAUGE,
+		      "Swap used by the cgroup (v2 memory.swap.current, v1 total_swap).");
+	f->mapped = FAM(FAM_FILE, "memacct_cgroup_memory_file_mapped_bytes", METRIC_GAUGE,
+			"Page cache mapped into process address spaces (v2 "
+			"file_mapped, v1 total_mapped_file).");
+	f->dirty = FAM(
+	    FAM_FILE, "memacct_cgroup_memory_file_dirty_bytes", METRIC_GAUGE,
 	    "Page cache waiting to be written back (v2 file_dirty, v1 total_dirty).");
-	f->writeback = registry_family(
-	    r, "memacct_cgroup_memory_file_writeback_bytes", METRIC_GAUGE,
+	f->writeback = FAM(
+	    FAM_FILE, "memacct_cgroup_memory_file_writeback_bytes", METRIC_GAUGE,
 	    "Page cache being written back (v2 file_writeback, v1 total_writeback).");
-	f->events = registry_family(
-	    r, "memacct_cgroup_memory_events_total", METRIC_COUNTER,
+	f->events = FAM(
+	    FAM_EVENTS, "memacct_cgroup_memory_events_total", METRIC_COUNTER,
 	    "v2 memory.events: times usage went over low/high/max, OOM and OOM kills.");
-	f->failcnt = registry_family(r, "memacct_cgroup_memory_failcnt_total", METRIC_COUNTER,
-				     "v1 memory.failcnt: times usage hit the limit.");
-	f->psi = registry_family(
-	    r, "memacct_cgroup_memory_pressure_seconds_total", METRIC_COUNTER,
-	    "Time some or all tasks of the cgroup stalled on memory (PSI, v2 memory.pressure).");
-	f->refault = registry_family(
-	    r, "memacct_cgroup_memory_workingset_refault_total", METRIC_COUNTER,
-	    "Evicted pages faulted back in (workingset_refault_*): high means the cache is too "
-	    "small, not too big.");
-	f->activate = registry_family(
-	    r, "memacct_cgroup_memory_workingset_activate_total", METRIC_COUNTER,
-	    "Refaulted pages activated immediately (workingset_activate_*): hot pages being "
-	    "thrashed.");
-	f->pgscan = registry_family(r, "memacct_cgroup_memory_pgscan_total", METRIC_COUNTER,
-				    "Pages scanned by reclaim in the cgroup (v2 pgscan).");
-	f->pgsteal = registry_family(r, "memacct_cgroup_memory_pgsteal_total", METRIC_COUNTER,
-				     "Pages reclaimed from the cgroup (v2 pgsteal).");
-	f->pgmajfault = registry_family(r, "memacct_cgroup_memory_pgmajfault_total", METRIC_COUNTER,
-					"Major page faults in the cgroup (pgmajfault).");
+	f->failcnt = FAM(FAM_EVENTS, "memacct_cgroup_memory_failcnt_total", METRIC_COUNTER,
+			 "v1 memory.failcnt: times usage hit the limit.");
+	f->psi_waiting = FAM(
+	    FAM_PRESSURE, "memacct_cgroup_memory_pressure_waiting_seconds_total", METRIC_COUNTER,
+	    "Time at least one task of the cgroup waited for memory (PSI some, v2 "
+	    "memory.pressure).");
+	f->psi_stalled = FAM(
+	    FAM_PRESSURE, "memacct_cgroup_memory_pressure_stalled_seconds_total", METRIC_COUNTER,
+	    "Time every non-idle task of the cgroup stalled on memory at once (PSI full, v2 "
+	    "memory.pressure); part of the waiting time.");
+	f->refault_file = FAM(
+	    FAM_PRESSURE, "memacct_cgroup_memory_workingset_refault_file_total", METRIC_COUNTER,
+	    "Evicted file pages faulted back in (workingset_refault_file): high means the cache "
+	    "is too small, not too big.");
+	f->refault_anon = FAM(
+	    FAM_RECLAIM, "memacct_cgroup_memory_workingset_refault_anon_total", METRIC_COUNTER,
+	    "Evicted (swapped) anonymous pages faulted back in (workingset_refault_anon).");
+	f->activate_file = FAM(
+	    FAM_RECLAIM, "memacct_cgroup_memory_workingset_activate_file_total", METRIC_COUNTER,
+	    "Refaulted file pages activated immediately (workingset_activate_file): hot pages "
+	    "being thrashed.");
+	f->activate_anon = FAM(
+	    FAM_RECLAIM, "memacct_cgroup_memory_workingset_activate_anon_total", METRIC_COUNTER,
+	    "Refaulted anonymous pages activated immediately (workingset_activate_anon).");
+	f->pgscan = FAM(FAM_RECLAIM, "memacct_cgroup_memory_pgscan_total", METRIC_COUNTER,
+			"Pages scanned by reclaim in the cgroup (v2 pgscan).");
+	f->pgsteal = FAM(FAM_RECLAIM, "memacct_cgroup_memory_pgsteal_total", METRIC_COUNTER,
+			 "Pages reclaimed from the cgroup (v2 pgsteal).");
+	f->pgmajfault = FAM(FAM_RECLAIM, "memacct_cgroup_memory_pgmajfault_total", METRIC_COUNTER,
+			    "Major page faults in the cgroup (pgmajfault).");
+#undef FAM
 }
 
 static void put(struct family *f, const struct labels *l, const struct cgroup_mem *m,
@@ -112,6 +138,7 @@ static void emit(struct visit *v, const struct cgroup_mem *m)
 {
 	const struct fams *f = &v->f;
 	const struct labels *l = &v->labels;
+	metric_u64(f->info, &v->info, NULL, NULL, 1);
 	if (m->has_split)
 		for (int i = 0; i < COMP_N; i++)
 			metric_u64(f->split, l, "component", mem_component_names[i], m->comp[i]);
@@ -133,13 +160,13 @@ static void emit(struct visit *v, const struct cgroup_mem *m)
 	put(f->events, l, m, CM_EV_OOM_KILL, "event", "oom_kill");
 	put(f->failcnt, l, m, CM_FAILCNT, NULL, NULL);
 	if (cgroup_mem_has(m, CM_PSI_SOME_US))
-		metric_f64(f->psi, l, "kind", "some", (double)m->v[CM_PSI_SOME_US] / 1e6);
+		metric_f64(f->psi_waiting, l, NULL, NULL, (double)m->v[CM_PSI_SOME_US] / 1e6);
 	if (cgroup_mem_has(m, CM_PSI_FULL_US))
-		metric_f64(f->psi, l, "kind", "full", (double)m->v[CM_PSI_FULL_US] / 1e6);
-	put(f->refault, l, m, CM_REFAULT_FILE, "type", "file");
-	put(f->refault, l, m, CM_REFAULT_ANON, "type", "anon");
-	put(f->activate, l, m, CM_ACTIVATE_FILE, "type", "file");
-	put(f->activate, l, m, CM_ACTIVATE_ANON, "type", "anon");
+		metric_f64(f->psi_stalled, l, NULL, NULL, (double)m->v[CM_PSI_FULL_US] / 1e6);
+	put(f->refault_file, l, m, CM_REFAULT_FILE, NULL, NULL);
+	put(f->refault_anon, l, m, CM_REFAULT_ANON, NULL, NULL);
+	put(f->activate_file, l, m, CM_ACTIVATE_FILE, NULL, NULL);
+	put(f->activate_anon, l, m, CM_ACTIVATE_ANON, NULL, NULL);
 	put(f->pgscan, l, m, CM_PGSCAN, NULL, NULL);
 	put(f->pgsteal, l, m, CM_PGSTEAL, NULL, NULL);
 	put(f->pgmajfault, l, m, CM_PGMAJFAULT, NULL, NULL);
@@ -149,8 +176,11 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 {
 	struct visit *v = arg;
 	struct cgroup_mem m;
+	struct cgroup_identity id;
 	const char *bad = NULL;
 	(void)depth;
+	if (!cgroup_scope_level_on(v->st->scope, path, &id))
+		return 0;
 	int rc = cgroup_mem_read(dirfd, v->st->scope->root.mode, &v->buf, &m, &bad);
 	if (rc == 0) /* the v2 root's usage is the node's (meminfo) */
 		rc = cgroup_mem_fill_v2_root(&m, v->st->procfs, &v->buf, &bad);
@@ -162,7 +192,8 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 				   strcmp(path, "/") ? path : "", bad ? bad : "?", readfile_strerror(rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, v->st->scope->podlogs))
+	if (cgroup_labels_build(&v->labels, path, &id, v->st->scope->podlogs) ||
+	    cgroup_labels_info(&v->info, &v->labels, &id))
 		return registry_error(v->reg) ? registry_error(v->reg) : -ENOMEM;
 	emit(v, &m);
 	return registry_error(v->reg);
@@ -173,13 +204,15 @@ static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *
 {
 	struct cgroup_state *st = state;
 	struct visit v = {.st = st, .reg = reg};
-	lookup_families(reg, &v.f);
+	lookup_families(reg, st->scope, &v.f);
 	labels_init(&v.labels);
+	labels_init(&v.info);
 	readbuf_init(&v.buf, 1 << 20);
 	struct cgroup_walk_stats ws = {0, 0};
 	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
 				    &st->scope->filter, visit_cgroup, &v, &ws, e);
 	labels_free(&v.labels);
+	labels_free(&v.info);
 	readbuf_free(&v.buf);
 	if (ws.too_long) {
 		/* Not visited at all (nor their descendants): an error, not churn. */

@@ -112,13 +112,20 @@ static const struct keyed_field vmstat_fields[] = {
     {"pgmajfault", VM_PGMAJFAULT},
 };
 
-static const char help_refault[] =
-    "Pages faulted back in shortly after reclaim evicted them (workingset_refault_file and "
-    "_anon in /proc/vmstat; before Linux 5.9 workingset_refault, file pages only). A rising "
-    "rate means cache is being reclaimed while still in use: the working set does not fit.";
-static const char help_activate[] =
-    "Refaulted pages that went straight to the active LRU list because they were evicted "
-    "recently enough to count as hot (workingset_activate_file and _anon in /proc/vmstat).";
+static const char help_refault_file[] =
+    "File pages faulted back in shortly after reclaim evicted them (workingset_refault_file in "
+    "/proc/vmstat; before Linux 5.9 workingset_refault). A rising rate means cache is being "
+    "reclaimed while still in use: the working set does not fit.";
+static const char help_refault_anon[] =
+    "Anonymous pages faulted back in (from swap) shortly after reclaim evicted them "
+    "(workingset_refault_anon in /proc/vmstat, Linux 5.9 and later).";
+static const char help_activate_file[] =
+    "Refaulted file pages that went straight to the active LRU list because they were evicted "
+    "recently enough to count as hot (workingset_activate_file in /proc/vmstat; before Linux "
+    "5.9 workingset_activate).";
+static const char help_activate_anon[] =
+    "Refaulted anonymous pages that went straight to the active LRU list "
+    "(workingset_activate_anon in /proc/vmstat, Linux 5.9 and later).";
 static const char help_pgscan[] =
     "Pages scanned by reclaim, by the kswapd background thread (mode=kswapd) or by allocating "
     "tasks themselves (mode=direct; pgscan_kswapd, pgscan_direct in /proc/vmstat). Direct scans "
@@ -130,10 +137,13 @@ static const char help_pgsteal[] =
 static const char help_pgmajfault[] =
     "Major page faults: faults that had to read the page from disk or swap (pgmajfault in "
     "/proc/vmstat).";
-static const char help_psi[] =
-    "Total time some (kind=some: at least one task) or all (kind=full: every non-idle task at "
-    "once) runnable tasks were stalled waiting for memory: reclaim, refaults, swap-in "
-    "(/proc/pressure/memory total, in seconds). Absent on kernels without PSI.";
+static const char help_psi_waiting[] =
+    "Total time at least one runnable task waited for memory: reclaim, refaults, swap-in "
+    "(the \"some\" line of /proc/pressure/memory, in seconds). Absent on kernels without PSI.";
+static const char help_psi_stalled[] =
+    "Total time every non-idle task stalled on memory at once (the \"full\" line of "
+    "/proc/pressure/memory, in seconds; part of the waiting time). Absent on kernels without "
+    "PSI.";
 
 static int node_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
@@ -235,14 +245,18 @@ static int collect_vmstat(const struct node_state *st, int dirfd, struct readbuf
 		seen |= UINT64_C(1) << VM_ACTIVATE_FILE;
 	}
 
-	struct family *f = registry_family(reg, "memacct_node_workingset_refault_total",
-					   METRIC_COUNTER, help_refault);
-	vmstat_sample(f, "type", "file", seen, v, VM_REFAULT_FILE);
-	vmstat_sample(f, "type", "anon", seen, v, VM_REFAULT_ANON);
-	f = registry_family(reg, "memacct_node_workingset_activate_total", METRIC_COUNTER,
-			    help_activate);
-	vmstat_sample(f, "type", "file", seen, v, VM_ACTIVATE_FILE);
-	vmstat_sample(f, "type", "anon", seen, v, VM_ACTIVATE_ANON);
+	struct family *f = registry_family(reg, "memacct_node_workingset_refault_file_total",
+					   METRIC_COUNTER, help_refault_file);
+	vmstat_sample(f, NULL, NULL, seen, v, VM_REFAULT_FILE);
+	f = registry_family(reg, "memacct_node_workingset_refault_anon_total", METRIC_COUNTER,
+			    help_refault_anon);
+	vmstat_sample(f, NULL, NULL, seen, v, VM_REFAULT_ANON);
+	f = registry_family(reg, "memacct_node_workingset_activate_file_total", METRIC_COUNTER,
+			    help_activate_file);
+	vmstat_sample(f, NULL, NULL, seen, v, VM_ACTIVATE_FILE);
+	f = registry_family(reg, "memacct_node_workingset_activate_anon_total", METRIC_COUNTER,
+			    help_activate_anon);
+	vmstat_sample(f, NULL, NULL, seen, v, VM_ACTIVATE_ANON);
 	f = registry_family(reg, "memacct_node_pgscan_total", METRIC_COUNTER, help_pgscan);
 	vmstat_sample(f, "mode", "kswapd", seen, v, VM_PGSCAN_KSWAPD);
 	vmstat_sample(f, "mode", "direct", seen, v, VM_PGSCAN_DIRECT);
@@ -270,12 +284,14 @@ static int collect_psi(const struct node_state *st, int dirfd, struct readbuf *r
 		return rc;
 	}
 	(void)parse_psi(rb->data, &t);
-	struct family *f = registry_family(reg, "memacct_node_memory_pressure_seconds_total",
-					   METRIC_COUNTER, help_psi);
 	if (t.has_some)
-		metric_f64(f, NULL, "kind", "some", (double)t.some_us / 1e6);
+		metric_f64(registry_family(reg, "memacct_node_memory_pressure_waiting_seconds_total",
+					   METRIC_COUNTER, help_psi_waiting),
+			   NULL, NULL, NULL, (double)t.some_us / 1e6);
 	if (t.has_full)
-		metric_f64(f, NULL, "kind", "full", (double)t.full_us / 1e6);
+		metric_f64(registry_family(reg, "memacct_node_memory_pressure_stalled_seconds_total",
+					   METRIC_COUNTER, help_psi_stalled),
+			   NULL, NULL, NULL, (double)t.full_us / 1e6);
 	return 0;
 }
 

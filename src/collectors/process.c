@@ -1,6 +1,8 @@
-/* process collector: for every exported cgroup, the number of its own
+/* process collector: for every exported cgroup (of the levels
+ * --collector.cgroup.levels selects), the number of its own
  * processes (cgroup.procs, not descendants') and their summed RSS parts and
- * swap from /proc/<pid>/status, PSS from smaps_rollup behind
+ * (with the swap family of --collector.cgroup.families) swap from
+ * /proc/<pid>/status, PSS from smaps_rollup behind
  * --collector.process.pss (SPEC section 2). Reading is proc_mem.c's job; this
  * file walks and maps numbers to families. It does not read memory.* files. */
 #include <errno.h>
@@ -40,7 +42,10 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 {
 	struct visit *v = arg;
 	struct proc_mem pm = {0};
+	struct cgroup_identity id;
 	(void)depth;
+	if (!cgroup_scope_level_on(v->st->scope, path, &id))
+		return 0;
 	int rc = proc_mem_read_cgroup(dirfd, v->procfd, v->st->pss, &v->listbuf, &v->filebuf, &pm);
 	v->vanished += pm.vanished;
 	v->pss_denied += pm.pss_denied;
@@ -54,14 +59,14 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 				   strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, v->st->scope->podlogs))
+	if (cgroup_labels_build(&v->labels, path, &id, v->st->scope->podlogs))
 		return -ENOMEM;
 	const struct labels *l = &v->labels;
 	metric_u64(v->procs, l, NULL, NULL, pm.processes);
 	metric_u64(v->rss, l, "component", "anon", pm.rss_anon);
 	metric_u64(v->rss, l, "component", "file", pm.rss_file);
 	metric_u64(v->rss, l, "component", "shmem", pm.rss_shmem);
-	metric_u64(v->swap, l, NULL, NULL, pm.swap);
+	metric_u64(v->swap, l, NULL, NULL, pm.swap); /* NULL when the swap family is off */
 	if (v->st->pss)
 		metric_u64(v->pss, l, NULL, NULL, pm.pss);
 	return registry_error(v->reg);
@@ -86,8 +91,10 @@ static int process_collect(void *state, struct scrape_ctx *ctx, struct registry 
 	    "Summed resident memory of the cgroup's own processes from /proc/PID/status "
 	    "(RssAnon, RssFile, RssShmem). Working set minus this is memory charged to the "
 	    "cgroup that no process maps.");
-	v.swap = registry_family(reg, "memacct_cgroup_process_swap_bytes", METRIC_GAUGE,
-				 "Summed VmSwap of the cgroup's own processes.");
+	v.swap = cgroup_scope_family_on(st->scope, CGROUP_FAM_SWAP)
+		     ? registry_family(reg, "memacct_cgroup_process_swap_bytes", METRIC_GAUGE,
+				       "Summed VmSwap of the cgroup's own processes.")
+		     : NULL;
 	v.pss = registry_family(
 	    reg, "memacct_cgroup_process_pss_bytes", METRIC_GAUGE,
 	    "Summed proportional set size (smaps_rollup Pss) of the cgroup's own processes.");

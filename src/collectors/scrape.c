@@ -1,10 +1,12 @@
-/* scrape: the collector table, their lifetime, and one scrape with the
- * per-collector duration and success metrics. It knows no HTTP and no file
- * formats. */
+/* scrape: the collector table, their lifetime, the collect[] filter, and one
+ * scrape with the per-collector duration and success metrics. It knows no
+ * HTTP (http.c hands it the query arguments) and no file formats. */
 #include "memacct/collectors/scrape.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,6 +112,31 @@ void *scraper_collector_state(struct scraper *s, const char *name)
 	return NULL;
 }
 
+int scraper_filter_arg(const struct scraper *s, struct scrape_filter *f, const char *key,
+		       const char *value, struct errmsg *e)
+{
+	if (strcmp(key, "collect[]") != 0)
+		return 0;
+	if (!value || !*value) {
+		errmsg_set(e, "collect[] needs a collector name");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->act[i].c->name, value) == 0) {
+			f->active |= UINT32_C(1) << i;
+			return 0;
+		}
+	}
+	char active[128];
+	size_t k = 0;
+	active[0] = '\0';
+	for (size_t i = 0; i < s->n && k < sizeof(active); i++)
+		k += (size_t)snprintf(active + k, sizeof(active) - k, "%s%s", i ? ", " : "",
+				      s->act[i].c->name);
+	errmsg_set(e, "collect[]=%.64s: no such collector, or it is off (on: %s)", value, active);
+	return -EINVAL;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -138,7 +165,14 @@ static void report(struct scraper *s, struct active *a, int rc, const struct err
 	pthread_mutex_unlock(&a->lock);
 }
 
-int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt)
+/* Whether the scrape runs the i-th active collector. */
+static bool selected(const struct scrape_filter *f, size_t i)
+{
+	return !f || !f->active || (f->active >> i) & 1u;
+}
+
+int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf *out,
+		   enum expfmt_format fmt)
 {
 	struct registry *reg = registry_new(SCRAPE_MAX_BYTES);
 	if (!reg)
@@ -149,6 +183,8 @@ int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt)
 	for (size_t i = 0; i < s->n; i++) {
 		struct active *a = &s->act[i];
 		struct errmsg ce = {{0}};
+		if (!selected(f, i))
+			continue;
 		double t0 = now_s();
 		int rc = a->c->collect(a->state, &ctx, reg, &ce);
 		dur[i] = now_s() - t0;
@@ -163,6 +199,8 @@ int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt)
 					    "Whether a collector succeeded in this scrape (1) or "
 					    "failed (0); see the exporter's log for why.");
 	for (size_t i = 0; i < s->n; i++) {
+		if (!selected(f, i))
+			continue;
 		metric_f64(fd, NULL, "collector", s->act[i].c->name, dur[i]);
 		metric_u64(fs, NULL, "collector", s->act[i].c->name, (uint64_t)ok[i]);
 	}

@@ -228,18 +228,46 @@ out:
 	return ret;
 }
 
+/* The query's collect[] arguments, checked by scrape.c. */
+struct collect_args {
+	const struct scraper *s;
+	struct scrape_filter f;
+	struct errmsg e;
+	int rc;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct collect_args *a = cls;
+	(void)kind;
+	a->rc = scraper_filter_arg(a->s, &a->f, key, value, &a->e);
+	return a->rc ? MHD_NO : MHD_YES;
+}
+
 static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connection *c)
 {
 	enum MHD_Result ret;
 	if (!admit(h, c, &ret))
 		goto out;
+	struct collect_args args = {.s = h->scraper};
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+	if (args.rc) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+			strlen(args.e.msg), args.e.msg, MHD_RESPMEM_MUST_COPY);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+						"text/plain; charset=utf-8");
+		ret = r ? queue(h, c, MHD_HTTP_BAD_REQUEST, r) : MHD_NO;
+		goto out;
+	}
 	enum expfmt_format fmt = negotiate_format(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
 	bool gzip = negotiate_gzip(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	struct mbuf body;
 	mbuf_init(&body, SCRAPE_MAX_BYTES);
-	int rc = scraper_scrape(h->scraper, &body, fmt);
+	int rc = scraper_scrape(h->scraper, &args.f, &body, fmt);
 	size_t len = 0;
 	char *data = rc ? NULL : mbuf_detach(&body, &len);
 	if (data && gzip) {

@@ -1,8 +1,10 @@
 /* fuzz_cgroup_id: libFuzzer target for cgroup_id_parse(), the Kubernetes
  * identity read from a cgroup path. It checks the contract of cgroup_id.h on
  * any bytes: the return value says whether a uid was found; a uid is 36
- * bytes of lowercase hex with dashes at 8/13/18/23 and comes with a QoS; a
- * container id is 64 lowercase hex bytes; qos and runtime are one of the
+ * bytes of lowercase hex with dashes at 8/13/18/23 (or a static pod's 32 hex)
+ * and comes with a QoS; a container id is 64 lowercase hex bytes; the level
+ * is in range, a container level has an id and a pod level a uid; qos and
+ * runtime are one of the
  * documented literals or NULL; a result found is a substring of the path
  * (modulo '_' for '-'). It does not test which paths are recognised (the
  * unit tests do). */
@@ -34,10 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t cl = strnlen(id.container_id, sizeof(id.container_id));
 	if (ul == sizeof(id.uid) || cl == sizeof(id.container_id))
 		abort(); /* not NUL-terminated */
-	if (pod != (ul != 0) || (ul != 0 && ul != 36) || (cl != 0 && cl != 64))
+	/* 36: a UUID; 32: a static pod's hash, no dashes */
+	if (pod != (ul != 0) || (ul != 0 && ul != 36 && ul != 32) || (cl != 0 && cl != 64))
 		abort();
 	for (size_t i = 0; i < ul; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		int dash = ul == 36 && (i == 8 || i == 13 || i == 18 || i == 23);
 		if (dash ? id.uid[i] != '-' : !is_lower_hex(id.uid[i]))
 			abort();
 	}
@@ -52,6 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (id.runtime && strcmp(id.runtime, "containerd") && strcmp(id.runtime, "crio") &&
 	    strcmp(id.runtime, "docker"))
 		abort();
+	if ((unsigned)id.level >= CGROUP_LEVEL_N || (id.level == CGROUP_LEVEL_CONTAINER && !cl) ||
+	    (id.level == CGROUP_LEVEL_POD && (!pod || cl)))
+		abort(); /* a container level has its id, a pod level its UID */
 	if (cl && !strstr(path, id.container_id))
 		abort(); /* a container id is copied from the path */
 	if (ul) {

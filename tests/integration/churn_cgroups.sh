@@ -8,9 +8,10 @@
 # no half series: every memacct_cgroup_* sample but the read-error counter
 # carries a cgroup label; per cgroup the memacct_cgroup_memory_bytes
 # components are all 6 or none (and sum to usage_bytes), the process RSS
-# components all 3 or none, and every sample of a cgroup has the same
-# identity labels (a tenth of the cgroups are Kubernetes-shaped: uid, qos,
-# container_id, runtime); the cgroup and process collectors never fail (a
+# components all 3 or none, every sample of a cgroup has the same
+# identity labels and its memacct_cgroup_info adds only qos and runtime to
+# them (a tenth of the cgroups are Kubernetes-shaped: level container, uid,
+# container_id; qos and runtime on the info); the cgroup and process collectors never fail (a
 # vanished cgroup is normal churn, README "Failures"); the exporter does not crash; no fd growth. All
 # cgroups it made are removed at the end, even on failure.
 # SKIPPED (77) where there is no writable cgroup v1 memory controller or no
@@ -85,7 +86,7 @@ while not stop and time.time() - t0 < seconds:
     if n % 10 == 0:         # some nesting: the walk meets removed subtrees too
         path = "%s/cg-%d/inner" % (root, n)
         os.mkdir(os.path.dirname(path))
-    elif n % 10 == 5:       # Kubernetes-shaped: uid, qos, container_id, runtime labels
+    elif n % 10 == 5:       # Kubernetes-shaped: level, uid, container_id; info: qos, runtime
         pod = "%s/kubepods-burstable-pod%08x_1111_2222_3333_444455556666.slice" % (root, n)
         path = "%s/cri-containerd-%064x.scope" % (pod, n)
         os.mkdir(pod)
@@ -146,7 +147,7 @@ label = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 bad = 0
 stats = {"scrapes": 0, "max_cgroups": 0, "split_cgroups": 0}
 for path in sys.argv[1:]:
-    comps, usage, rss, ident = {}, {}, {}, {}
+    comps, usage, rss, ident, info = {}, {}, {}, {}, {}
     problems = []
     success = {}
     for line in open(path):
@@ -165,9 +166,12 @@ for path in sys.argv[1:]:
         if cg is None:
             problems.append("no cgroup label: " + line[:120])
             continue
-        # Every sample of a cgroup carries the same identity labels.
-        idl = tuple(sorted((k, v) for k, v in labels.items()
-                           if k not in ("component", "event", "kind", "type")))
+        # Every sample of a cgroup carries the same identity labels; its
+        # memacct_cgroup_info adds qos and runtime to them.
+        if name == "memacct_cgroup_info":
+            info[cg] = labels
+            continue
+        idl = tuple(sorted((k, v) for k, v in labels.items() if k not in ("component", "event")))
         if ident.setdefault(cg, idl) != idl:
             problems.append("cgroup %s: labels %s then %s" % (cg, ident[cg], idl))
         if name == "memacct_cgroup_memory_bytes":
@@ -176,6 +180,12 @@ for path in sys.argv[1:]:
             usage[cg] = int(value)
         elif name == "memacct_cgroup_process_rss_bytes":
             rss.setdefault(cg, []).append(labels.get("component"))
+    for cg, idl in ident.items():
+        il = info.get(cg)
+        if il is None:
+            problems.append("cgroup %s has no memacct_cgroup_info" % cg)
+        elif tuple(sorted((k, v) for k, v in il.items() if k not in ("qos", "runtime"))) != idl:
+            problems.append("cgroup %s: info %s, series %s" % (cg, il, idl))
     for cg, cs in comps.items():
         names = sorted(c for c, _ in cs)
         if names != sorted(["anon", "shmem", "file_active", "file_inactive", "kernel", "other"]):
@@ -193,7 +203,9 @@ for path in sys.argv[1:]:
     stats["max_cgroups"] = max(stats["max_cgroups"], len(usage))
     stats["split_cgroups"] += len(comps)
     stats["k8s_cgroups"] = stats.get("k8s_cgroups", 0) + sum(
-        1 for v in ident.values() if ("runtime", "containerd") in v)
+        1 for v in info.values()
+        if v.get("runtime") == "containerd" and v.get("qos") == "burstable"
+        and v.get("level") == "container" and len(v.get("container_id", "")) == 64)
     if problems:
         bad += 1
         if bad <= 5:
@@ -203,6 +215,9 @@ print("checked scrapes=%d bad=%d max_cgroups_in_one_scrape=%d cgroups_with_split
       (stats["scrapes"], bad, stats["max_cgroups"], stats["split_cgroups"],
        stats.get("k8s_cgroups", 0), stats.get("failed_cgroup", 0),
        stats.get("failed_process", 0)))
+if not stats.get("k8s_cgroups"):
+    print("no scrape showed a Kubernetes-shaped container with its memacct_cgroup_info")
+    bad += 1
 sys.exit(1 if bad else 0)
 PY
 

@@ -27,6 +27,11 @@ expect_error "--no-collector.bogus: no such collector" --no-collector.bogus
 expect_error "--web.max-requests: invalid value" --web.max-requests=many
 expect_error "--log.level: unknown level" --log.level=loud
 expect_error "--web.listen-address: invalid address" --web.listen-address=nonsense
+v2sys="$MEMACCT_FIXTURES/cgroup-v2/3-read-twice/sys"
+expect_error '--collector.cgroup.levels: unknown name "containers"' \
+  --path.cgroupfs="$v2sys" --collector.cgroup.levels=pod,containers
+expect_error '--collector.cgroup.families: unknown name "oom"' \
+  --path.cgroupfs="$v2sys" --collector.cgroup.families=split,oom
 
 # An unreadable root. Root reads a mode 000 directory, so as root this one
 # run is made as nobody (setpriv, util-linux), who may only traverse $work.
@@ -45,7 +50,9 @@ port=${EXPORTER_URL##*:}
 expect_error "cannot listen on 127.0.0.1:$port: Address already in use" \
   --web.listen-address=127.0.0.1:"$port" --path.cgroupfs="$fixture/sys"
 
-"$MEMACCT_BIN" --help | grep -q -- '--path.cgroupfs' || fail "--help does not list --path.cgroupfs"
+# (to a file: --help is longer than a pipe write, and grep -q would stop reading)
+"$MEMACCT_BIN" --help >"$work/help"
+grep -q -- '--path.cgroupfs' "$work/help" || fail "--help does not list --path.cgroupfs"
 "$MEMACCT_BIN" --version | grep -Eq '^memacct_exporter [0-9]+\.[0-9]+\.[0-9]+' || fail "--version"
 
 # SIGTERM: exits 0 and logs the shutdown.

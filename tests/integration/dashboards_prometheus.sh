@@ -8,7 +8,8 @@
 #     new, filled > 90%), MEMORY (memory storage), AGEONLY (max_age only);
 #   - the exporter on this host's real cgroups (discovered, read-only) polling
 #     that server every 2 s, and a second one on the cgroup v2 fixture
-#     6-over-high (a Kubernetes pod, uid label);
+#     6-over-high (a Kubernetes pod, uid label), both with every cgroup
+#     family on;
 #   - a kube-state-metrics stand-in: kube_pod_info for the fixture's pod
 #     UID (named nats-0 so the JetStream dashboard's NATS pod list finds it)
 #     and one pod that is not on any node scraped here;
@@ -85,11 +86,13 @@ python3 "$HERE/dashboards/nats_js.py" "127.0.0.1:$nats_port" setup ||
   fail "could not set up the JetStream streams"
 
 # --- the two exporters --------------------------------------------------------
-start_exporter "$work/exporter-host.log" \
+# Every cgroup family on (the default leaves events, reclaim, file, peak and
+# swap off), so that every panel has data to show.
+start_exporter "$work/exporter-host.log" --collector.cgroup.families=all \
   --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
 started "$EXPORTER_PID" exporter-host
 host_inst=${EXPORTER_URL#http://}
-start_exporter "$work/exporter-fixture.log" \
+start_exporter "$work/exporter-fixture.log" --collector.cgroup.families=all \
   --path.cgroupfs="$FIX/sys" --path.procfs="$FIX/proc"
 started "$EXPORTER_PID" exporter-fixture
 fixture_inst=${EXPORTER_URL#http://}

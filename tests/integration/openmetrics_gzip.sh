@@ -2,7 +2,8 @@
 # Content negotiation on /metrics: OpenMetrics 1.0 when Accept prefers it
 # (checked with Debian python3-prometheus-client's strict OpenMetrics parser), text 0.0.4
 # otherwise, gzip when Accept-Encoding allows it (the decompressed body is the
-# same exposition).
+# same exposition). Every cgroup family is on (--collector.cgroup.families=all),
+# so the strict parser sees every family the cgroup collector can make.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 /usr/bin/python3 -c "import prometheus_client.openmetrics.parser" 2>/dev/null ||
@@ -10,7 +11,8 @@ source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
 trap 'stop_exporter; rm -rf "$work"' EXIT
 f="$MEMACCT_FIXTURES/cgroup-v2/6-over-high"
-start_exporter "$work/log" --path.cgroupfs="$f/sys" --path.procfs="$f/proc"
+start_exporter "$work/log" --path.cgroupfs="$f/sys" --path.procfs="$f/proc" \
+  --collector.cgroup.families=all
 
 prom_accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 ctype=$(curl -fsS -H "Accept: $prom_accept" -o "$work/om.txt" -w '%{content_type}' "$EXPORTER_URL/metrics")

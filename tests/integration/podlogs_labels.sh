@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --path.podlogs: a kubelet-style /var/log tree built here maps the fixture's
 # container id to namespace/pod/container labels on every per-cgroup series
-# (cgroup and process collectors), the pod slice gets namespace/pod, and
+# (cgroup and process collectors) and on memacct_cgroup_info, the pod slice
+# gets namespace/pod, and
 # cgroups the tree does not know keep the plain labels. A bad --path.podlogs
 # is a start-up error naming the flag.
 set -euo pipefail
@@ -27,7 +28,10 @@ value "$work/out.prom" memacct_cgroup_process_rss_bytes "container_id=\"$cid\"" 
   'container="nats"' 'component="anon"' >/dev/null
 pod_lines=$(grep '^memacct_cgroup_memory_usage_bytes{' "$work/out.prom" | grep "uid=\"$uid\"" | grep -v container_id)
 echo "$pod_lines" | grep -q 'namespace="messaging",pod="nats-0"}' || fail "pod slice lacks namespace/pod: $pod_lines"
-grep '^memacct_cgroup_memory_usage_bytes{cgroup="/"}' "$work/out.prom" >/dev/null || fail "root cgroup labels changed"
+grep '^memacct_cgroup_memory_usage_bytes{cgroup="/",level="root"}' "$work/out.prom" >/dev/null || fail "root cgroup labels changed"
+info=$(value "$work/out.prom" memacct_cgroup_info "container_id=\"$cid\"" 'level="container"' \
+  'namespace="messaging"' 'pod="nats-0"' 'container="nats"' 'qos="burstable"' 'runtime="containerd"')
+[ "$info" = 1 ] || fail "container info $info"
 promtool check metrics < "$work/out.prom" || fail "promtool complained"
 stop_exporter
 

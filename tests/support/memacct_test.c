@@ -158,7 +158,7 @@ char *scrape_fixture_phase(const char *mode, const char *phase, const char *cons
 		fail_msg("scraper_new: %s", e.msg);
 	struct mbuf out;
 	mbuf_init(&out, SCRAPE_MAX_BYTES);
-	assert_int_equal(scraper_scrape(sc, &out, EXPFMT_TEXT_004), 0);
+	assert_int_equal(scraper_scrape(sc, NULL, &out, EXPFMT_TEXT_004), 0);
 	scraper_free(sc);
 	cgroup_scope_fini(&scope);
 	logger_fini(&log);

@@ -1,7 +1,8 @@
 /* Unit tests for cgroup_id_parse(): both kubelet cgroup drivers, every
  * runtime and QoS class, pod-level and conmon cgroups, nested prefixes,
  * sub-cgroups, the fixture trees' exact paths, plain Docker hosts and
- * malformed input. Every case asserts all four fields and the return value.
+ * malformed input. Every case asserts all four fields and the return value;
+ * the level of each kind of cgroup has tables of its own.
  * Inputs that must not be over-read are copied into exact-size heap buffers
  * so AddressSanitizer catches a read past the NUL. It does not test the
  * cgroup collector that uses these labels. */
@@ -277,6 +278,205 @@ static void test_sub_cgroups_keep_the_container(void **state)
 	CHECK_TABLE(t);
 }
 
+/* ---- levels: a query picks one, so no cgroup is ever added to its ancestors */
+
+struct want_level {
+	const char *path;
+	const char *level;
+};
+
+static void check_level_at(const char *file, int line, const struct want_level *w)
+{
+	struct cgroup_identity id;
+
+	memset(&id, 0x7f, sizeof(id));
+	cgroup_id_parse(w->path, &id);
+	if ((unsigned)id.level >= CGROUP_LEVEL_N ||
+	    strcmp(cgroup_level_names[id.level], w->level) != 0) {
+		print_error("path \"%s\"\n  want level %s, got %s\n", w->path, w->level,
+			    (unsigned)id.level < CGROUP_LEVEL_N ? cgroup_level_names[id.level]
+								: "(out of range)");
+		_fail(file, line);
+	}
+}
+
+#define CHECK_LEVELS(t)                                                                            \
+	do {                                                                                       \
+		for (size_t i_ = 0; i_ < sizeof(t) / sizeof((t)[0]); i_++)                         \
+			check_level_at(__FILE__, __LINE__, &(t)[i_]);                              \
+	} while (0)
+
+static void test_level_names(void **state)
+{
+	static const char *const want[] = {"root", "kubepods", "qos", "pod", "container", "other"};
+	(void)state;
+	assert_int_equal(CGROUP_LEVEL_N, 6);
+	for (int i = 0; i < CGROUP_LEVEL_N; i++)
+		assert_string_equal(cgroup_level_names[i], want[i]);
+}
+
+/* systemd driver, every QoS class and runtime, from the root down. */
+static void test_levels_systemd_driver(void **state)
+{
+	static const struct want_level t[] = {
+	    {"/", "root"},
+	    {"", "root"},
+	    {"//", "root"},
+	    {"/kubepods.slice", "kubepods"},
+	    {"/kubepods.slice/", "kubepods"},
+	    {"/kubepods.slice/kubepods-burstable.slice", "qos"},
+	    {"/kubepods.slice/kubepods-besteffort.slice", "qos"},
+	    {SD_G, "pod"},
+	    {SD_BU, "pod"},
+	    {SD_BE, "pod"},
+	    {SD_BU "/", "pod"},
+	    {SD_G "/cri-containerd-" CID ".scope", "container"},
+	    {SD_BU "/cri-containerd-" CID ".scope", "container"},
+	    {SD_BE "/crio-" CID ".scope", "container"},
+	    {SD_BU "/crio-" CID, "container"},
+	    {SD_G "/docker-" CID ".scope", "container"},
+	    /* the pause container is a container like any other */
+	    {SD_BU "/cri-containerd-" CID2 ".scope", "container"},
+	    /* kind's prefixed slices */
+	    {"/kubelet.slice", "other"},
+	    {"/kubelet.slice/kubelet-kubepods.slice", "kubepods"},
+	    {"/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice", "qos"},
+	    {"/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/"
+	     "kubelet-kubepods-besteffort-pod" UIDU ".slice",
+	     "pod"},
+	    {"/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod" UIDU
+	     ".slice/cri-containerd-" CID ".scope",
+	     "container"},
+	    /* not a kubepods or QoS slice: no whole parent slice before it,
+	     * another class, not a slice */
+	    {"/xkubepods.slice", "other"},
+	    {"/kubepods.slice/kubepods-guaranteed.slice", "other"},
+	    {"/kubepods.slice/xkubepods-burstable.slice", "other"},
+	    {"/kubepods.slice/kubepods-burstable.scope", "other"},
+	    {"/kubepods.slice/kubepods-burstable.slice.bak", "other"},
+	};
+	(void)state;
+	CHECK_LEVELS(t);
+}
+
+static void test_levels_cgroupfs_driver(void **state)
+{
+	static const struct want_level t[] = {
+	    {"/kubepods", "kubepods"},
+	    {"/kubepods/burstable", "qos"},
+	    {"/kubepods/besteffort", "qos"},
+	    {FS_G, "pod"},
+	    {FS_BU, "pod"},
+	    {FS_BE, "pod"},
+	    {FS_G "/" CID, "container"},
+	    {FS_BU "/" CID, "container"},
+	    {FS_BE "/crio-" CID, "container"},
+	    {FS_BU "/" CID2, "container"},
+	    /* "burstable" only means QoS right below kubepods */
+	    {"/burstable", "other"},
+	    {"/kubepods/x/burstable", "other"},
+	    {"/kubepods/guaranteed", "other"},
+	    {"/kubepods/Burstable", "other"},
+	    /* k3s and a capture root: kubepods anywhere */
+	    {"/actions_job/kubepods", "kubepods"},
+	    {"/actions_job/kubepods/besteffort", "qos"},
+	};
+	(void)state;
+	CHECK_LEVELS(t);
+}
+
+/* Static pods (32-hex UID): the same levels as any pod. */
+static void test_levels_static_pods(void **state)
+{
+	static const struct want_level t[] = {
+	    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SUID ".slice",
+	     "pod"},
+	    {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" SUID
+	     ".slice/cri-containerd-" CID ".scope",
+	     "container"},
+	    {"/kubepods/pod" SUID, "pod"},
+	    {"/kubepods/pod" SUID "/crio-" CID, "container"},
+	    /* 31 hex: not a pod, so neither is its child a container */
+	    {"/kubepods/burstable/pod8daa50c3a64c9ff60bb9eab7b44b56f", "other"},
+	    {"/kubepods/burstable/pod8daa50c3a64c9ff60bb9eab7b44b56f/" CID, "other"},
+	};
+	(void)state;
+	CHECK_LEVELS(t);
+}
+
+/* conmon, sub-cgroups below a container, unrecognised cgroups below a pod,
+ * malformed ids: "other", never "container" (their memory is not the
+ * container's, or it is already counted in the container's). */
+static void test_levels_other(void **state)
+{
+	static const struct want_level t[] = {
+	    {SD_BU "/crio-conmon-" CID ".scope", "other"},
+	    {FS_BE "/crio-conmon-" CID, "other"},
+	    {SD_BU "/crio-conmon-" CID ".scope/sub", "other"},
+	    {SD_BU "/cri-containerd-" CID ".scope/init.scope", "other"},
+	    {SD_BE "/docker-" CID ".scope/system.slice/systemd-journald.service", "other"},
+	    {SD_BU "/cri-containerd-" CID ".scope/system.slice/docker-" CID2 ".scope", "other"},
+	    {FS_BU "/" CID "/init", "other"},
+	    {FS_BU "/" CID "/a/b/" CID2, "other"},
+	    {SD_BU "/misc", "other"},
+	    {SD_BU "/misc/cri-containerd-" CID ".scope", "other"},
+	    {FS_G "/misc/" CID, "other"},
+	    {SD_BU "/cri-containerd-" CID63 ".scope", "other"},
+	    {FS_BU "/" CID65, "other"},
+	    {"/system.slice", "other"},
+	    {"/system.slice/containerd.service", "other"},
+	    {"/system.slice/kubelet.service", "other"},
+	    {"/user.slice/user-1000.slice/session-2.scope", "other"},
+	    {"/system.slice/cri-containerd-" CID ".scope", "other"},
+	    {"/" CID, "other"},
+	    {"x", "other"},
+	    {"\n", "other"},
+	};
+	(void)state;
+	CHECK_LEVELS(t);
+}
+
+/* Plain Docker hosts: the container's own cgroup is a container. */
+static void test_levels_docker_hosts(void **state)
+{
+	static const struct want_level t[] = {
+	    {"/docker", "other"},
+	    {"/docker/" CID, "container"},
+	    {"/docker/" CID "/sub", "other"},
+	    {"/system.slice/docker-" CID ".scope", "container"},
+	    {"/system.slice/docker-" CID ".scope/init.scope", "other"},
+	    {"/system.slice/docker.service", "other"},
+	    {"/docker/" CID63, "other"},
+	};
+	(void)state;
+	CHECK_LEVELS(t);
+}
+
+/* A cluster inside a node container or a pod's container shows its own
+ * levels; its innermost pod and container are the pod and container. */
+static void test_levels_nested(void **state)
+{
+	static const struct want_level t[] = {
+	    {"/system.slice/docker-" CID2 ".scope/kubelet.slice/kubelet-kubepods.slice", "kubepods"},
+	    {"/system.slice/docker-" CID2 ".scope/kubelet.slice/kubelet-kubepods.slice/"
+	     "kubelet-kubepods-burstable.slice",
+	     "qos"},
+	    {"/system.slice/docker-" CID2 ".scope/kubelet.slice/kubelet-kubepods.slice/"
+	     "kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod" UIDU ".slice",
+	     "pod"},
+	    {"/system.slice/docker-" CID2 ".scope/kubelet.slice/kubelet-kubepods.slice/"
+	     "kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod" UIDU
+	     ".slice/cri-containerd-" CID ".scope",
+	     "container"},
+	    {"/docker/" CID2 "/kubepods", "kubepods"},
+	    {"/docker/" CID2 "/kubepods/burstable/pod" UID "/" CID, "container"},
+	    {FS_BU "/" CID "/kubepods/besteffort/pod" UID2, "pod"},
+	    {FS_BU "/" CID "/kubepods/besteffort/pod" UID2 "/" CID2, "container"},
+	};
+	(void)state;
+	CHECK_LEVELS(t);
+}
+
 /* Every directory of tests/fixture/cgroup-v{1,2}/<step>/sys, relative to sys. */
 static const struct want fixture_paths[] = {
     {"/", false, "", "", NULL, NULL},
@@ -300,10 +500,42 @@ static const struct want fixture_paths[] = {
      "3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c", "burstable", NULL},
 };
 
+/* Their levels: one cgroup of each. */
+static const struct want_level fixture_levels[] = {
+    {"/", "root"},
+    {"/kubepods.slice", "kubepods"},
+    {"/kubepods.slice/kubepods-burstable.slice", "qos"},
+    {"/kubepods.slice/kubepods-burstable.slice/"
+     "kubepods-burstable-pod1f2e3d4c_5b6a_4789_9abc_def012345678.slice",
+     "pod"},
+    {"/kubepods.slice/kubepods-burstable.slice/"
+     "kubepods-burstable-pod1f2e3d4c_5b6a_4789_9abc_def012345678.slice/"
+     "cri-containerd-3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c.scope",
+     "container"},
+    {"/kubepods", "kubepods"},
+    {"/kubepods/burstable", "qos"},
+    {"/kubepods/burstable/pod1f2e3d4c-5b6a-4789-9abc-def012345678", "pod"},
+    {"/kubepods/burstable/pod1f2e3d4c-5b6a-4789-9abc-def012345678/"
+     "3b1e0c8a9f7d6e5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c",
+     "container"},
+};
+
+static const struct want_level *fixture_level(const char *path)
+{
+	for (size_t i = 0; i < sizeof(fixture_levels) / sizeof(fixture_levels[0]); i++)
+		if (strcmp(fixture_levels[i].path, path) == 0)
+			return &fixture_levels[i];
+	fail_msg("fixture cgroup \"%s\" has no level in fixture_levels", path);
+	return NULL;
+}
+
 static void test_fixture_paths(void **state)
 {
 	(void)state;
 	CHECK_TABLE(fixture_paths);
+	assert_int_equal(sizeof(fixture_levels) / sizeof(fixture_levels[0]),
+			 sizeof(fixture_paths) / sizeof(fixture_paths[0]));
+	CHECK_LEVELS(fixture_levels);
 }
 
 static const struct want *fixture_lookup(const char *rel)
@@ -330,6 +562,7 @@ static void walk_fixture(const char *root, char *rel, size_t rel_len, size_t rel
 		fail();
 	}
 	check_at(__FILE__, __LINE__, w);
+	check_level_at(__FILE__, __LINE__, fixture_level(w->path));
 	(*seen)++;
 	assert_true((size_t)snprintf(full, sizeof(full), "%s%s", root, rel) < sizeof(full));
 	d = opendir(full);
@@ -560,6 +793,7 @@ static void test_null_arguments(void **state)
 	assert_string_equal(id.container_id, "");
 	assert_null(id.qos);
 	assert_null(id.runtime);
+	assert_int_equal(id.level, CGROUP_LEVEL_OTHER);
 	assert_false(cgroup_id_parse(FS_BU, NULL));
 }
 
@@ -658,6 +892,12 @@ static void assert_identity_sane(bool ret, const struct cgroup_identity *id)
 		    strcmp(id->runtime, "crio") == 0 || strcmp(id->runtime, "docker") == 0);
 	if (!ret)
 		assert_true(id->runtime == NULL || strcmp(id->runtime, "docker") == 0);
+	assert_true((unsigned)id->level < CGROUP_LEVEL_N);
+	/* a container is one only with its id, a pod only with its UID */
+	if (id->level == CGROUP_LEVEL_CONTAINER)
+		assert_true(cl == 64);
+	if (id->level == CGROUP_LEVEL_POD)
+		assert_true(ret && cl == 0);
 }
 
 /* Every prefix of real paths, from exact-size buffers: no over-read, and
@@ -793,6 +1033,13 @@ int main(void)
 	    cmocka_unit_test(test_crio_conmon_is_not_the_container),
 	    cmocka_unit_test(test_nested_prefixes),
 	    cmocka_unit_test(test_sub_cgroups_keep_the_container),
+	    cmocka_unit_test(test_level_names),
+	    cmocka_unit_test(test_levels_systemd_driver),
+	    cmocka_unit_test(test_levels_cgroupfs_driver),
+	    cmocka_unit_test(test_levels_static_pods),
+	    cmocka_unit_test(test_levels_other),
+	    cmocka_unit_test(test_levels_docker_hosts),
+	    cmocka_unit_test(test_levels_nested),
 	    cmocka_unit_test(test_fixture_paths),
 	    cmocka_unit_test(test_fixture_trees_on_disk),
 	    cmocka_unit_test(test_plain_docker_hosts),

@@ -64,6 +64,8 @@ static void test_defaults(void **state)
 	assert_null(c.cgroup_include);
 	assert_null(c.cgroup_exclude);
 	assert_int_equal(c.cgroup_max_depth, -1);
+	assert_string_equal(c.cgroup_levels, "all");
+	assert_string_equal(c.cgroup_families, "split,usage,limits,pressure");
 	assert_false(c.process_pss);
 	assert_int_equal(c.n_toggles, 0);
 	assert_null(c.nats_urls);
@@ -412,7 +414,76 @@ static void test_usage(void **state)
 	assert_non_null(strstr(text, "\n  --nats.poll-interval=DURATION "));
 	assert_non_null(strstr(text, "\n  --web.max-requests=N "));
 	assert_non_null(strstr(text, "\n  --[no-]collector.NAME "));
+	assert_non_null(strstr(text, "\n  --collector.cgroup.levels=STRING "));
+	assert_non_null(strstr(text, "\n  --collector.cgroup.families=STRING "));
 	free(text);
+}
+
+static void test_levels_families(void **state)
+{
+	(void)state;
+	char *argv[] = {"x", "--collector.cgroup.levels=container,pod",
+			"--collector.cgroup.families", "split,events"};
+	struct config c;
+	struct errmsg e;
+	assert_int_equal(parse(&c, ARGC(argv), argv, &e), 0);
+	assert_string_equal(c.cgroup_levels, "container,pod");
+	assert_string_equal(c.cgroup_families, "split,events");
+	char *empty[] = {"x", "--collector.cgroup.levels="};
+	check_error(ARGC(empty), empty, "--collector.cgroup.levels: empty value");
+}
+
+/* flags_name_list: the comma lists of --collector.cgroup.levels/.families. */
+static void check_list(const char *list, int want_rc, uint32_t want_mask, const char *want_msg)
+{
+	static const char *const names[] = {"split", "usage", "limits", "peak"};
+	struct errmsg e = {{0}};
+	uint32_t mask = 0xdead;
+	int rc = flags_name_list("collector.cgroup.families", list, names, 4, &mask, &e);
+	if (rc != want_rc)
+		print_error("list \"%s\": want %d, got %d \"%s\"\n", list, want_rc, rc, e.msg);
+	assert_int_equal(rc, want_rc);
+	if (rc == 0) {
+		assert_int_equal(mask, want_mask);
+	} else {
+		assert_int_equal(mask, 0xdead); /* untouched on error */
+		assert_string_equal(e.msg, want_msg);
+	}
+}
+
+static void test_name_list(void **state)
+{
+	(void)state;
+	check_list("split", 0, 0x1, NULL);
+	check_list("peak,split", 0, 0x9, NULL);
+	check_list("usage,usage", 0, 0x2, NULL);
+	check_list("all", 0, 0xf, NULL);
+	check_list("split,usage,limits,peak", 0, 0xf, NULL);
+#define WANT "(want a comma separated list of split, usage, limits, peak, or all)"
+	check_list("spli", -EINVAL, 0,
+		   "--collector.cgroup.families: unknown name \"spli\" " WANT);
+	check_list("splitx", -EINVAL, 0,
+		   "--collector.cgroup.families: unknown name \"splitx\" " WANT);
+	check_list("split,", -EINVAL, 0, "--collector.cgroup.families: unknown name \"\" " WANT);
+	check_list(",split", -EINVAL, 0, "--collector.cgroup.families: unknown name \"\" " WANT);
+	check_list("split,,usage", -EINVAL, 0,
+		   "--collector.cgroup.families: unknown name \"\" " WANT);
+	check_list("split,all", -EINVAL, 0,
+		   "--collector.cgroup.families: unknown name \"all\" " WANT);
+	check_list("Split", -EINVAL, 0, "--collector.cgroup.families: unknown name \"Split\" " WANT);
+	check_list("split usage", -EINVAL, 0,
+		   "--collector.cgroup.families: unknown name \"split usage\" " WANT);
+#undef WANT
+	/* 32 names: "all" is every bit. */
+	static const char *const many[32] = {
+	    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+	    "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "A", "B", "C", "D", "E", "F"};
+	uint32_t mask = 0;
+	struct errmsg e = {{0}};
+	assert_int_equal(flags_name_list("f", "all", many, 32, &mask, &e), 0);
+	assert_int_equal(mask, UINT32_MAX);
+	assert_int_equal(flags_name_list("f", "F,a", many, 32, &mask, &e), 0);
+	assert_int_equal(mask, 0x80000001u);
 }
 
 static void test_password_env(void **state)
@@ -454,6 +525,8 @@ int main(void)
 	    cmocka_unit_test(test_explain),
 	    cmocka_unit_test(test_help_version),
 	    cmocka_unit_test(test_usage),
+	    cmocka_unit_test(test_levels_families),
+	    cmocka_unit_test(test_name_list),
 	    cmocka_unit_test(test_password_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

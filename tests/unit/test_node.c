@@ -129,10 +129,10 @@ static const char *const v2_meminfo[] = {
 };
 
 static const char *const v2_vmstat[] = {
-    "memacct_node_workingset_refault_total{type=\"file\"} 0",
-    "memacct_node_workingset_refault_total{type=\"anon\"} 0",
-    "memacct_node_workingset_activate_total{type=\"file\"} 0",
-    "memacct_node_workingset_activate_total{type=\"anon\"} 0",
+    "memacct_node_workingset_refault_file_total 0",
+    "memacct_node_workingset_refault_anon_total 0",
+    "memacct_node_workingset_activate_file_total 0",
+    "memacct_node_workingset_activate_anon_total 0",
     "memacct_node_pgscan_total{mode=\"kswapd\"} 0",
     "memacct_node_pgscan_total{mode=\"direct\"} 0",
     "memacct_node_pgsteal_total{mode=\"kswapd\"} 0",
@@ -159,10 +159,10 @@ static const char *const v1_meminfo[] = {
 };
 
 static const char *const v1_vmstat[] = {
-    "memacct_node_workingset_refault_total{type=\"file\"} 17106",
-    "memacct_node_workingset_refault_total{type=\"anon\"} 0",
-    "memacct_node_workingset_activate_total{type=\"file\"} 3351",
-    "memacct_node_workingset_activate_total{type=\"anon\"} 0",
+    "memacct_node_workingset_refault_file_total 17106",
+    "memacct_node_workingset_refault_anon_total 0",
+    "memacct_node_workingset_activate_file_total 3351",
+    "memacct_node_workingset_activate_anon_total 0",
     "memacct_node_pgscan_total{mode=\"kswapd\"} 0",
     "memacct_node_pgscan_total{mode=\"direct\"} 0",
     "memacct_node_pgsteal_total{mode=\"kswapd\"} 0",
@@ -171,15 +171,15 @@ static const char *const v1_vmstat[] = {
 };
 
 static const char *const psi_zero[] = {
-    "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 0",
-    "memacct_node_memory_pressure_seconds_total{kind=\"full\"} 0",
+    "memacct_node_memory_pressure_waiting_seconds_total 0",
+    "memacct_node_memory_pressure_stalled_seconds_total 0",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* 15 meminfo + 9 vmstat + 2 PSI samples, and HELP+TYPE for 15 + 5 + 1
+/* 15 meminfo + 9 vmstat + 2 PSI samples, and HELP+TYPE for 15 + 7 + 2
  * families. */
-#define FULL_LINES (15 + 9 + 2 + 2 * (15 + 5 + 1))
+#define FULL_LINES (15 + 9 + 2 + 2 * (15 + 7 + 2))
 
 /* ---- tests ---- */
 
@@ -195,8 +195,10 @@ static void test_v2_fixture(void **unused)
 	assert_lines(out.data, v2_vmstat, N(v2_vmstat));
 	assert_lines(out.data, psi_zero, N(psi_zero));
 	assert_has_line(out.data, "# TYPE memacct_node_memory_mem_total_bytes gauge");
-	assert_has_line(out.data, "# TYPE memacct_node_memory_pressure_seconds_total counter");
-	assert_has_line(out.data, "# TYPE memacct_node_workingset_refault_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_memory_pressure_waiting_seconds_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_memory_pressure_stalled_seconds_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_workingset_refault_file_total counter");
+	assert_has_line(out.data, "# TYPE memacct_node_workingset_activate_anon_total counter");
 	assert_has_line(out.data, "# TYPE memacct_node_pgscan_total counter");
 	assert_has_line(out.data, "# TYPE memacct_node_pgmajfault_total counter");
 	assert_int_equal(count_lines(out.data), FULL_LINES);
@@ -231,8 +233,8 @@ static void test_no_pressure_dir(void **unused)
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
 	assert_lines(out.data, v2_meminfo, N(v2_meminfo));
 	assert_lines(out.data, v2_vmstat, N(v2_vmstat));
-	assert_null(strstr(out.data, "memacct_node_memory_pressure_seconds_total"));
-	assert_int_equal(count_lines(out.data), FULL_LINES - 4);
+	assert_null(strstr(out.data, "memacct_node_memory_pressure_"));
+	assert_int_equal(count_lines(out.data), FULL_LINES - 6);
 	mbuf_free(&out);
 	remove_tree(t.dir);
 }
@@ -249,8 +251,8 @@ static void test_psi_values(void **unused)
 		  "some avg10=1.50 avg60=0.20 avg300=0.05 total=1234567\n"
 		  "full avg10=0.00 avg60=0.00 avg300=0.00 total=2500000\n");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
-	assert_has_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 1.234567");
-	assert_has_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"full\"} 2.5");
+	assert_has_line(out.data, "memacct_node_memory_pressure_waiting_seconds_total 1.234567");
+	assert_has_line(out.data, "memacct_node_memory_pressure_stalled_seconds_total 2.5");
 	mbuf_free(&out);
 	remove_tree(t.dir);
 }
@@ -268,8 +270,8 @@ static void test_psi_malformed_line(void **unused)
 		  "some avg10=0.00 avg60=0.00 avg300=0.00 total=7000000\n"
 		  "full avg10=0.00 avg60=0.00 avg300=0.00 total=x\n");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
-	assert_has_line(out.data, "memacct_node_memory_pressure_seconds_total{kind=\"some\"} 7");
-	assert_null(strstr(out.data, "kind=\"full\""));
+	assert_has_line(out.data, "memacct_node_memory_pressure_waiting_seconds_total 7");
+	assert_null(strstr(out.data, "memacct_node_memory_pressure_stalled_seconds_total"));
 	mbuf_free(&out);
 	remove_tree(t.dir);
 }
@@ -416,8 +418,8 @@ static void test_vmstat_old_kernel(void **unused)
 		  "pgsteal_direct 47\n");
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
 	static const char *const want[] = {
-	    "memacct_node_workingset_refault_total{type=\"file\"} 41",
-	    "memacct_node_workingset_activate_total{type=\"file\"} 42",
+	    "memacct_node_workingset_refault_file_total 41",
+	    "memacct_node_workingset_activate_file_total 42",
 	    "memacct_node_pgmajfault_total 43",
 	    "memacct_node_pgscan_total{mode=\"kswapd\"} 44",
 	    "memacct_node_pgscan_total{mode=\"direct\"} 45",
@@ -425,7 +427,8 @@ static void test_vmstat_old_kernel(void **unused)
 	    "memacct_node_pgsteal_total{mode=\"direct\"} 47",
 	};
 	assert_lines(out.data, want, N(want));
-	assert_null(strstr(out.data, "type=\"anon\""));
+	assert_null(strstr(out.data, "memacct_node_workingset_refault_anon_total"));
+	assert_null(strstr(out.data, "memacct_node_workingset_activate_anon_total"));
 	mbuf_free(&out);
 	remove_tree(t.dir);
 }
@@ -445,7 +448,7 @@ static void test_vmstat_overflow(void **unused)
 	assert_int_equal(run_node(t.dir, &out, &e), 0);
 	assert_null(strstr(out.data, "pgmajfault"));
 	assert_has_line(out.data,
-		    "memacct_node_workingset_refault_total{type=\"file\"} 18446744073709551615");
+		    "memacct_node_workingset_refault_file_total 18446744073709551615");
 	mbuf_free(&out);
 	remove_tree(t.dir);
 }

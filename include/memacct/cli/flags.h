@@ -7,11 +7,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "memacct/util/errmsg.h"
 
 #define FLAGS_MAX_COLLECTOR_TOGGLES 16
+
+/* The cgroup collector's families on by default (README, "What it exports"). */
+#define FLAGS_DEFAULT_CGROUP_FAMILIES "split,usage,limits,pressure"
 
 enum run_mode { MODE_SERVE, MODE_EXPLAIN, MODE_HELP, MODE_VERSION };
 
@@ -43,6 +47,8 @@ struct config {
 	const char *cgroup_include; /* POSIX ERE on the cgroup path, NULL: all */
 	const char *cgroup_exclude; /* NULL: none */
 	int cgroup_max_depth;	    /* -1: unlimited; 0: the root only */
+	const char *cgroup_levels;  /* comma list of cgroup_level_names, or "all" */
+	const char *cgroup_families; /* comma list of the cgroup collector's families */
 	bool process_pss;
 
 	struct collector_toggle toggles[FLAGS_MAX_COLLECTOR_TOGGLES];
@@ -81,6 +87,11 @@ struct config {
 int flags_parse(struct config *cfg, int argc, char **argv, struct errmsg *e);
 /* Writes --help text to f. */
 void flags_usage(FILE *f, const char *argv0);
+/* Parses list, the value of --flag: comma separated names out of names[0..n)
+ * (n <= 32), or "all" alone. Bit i of *mask is names[i]. -EINVAL with e
+ * naming the flag, the unknown (or empty) name and the valid ones. */
+int flags_name_list(const char *flag, const char *list, const char *const *names, size_t n,
+		    uint32_t *mask, struct errmsg *e);
 /* Collector enablement after --collector.X / --no-collector.X: returns the
  * last toggle for name, or default_on when none names it. */
 bool flags_collector_on(const struct config *cfg, const char *name, bool default_on);

@@ -1,5 +1,5 @@
 /* scrape: the collector table and one scrape: runs every enabled collector
- * into a fresh registry, adds memacct_scrape_collector_duration_seconds and
+ * (or those a collect[] filter names) into a fresh registry, adds memacct_scrape_collector_duration_seconds and
  * _success, and writes the exposition. Collector failures are logged with
  * back-off, never fatal. It does no HTTP (http.c) and no parsing.
  * Thread-safety: scraper_scrape() may run in several threads at once. */
@@ -7,6 +7,7 @@
 #define MEMACCT_SCRAPE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "memacct/util/errmsg.h"
 #include "memacct/expo/expfmt.h"
@@ -27,9 +28,25 @@ int scraper_new(const struct collector_env *env, struct scraper **out, struct er
 bool scraper_collector_on(const struct config *cfg, const char *name);
 void scraper_free(struct scraper *s);
 
-/* One scrape into out (appended). Returns 0, or -ENOMEM/-EFBIG when the
- * output could not be built (then out holds nothing useful). */
-int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt);
+/* Which active collectors one scrape runs: node_exporter's collect[] query
+ * parameter (/metrics?collect[]=cgroup&collect[]=node). Zero-initialise it;
+ * with no collect[] argument every active collector runs. */
+struct scrape_filter {
+	uint32_t active; /* bit i: the scraper's i-th active collector */
+};
+
+/* Takes one query argument key=value of a scrape request into f: collect[]
+ * must name an active collector; other keys are ignored. -EINVAL with e (a
+ * line for the client) when the name is missing, unknown or a collector that
+ * is off. */
+int scraper_filter_arg(const struct scraper *s, struct scrape_filter *f, const char *key,
+		       const char *value, struct errmsg *e);
+
+/* One scrape into out (appended), of the collectors f selects (NULL: all).
+ * Returns 0, or -ENOMEM/-EFBIG when the output could not be built (then out
+ * holds nothing useful). */
+int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf *out,
+		   enum expfmt_format fmt);
 
 /* The state of the active collector called name (opaque: only its own
  * module may use it), or NULL when it is off or not configured. */

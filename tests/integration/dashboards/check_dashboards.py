@@ -67,10 +67,16 @@ ALLOW = {
         (NEVER, "node = the v2 fixture, which has no memory.failcnt"),
     (CM, "memory.events and failcnt (events per interval, non-zero only)", "B", "cgroup"):
         (NEVER, "node = the v2 fixture, which has no memory.failcnt"),
-    (CM, "PSI: share of time stalled on memory", "B", "pod"):
+    (CM, "PSI: share of time stalled on memory", "C", "pod"):
         (NEVER, "node = the fixture, whose capture has no proc/pressure/memory "
                 "(it is stored as proc/pressure_memory), so no node PSI"),
-    (CM, "PSI: share of time stalled on memory", "B", "cgroup"):
+    (CM, "PSI: share of time stalled on memory", "C", "cgroup"):
+        (NEVER, "node = the fixture, whose capture has no proc/pressure/memory "
+                "(it is stored as proc/pressure_memory), so no node PSI"),
+    (CM, "PSI: share of time stalled on memory", "D", "pod"):
+        (NEVER, "node = the fixture, whose capture has no proc/pressure/memory "
+                "(it is stored as proc/pressure_memory), so no node PSI"),
+    (CM, "PSI: share of time stalled on memory", "D", "cgroup"):
         (NEVER, "node = the fixture, whose capture has no proc/pressure/memory "
                 "(it is stored as proc/pressure_memory), so no node PSI"),
     (JS, "variable account", "", "*"):
