@@ -87,7 +87,8 @@ int main(int argc, char **argv)
 	 * exist) when both cgroup collectors are off. */
 	struct cgroup_scope scope;
 	bool want_scope = cfg.mode == MODE_EXPLAIN || scraper_collector_on(&cfg, "cgroup") ||
-			  scraper_collector_on(&cfg, "process");
+			  scraper_collector_on(&cfg, "process") ||
+			  scraper_collector_on(&cfg, "pagecache");
 	int rc = want_scope ? cgroup_scope_init(&scope, &cfg, &e) : 0;
 	if (rc) {
 		fprintf(stderr, "memacct_exporter%s: %s\n", cfg.mode == MODE_EXPLAIN ? " explain" : "",

@@ -60,6 +60,8 @@ static const struct flag_def flag_table[] = {
 	    "Per-cgroup metric families exported, comma separated: split, usage, limits,"
 	    " pressure, events, reclaim, file, peak, swap, or all (default: split,usage,limits,"
 	    "pressure)."),
+	UINT("collector.pagecache.top", pagecache_top,
+	     "With --collector.pagecache: the files per container exported (default 5)."),
 	BOOL("collector.process.pss", process_pss,
 	     "Also read /proc/PID/smaps_rollup for PSS (about 3x the cost of status)."),
 	STR("nats.url", nats_urls, "NATS server URL(s), comma separated; enables the jetstream collector."),

@@ -77,12 +77,9 @@ static int process_collect(void *state, struct scrape_ctx *ctx, struct registry 
 {
 	struct process_state *st = state;
 	struct visit v = {.st = st, .reg = reg};
-	v.procfd = open(st->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (v.procfd < 0) {
-		int err = errno;
-		errmsg_set(e, "--path.procfs: cannot open %s: %s", st->procfs, strerror(err));
-		return -err;
-	}
+	v.procfd = proc_open_root(st->procfs, e);
+	if (v.procfd < 0)
+		return v.procfd;
 	v.procs = registry_family(
 	    reg, "memacct_cgroup_processes", METRIC_GAUGE,
 	    "Processes in the cgroup itself (cgroup.procs; descendants not included).");

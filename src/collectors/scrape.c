@@ -15,7 +15,7 @@
 
 static const struct collector *const all_collectors[] = {
 	&collector_cgroup, &collector_process, &collector_node, &collector_jetstream,
-	&collector_self,
+	&collector_self, &collector_pagecache,
 };
 #define N_COLLECTORS (sizeof(all_collectors) / sizeof(all_collectors[0]))
 
@@ -42,7 +42,7 @@ static int check_toggles(const struct config *cfg, struct errmsg *e)
 		if (i == N_COLLECTORS) {
 			errmsg_set(e,
 				   "--%scollector.%s: no such collector (cgroup, process, node, "
-				   "jetstream, self)",
+				   "jetstream, self, pagecache)",
 				   cfg->toggles[t].on ? "" : "no-", cfg->toggles[t].name);
 			return -EINVAL;
 		}

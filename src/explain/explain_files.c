@@ -18,6 +18,7 @@
 #include "memacct/explain/explain_text.h"
 #include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_run.h"
+#include "memacct/proc/proc_mem.h"
 #include "memacct/util/json_out.h"
 #include "memacct/util/mbuf.h"
 
@@ -57,12 +58,9 @@ int explain_files_take(const struct explain_ctx *ctx, const struct explain_row *
 	f->file_inactive = row->mem.comp[COMP_FILE_INACTIVE];
 	double t0 = now_s();
 	const char *procfs = ctx->procfs ? ctx->procfs : "/proc";
-	int procfd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0) {
-		int err = errno;
-		errmsg_set(e, "--path.procfs: cannot open %s: %s", procfs, strerror(err));
-		return -err;
-	}
+	int procfd = proc_open_root(procfs, e);
+	if (procfd < 0)
+		return procfd;
 	int rc = 0;
 	int cgfd = open_dir_at(ctx->scope->root.path, row->path);
 	if (cgfd < 0) {

@@ -5,7 +5,9 @@
 #include "memacct/proc/proc_mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "memacct/util/parse.h"
 
@@ -50,6 +52,17 @@ static int read_pss(int procfd, int pid, struct readbuf *buf, struct proc_mem *o
 	rc = parse_keyed(buf->data, pss_field, 1, &v, &seen);
 	out->pss = add_sat(out->pss, v);
 	return rc;
+}
+
+int proc_open_root(const char *procfs, struct errmsg *e)
+{
+	int fd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		errmsg_set(e, "--path.procfs: cannot open %s: %s", procfs, strerror(err));
+		return -err;
+	}
+	return fd;
 }
 
 int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf,

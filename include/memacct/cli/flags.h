@@ -77,6 +77,7 @@ struct config {
 	const char *explain_target; /* NULL: all cgroups */
 	unsigned explain_watch_s;   /* 0: once */
 	bool explain_json;
+	unsigned pagecache_top; /* --collector.pagecache.top; 0: 5 */
 	bool explain_files;		 /* --files: page cache per file */
 	const char *explain_files_under; /* --files-under=DIR (implies --files) */
 };

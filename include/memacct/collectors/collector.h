@@ -59,5 +59,6 @@ extern const struct collector collector_process;
 extern const struct collector collector_node;
 extern const struct collector collector_jetstream;
 extern const struct collector collector_self;
+extern const struct collector collector_pagecache;
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memacct/util/errmsg.h"
 #include "memacct/util/readfile.h"
 
 struct proc_mem {
@@ -31,6 +32,10 @@ struct proc_mem {
  * cannot be read or parsed. */
 int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf,
 			 struct readbuf *filebuf, struct proc_mem *out);
+
+/* Opens the procfs directory (--path.procfs) for the *at() reads: the fd,
+ * or -errno with e naming the flag and path. */
+int proc_open_root(const char *procfs, struct errmsg *e);
 
 /* One process: parses /proc/<pid>/status text into out (adds to it).
  * Exposed for unit tests and fuzzing. -EINVAL/-ERANGE on a malformed field. */
