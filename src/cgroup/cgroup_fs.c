@@ -71,6 +71,7 @@ static int under_sysfs(const char *sysfs, char *out, size_t n)
 int cgroup_fs_root(const struct config *cfg, struct cgroup_root *root, struct errmsg *e)
 {
 	const char *flag = "--path.cgroupfs";
+	char sysfs_flag[320]; /* "--path.sysfs=DIR (...)": where it looked */
 	if (cfg->cgroupfs) {
 		if (strlen(cfg->cgroupfs) >= sizeof(root->path)) {
 			errmsg_set(e, "%s: path too long", flag);
@@ -84,7 +85,10 @@ int cgroup_fs_root(const struct config *cfg, struct cgroup_root *root, struct er
 			errmsg_set(e, "--path.sysfs: path too long");
 			return -ENAMETOOLONG;
 		}
-		flag = "the cgroup root under --path.sysfs (set --path.cgroupfs)";
+		snprintf(sysfs_flag, sizeof(sysfs_flag),
+			 "--path.sysfs=%s (no cgroup v1 memory hierarchy in fs/cgroup/memory below it)",
+			 cfg->sysfs);
+		flag = sysfs_flag;
 	} else if (discover(root->path, sizeof(root->path)) == 0) {
 		flag = "the memory cgroup mount found by libcgroup (set --path.cgroupfs)";
 	} else {

@@ -6,10 +6,12 @@
 #   - nats-server -js with four streams (tests/integration/dashboards/
 #     nats_js.py): UNBOUNDED (no limits), NEARFULL (max_bytes 64 KiB, discard
 #     new, filled > 90%), MEMORY (memory storage), AGEONLY (max_age only);
-#   - the exporter on this host's real cgroups (discovered, read-only) polling
-#     that server every 2 s, and a second one on the cgroup v2 fixture
-#     6-over-high (a Kubernetes pod, uid label), both with every cgroup
-#     family on;
+#   - the exporters as the Helm chart deploys them: a node exporter on this
+#     host's real cgroups (discovered, read-only), a second one on the cgroup
+#     v2 fixture 6-over-high (a Kubernetes pod, uid label), neither polling
+#     NATS, and one JetStream poller (only the jetstream collector) polling
+#     that server every 2 s: each stream exported once; the node exporters
+#     with every cgroup family on;
 #   - a kube-state-metrics stand-in: kube_pod_info for the fixture's pod
 #     UID (named nats-0 so the JetStream dashboard's NATS pod list finds it)
 #     and one pod that is not on any node scraped here;
@@ -85,13 +87,16 @@ started $! nats-server
 python3 "$HERE/dashboards/nats_js.py" "127.0.0.1:$nats_port" setup ||
   fail "could not set up the JetStream streams"
 
-# --- the two exporters --------------------------------------------------------
+# --- the exporters: two nodes and the JetStream poller -----------------------------
 # Every cgroup family on (the default leaves events, reclaim, file, peak and
 # swap off), so that every panel has data to show.
-start_exporter "$work/exporter-host.log" --collector.cgroup.families=all \
-  --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
+start_exporter "$work/exporter-host.log" --collector.cgroup.families=all
 started "$EXPORTER_PID" exporter-host
 host_inst=${EXPORTER_URL#http://}
+start_exporter "$work/exporter-jetstream.log" --no-collector.cgroup --no-collector.process \
+  --no-collector.node --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
+started "$EXPORTER_PID" exporter-jetstream
+js_inst=${EXPORTER_URL#http://}
 start_exporter "$work/exporter-fixture.log" --collector.cgroup.families=all \
   --path.cgroupfs="$FIX/sys" --path.procfs="$FIX/proc"
 started "$EXPORTER_PID" exporter-fixture
@@ -127,7 +132,7 @@ rule_files:
 scrape_configs:
   - job_name: memacct
     static_configs:
-      - targets: ["$host_inst", "$fixture_inst"]
+      - targets: ["$host_inst", "$fixture_inst", "$js_inst"]
   - job_name: kube-state-metrics
     static_configs:
       - targets: ["127.0.0.1:$ksm_port"]
@@ -142,17 +147,17 @@ prom="http://127.0.0.1:$prom_port"
 wait_http "$prom/-/ready" prometheus "$prom_pid"
 echo "prometheus: $(prometheus --version 2>&1 | head -n1)"
 echo "nats-server: $(nats-server --version 2>&1) on 127.0.0.1:$nats_port"
-echo "exporters: host $host_inst (real cgroups, JetStream), fixture $fixture_inst ($FIX)"
+echo "exporters: host $host_inst (real cgroups), fixture $fixture_inst ($FIX), JetStream poller $js_inst"
 echo "prometheus: $prom, kube-state-metrics stand-in 127.0.0.1:$ksm_port"
 
-# All three targets up, then let the windows fill.
+# All four targets up, then let the windows fill.
 for _ in $(seq 1 100); do
   up=$(curl -fsS "$prom/api/v1/query" --data-urlencode 'query=count(up == 1)' |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')
-  [ "$up" = 3 ] && break
+  [ "$up" = 4 ] && break
   sleep 0.2
 done
-[ "$up" = 3 ] || fail "only $up of 3 targets are up"
+[ "$up" = 4 ] || fail "only $up of 4 targets are up"
 echo "all targets up after $(($(date +%s) - start)) s; collecting for $SETTLE s"
 sleep "$SETTLE"
 for p in "${!pids[@]}"; do
@@ -160,6 +165,6 @@ for p in "${!pids[@]}"; do
 done
 
 python3 "$HERE/dashboards/check_dashboards.py" --prometheus "$prom" --src "$MEMACCT_SRC" \
-  --fixture-instance "$fixture_inst" --targets 3 || fail "dashboard and rule checks failed"
+  --fixture-instance "$fixture_inst" --targets 4 || fail "dashboard and rule checks failed"
 status=0
 echo "PASS ($(($(date +%s) - start)) s)"

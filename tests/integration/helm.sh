@@ -18,7 +18,7 @@
 set -uo pipefail
 
 src=${MEMACCT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-gocode=${MEMACCT_GOCODE:-/usr/share/gocode} # Debian's Go library sources
+source "$src/tests/helm/build.bash"
 verbose=()
 [[ ${MEMACCT_HELM_VERBOSE:-0} == 1 ]] && verbose=(-v) # print every check
 
@@ -26,13 +26,6 @@ skip() {
 	echo "SKIPPED: $*"
 	exit 77
 }
-
-command -v go >/dev/null 2>&1 || skip "go is not installed (Debian package golang-go)"
-for pkg in github.com/Masterminds/sprig:golang-github-masterminds-sprig-dev \
-	gopkg.in/yaml.v2:golang-gopkg-yaml.v2-dev gopkg.in/yaml.v3:golang-gopkg-yaml.v3-dev; do
-	[[ -d $gocode/src/${pkg%%:*} ]] ||
-		skip "Go package ${pkg%%:*} is missing from $gocode (Debian package ${pkg##*:})"
-done
 
 if [[ -n ${MEMACCT_BUILD:-} ]]; then
 	work=$MEMACCT_BUILD/helm-test
@@ -43,19 +36,17 @@ else
 	trap 'rm -rf "$work"' EXIT
 fi
 
-# GOPATH mode against Debian's /usr/share/gocode: no module download, no
-# network; the build cache and the binary go to $work, nothing into the tree.
-export GO111MODULE=off GOPATH="$work/gopath:$gocode" GOCACHE="$work/gocache" \
-	GOPROXY=off GOFLAGS= GOTOOLCHAIN=local CGO_ENABLED=0
-echo "== building tests/helm/render ($(go version | cut -d' ' -f3))"
-if ! (cd "$src" && go build -o "$work/helmcheck" ./tests/helm/render) >"$work/build.log" 2>&1; then
-	cat "$work/build.log"
-	if grep -q "cannot find package" "$work/build.log"; then
-		skip "a Go package the renderer imports is missing (see above)"
-	fi
+echo "== building tests/helm/render ($(go version 2>/dev/null | cut -d' ' -f3))"
+why=$(build_helmcheck "$work")
+case $? in
+0) ;;
+77) skip "$why" ;;
+*)
+	echo "$why"
 	echo "FAIL: tests/helm/render does not build"
 	exit 1
-fi
+	;;
+esac
 
 echo "== rendering and checking the chart (tests/helm/render)"
 "$work/helmcheck" test "${verbose[@]}" -src "$src" -out "$work/out"
@@ -89,15 +80,20 @@ cat <<'SUMMARY'
 == checked
  - the chart renders (text/template + sprig + Helm's functions) with the default
    values, tests/helm/values-all-on.yaml and 4 more scenarios, in Helm's default
-   and strict (missingkey=error) modes; 6 wrong settings fail with a clear message
+   and strict (missingkey=error) modes; 7 wrong settings fail with a clear message
  - DaemonSet: hostPID, readOnlyRootFilesystem, allowPrivilegeEscalation false,
    not privileged, capabilities drop ALL, seccomp RuntimeDefault, runAsNonRoot
    (non-zero uid) when PSS is off, exactly SYS_PTRACE and uid 0 when it is on,
    every mount read-only, host paths exactly cgroupfs, /proc (+ /var/log with
-   pod names) at /host/..., the matching --path.* flags, every --nats.* file in
-   a mounted Secret, $(VAR) args defined, no password on the command line,
-   resources, tolerations, probes
- - Service/ServiceMonitor selectors and ports, PrometheusRule groups equal to
+   pod names) at /host/..., --path.sysfs=/host/sys and no --path.cgroupfs,
+   never a --nats.* flag, env or Secret, resources, tolerations, probes
+ - JetStream poller (with nats.url only): one Deployment, one replica,
+   Recreate, the DaemonSet's image and security settings, no host path, only
+   the jetstream collector, every --nats.* file in a mounted Secret, $(VAR)
+   args defined, no password on the command line; its selector and the
+   DaemonSet's never match each other's pods
+ - Service/ServiceMonitor per part, each selecting only its own pods or
+   Service, no node label on the poller's; PrometheusRule groups equal to
    files/memacct.rules.yml, one dashboard ConfigMap per JSON, byte for byte
  - every flag the chart passes is in the exporter's flag table (src/cli/flags.c),
    with a value of the right form

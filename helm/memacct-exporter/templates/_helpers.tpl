@@ -38,28 +38,61 @@ The namespace of namespaced resources.
 {{- end }}
 
 {{/*
-Selector labels: stable across upgrades (a DaemonSet's selector is immutable).
+Selector labels of one part of the chart: (list . "exporter") for the
+DaemonSet's pods, (list . "jetstream") for the JetStream poller's. Stable
+across upgrades (a DaemonSet's or Deployment's selector is immutable); the
+component keeps the two parts' selectors apart.
 */}}
-{{- define "memacct-exporter.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "memacct-exporter.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+{{- define "memacct-exporter.selectorLabelsFor" -}}
+{{- $ctx := index . 0 -}}
+app.kubernetes.io/name: {{ include "memacct-exporter.name" $ctx }}
+app.kubernetes.io/instance: {{ $ctx.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 
 {{/*
-The recommended app.kubernetes.io labels, for every resource.
+The recommended app.kubernetes.io labels of one part of the chart, same
+argument as selectorLabelsFor.
 */}}
-{{- define "memacct-exporter.labels" -}}
-helm.sh/chart: {{ include "memacct-exporter.chart" . }}
-{{ include "memacct-exporter.selectorLabels" . }}
-{{- with .Chart.AppVersion }}
+{{- define "memacct-exporter.labelsFor" -}}
+{{- $ctx := index . 0 -}}
+helm.sh/chart: {{ include "memacct-exporter.chart" $ctx }}
+{{ include "memacct-exporter.selectorLabelsFor" . }}
+{{- with $ctx.Chart.AppVersion }}
 app.kubernetes.io/version: {{ . | quote }}
 {{- end }}
-app.kubernetes.io/component: exporter
 app.kubernetes.io/part-of: memacct
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-{{- with .Values.commonLabels }}
+app.kubernetes.io/managed-by: {{ $ctx.Release.Service }}
+{{- with $ctx.Values.commonLabels }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/*
+The node exporters (DaemonSet) and everything shared: selector and labels.
+*/}}
+{{- define "memacct-exporter.selectorLabels" -}}
+{{ include "memacct-exporter.selectorLabelsFor" (list . "exporter") }}
+{{- end }}
+{{- define "memacct-exporter.labels" -}}
+{{ include "memacct-exporter.labelsFor" (list . "exporter") }}
+{{- end }}
+
+{{/*
+The JetStream poller (Deployment, its Service and ServiceMonitor).
+*/}}
+{{- define "memacct-exporter.jetstreamSelectorLabels" -}}
+{{ include "memacct-exporter.selectorLabelsFor" (list . "jetstream") }}
+{{- end }}
+{{- define "memacct-exporter.jetstreamLabels" -}}
+{{ include "memacct-exporter.labelsFor" (list . "jetstream") }}
+{{- end }}
+
+{{/*
+The JetStream poller's name: "<fullname>-jetstream", within 63 characters.
+*/}}
+{{- define "memacct-exporter.jetstreamName" -}}
+{{- printf "%s-jetstream" (include "memacct-exporter.fullname" . | trunc 53 | trimSuffix "-") }}
 {{- end }}
 
 {{/*
@@ -151,9 +184,9 @@ Items of the NATS TLS Secret volume.
 {{- end }}
 
 {{/*
-The exporter's command-line flags, one per line as a YAML list.
+Flags both parts pass: the HTTP server and logging.
 */}}
-{{- define "memacct-exporter.args" -}}
+{{- define "memacct-exporter.commonArgs" -}}
 - --web.listen-address=:{{ .Values.web.port }}
 - --web.telemetry-path={{ .Values.web.telemetryPath }}
 {{- if gt (int .Values.web.maxRequests) 0 }}
@@ -161,7 +194,17 @@ The exporter's command-line flags, one per line as a YAML list.
 {{- end }}
 - --log.level={{ .Values.log.level }}
 - --log.format={{ .Values.log.format }}
-- --path.cgroupfs=/host/sys/fs/cgroup
+{{- end }}
+
+{{/*
+The node exporter's flags (DaemonSet), one per line as a YAML list. Never a
+--nats.* flag: the JetStream poller is its own Deployment. --path.sysfs (not
+--path.cgroupfs): the exporter takes <sysfs>/fs/cgroup/memory on cgroup v1
+and hybrid nodes and <sysfs>/fs/cgroup on v2 nodes, so one chart fits both.
+*/}}
+{{- define "memacct-exporter.args" -}}
+{{ include "memacct-exporter.commonArgs" . }}
+- --path.sysfs=/host/sys
 - --path.procfs=/host/proc
 {{- if .Values.podNames.enabled }}
 - --path.podlogs=/host/var/log
@@ -188,7 +231,23 @@ The exporter's command-line flags, one per line as a YAML list.
 {{- if not $c.node.enabled }}
 - --no-collector.node
 {{- end }}
-{{- if include "memacct-exporter.natsEnabled" . }}
+{{- range .Values.extraArgs }}
+{{- if hasPrefix "--nats." (toString .) }}
+{{- fail (printf "extraArgs: %s: the DaemonSet never polls NATS; put --nats.* flags in nats.extraArgs (the JetStream poller's)" .) }}
+{{- end }}
+- {{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The JetStream poller's flags: only the jetstream collector (and the
+exporter's own process_* series), the NATS settings, nats.extraArgs.
+*/}}
+{{- define "memacct-exporter.jetstreamArgs" -}}
+{{ include "memacct-exporter.commonArgs" . }}
+- --no-collector.cgroup
+- --no-collector.process
+- --no-collector.node
 {{- $n := .Values.nats }}
 - --nats.url={{ $n.url }}
 {{- with $n.pollInterval }}
@@ -233,9 +292,31 @@ The exporter's command-line flags, one per line as a YAML list.
 - --nats.tls.key=/etc/memacct/nats/tls/tls.key
 {{- end }}
 {{- end }}
-{{- end }}
-{{- range .Values.extraArgs }}
+{{- range $n.extraArgs }}
 - {{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The metrics port and the probes, the same in both parts' containers.
+*/}}
+{{- define "memacct-exporter.portsAndProbes" -}}
+ports:
+  - name: metrics
+    containerPort: {{ .Values.web.port }}
+    protocol: TCP
+{{- range $probe := list "livenessProbe" "readinessProbe" }}
+{{- $p := index $.Values $probe }}
+{{- if $p.enabled }}
+{{ $probe }}:
+  httpGet:
+    path: /healthz
+    port: metrics
+  initialDelaySeconds: {{ $p.initialDelaySeconds }}
+  periodSeconds: {{ $p.periodSeconds }}
+  timeoutSeconds: {{ $p.timeoutSeconds }}
+  failureThreshold: {{ $p.failureThreshold }}
+{{- end }}
 {{- end }}
 {{- end }}
 

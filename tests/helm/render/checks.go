@@ -103,7 +103,7 @@ func (s *Suite) checkChartYAML() {
 	s.Check(semver.MatchString(c.Meta.Version), "Chart.yaml version is SemVer 2", "got %q", c.Meta.Version)
 	s.Check(c.Meta.AppVersion != "", "Chart.yaml has an appVersion")
 	s.Check(c.Meta.Type == "application", "Chart.yaml type is application", "got %q", c.Meta.Type)
-	for _, f := range []string{"templates/_helpers.tpl", "templates/NOTES.txt", "templates/daemonset.yaml",
+	for _, f := range []string{"templates/_helpers.tpl", "templates/NOTES.txt", "templates/daemonset.yaml", "templates/jetstream-deployment.yaml",
 		"templates/service.yaml", "templates/servicemonitor.yaml", "templates/prometheusrule.yaml",
 		"templates/dashboards-configmap.yaml"} {
 		_, ok := c.Templates[f]
@@ -111,7 +111,8 @@ func (s *Suite) checkChartYAML() {
 	}
 	helpers := c.Templates["templates/_helpers.tpl"]
 	for _, d := range []string{"memacct-exporter.name", "memacct-exporter.fullname", "memacct-exporter.chart",
-		"memacct-exporter.labels", "memacct-exporter.selectorLabels"} {
+		"memacct-exporter.labels", "memacct-exporter.selectorLabels", "memacct-exporter.jetstreamLabels",
+		"memacct-exporter.jetstreamSelectorLabels"} {
 		s.Check(strings.Contains(helpers, `define "`+d+`"`), "_helpers.tpl defines "+d)
 	}
 }
@@ -226,7 +227,9 @@ func (s *Suite) checkFlagsKnown(r *Result) {
 		"BOOL": regexp.MustCompile(`^(true|false)$`),
 		"STR":  regexp.MustCompile(`^.+$`),
 	}
-	for _, a := range strs(container(r)["args"]) {
+	args := strs(container(r)["args"])
+	args = append(args, strs(jetstreamContainer(r)["args"])...)
+	for _, a := range args {
 		name := strings.TrimPrefix(a, "--")
 		v, hasV := "", false
 		if i := strings.IndexByte(name, '='); i >= 0 {
@@ -354,6 +357,7 @@ func (s *Suite) runScenario(sc Scenario) {
 		"got %v", kinds)
 	s.checkCommon(r)
 	s.checkDaemonSet(r)
+	s.checkJetstream(r)
 	s.checkFlagsKnown(r)
 	s.checkService(r)
 	s.checkServiceMonitor(r)
@@ -419,60 +423,54 @@ func effective(ctr, pod map[string]interface{}, key string) (interface{}, bool) 
 	return v, ok
 }
 
-func (s *Suite) checkDaemonSet(r *Result) {
-	ds := r.One("DaemonSet")
-	if !s.Check(ds != nil, "exactly one DaemonSet") {
-		return
-	}
+// checkPod checks what both exporter pods share: one container, no service
+// account token, the security settings, the metrics port and probes, and
+// that every file and $(VAR) an argument names is provided. who names the
+// part in messages; pss: the DaemonSet with collectors.process.pss on.
+func (s *Suite) checkPod(r *Result, who string, pod map[string]interface{}, pss bool) map[string]interface{} {
 	vals := r.Values
-	pss := truthy(dig(vals, "collectors", "process", "enabled")) && truthy(dig(vals, "collectors", "process", "pss"))
-	podNames := truthy(dig(vals, "podNames", "enabled"))
 	port := int(num(dig(vals, "web", "port")))
-
-	spec := mapAt(ds, "spec")
-	tmpl := mapAt(spec, "template")
-	pod := mapAt(tmpl, "spec")
-	sel := mapAt(mapAt(spec, "selector"), "matchLabels")
-	podLabels := mapAt(mapAt(tmpl, "metadata"), "labels")
-	s.Check(len(sel) > 0 && subset(sel, podLabels), "DaemonSet: selector matches the pod template's labels",
-		"selector %v labels %v", sel, podLabels)
-	s.Check(pod["hostPID"] == true, "DaemonSet: hostPID is true")
-	s.Check(!truthy(pod["hostNetwork"]) && !truthy(pod["hostIPC"]), "DaemonSet: no hostNetwork, no hostIPC")
-	s.Check(pod["automountServiceAccountToken"] == false, "DaemonSet: no service account token mounted")
+	s.Check(!truthy(pod["hostNetwork"]) && !truthy(pod["hostIPC"]), who+": no hostNetwork, no hostIPC")
+	s.Check(pod["automountServiceAccountToken"] == false, who+": no service account token mounted")
 	ctrs := listAt(pod, "containers")
-	if !s.Check(len(ctrs) == 1, "DaemonSet: one container") {
-		return
+	if !s.Check(len(ctrs) == 1, who+": one container") {
+		return nil
 	}
 	s.Check(len(listAt(pod, "initContainers")) == 0 && len(listAt(pod, "ephemeralContainers")) == 0,
-		"DaemonSet: no init or ephemeral containers")
+		who+": no init or ephemeral containers")
 	c, _ := ctrs[0].(map[string]interface{})
 	psc := mapAt(pod, "securityContext")
 	sc := mapAt(c, "securityContext")
 
 	// Security settings, explicitly.
-	s.Check(sc["readOnlyRootFilesystem"] == true, "security: readOnlyRootFilesystem is true")
-	s.Check(sc["allowPrivilegeEscalation"] == false, "security: allowPrivilegeEscalation is false")
-	s.Check(!truthy(sc["privileged"]), "security: not privileged", "privileged=%v", sc["privileged"])
+	s.Check(sc["readOnlyRootFilesystem"] == true, who+": security: readOnlyRootFilesystem is true")
+	s.Check(sc["allowPrivilegeEscalation"] == false, who+": security: allowPrivilegeEscalation is false")
+	s.Check(!truthy(sc["privileged"]), who+": security: not privileged", "privileged=%v", sc["privileged"])
 	caps := mapAt(sc, "capabilities")
-	s.Check(reflect.DeepEqual(strs(caps["drop"]), []string{"ALL"}), "security: capabilities drop ALL", "drop=%v", caps["drop"])
+	s.Check(reflect.DeepEqual(strs(caps["drop"]), []string{"ALL"}), who+": security: capabilities drop ALL", "drop=%v", caps["drop"])
 	seccomp, _ := effective(sc, psc, "seccompProfile")
-	s.Check(str(mapOf(seccomp)["type"]) == "RuntimeDefault", "security: seccompProfile RuntimeDefault", "got %v", seccomp)
+	s.Check(str(mapOf(seccomp)["type"]) == "RuntimeDefault", who+": security: seccompProfile RuntimeDefault", "got %v", seccomp)
 	runAsNonRoot, _ := effective(sc, psc, "runAsNonRoot")
 	runAsUser, hasUser := effective(sc, psc, "runAsUser")
 	add := strs(caps["add"])
 	if pss {
-		s.Check(reflect.DeepEqual(add, []string{"SYS_PTRACE"}), "security: pss on: capabilities add exactly SYS_PTRACE", "add=%v", add)
+		s.Check(reflect.DeepEqual(add, []string{"SYS_PTRACE"}), who+": security: pss on: capabilities add exactly SYS_PTRACE", "add=%v", add)
 		s.Check(hasUser && num(runAsUser) == 0 && runAsNonRoot != true,
-			"security: pss on: runs as uid 0 (an added capability reaches only root)", "runAsUser=%v runAsNonRoot=%v", runAsUser, runAsNonRoot)
-		s.Check(contains(strs(c["args"]), "--collector.process.pss"), "args: pss on: --collector.process.pss")
+			who+": security: pss on: runs as uid 0 (an added capability reaches only root)", "runAsUser=%v runAsNonRoot=%v", runAsUser, runAsNonRoot)
+		s.Check(contains(strs(c["args"]), "--collector.process.pss"), who+": args: pss on: --collector.process.pss")
 	} else {
-		s.Check(len(add) == 0, "security: pss off: no capability added", "add=%v", add)
-		s.Check(runAsNonRoot == true, "security: pss off: runAsNonRoot is true", "got %v", runAsNonRoot)
-		s.Check(hasUser && num(runAsUser) != 0, "security: pss off: runAsUser is not 0", "got %v", runAsUser)
-		s.Check(!contains(strs(c["args"]), "--collector.process.pss"), "args: pss off: no --collector.process.pss")
+		s.Check(len(add) == 0, who+": security: no capability added", "add=%v", add)
+		s.Check(runAsNonRoot == true, who+": security: runAsNonRoot is true", "got %v", runAsNonRoot)
+		s.Check(hasUser && num(runAsUser) != 0, who+": security: runAsUser is not 0", "got %v", runAsUser)
+		s.Check(!contains(strs(c["args"]), "--collector.process.pss"), who+": args: no --collector.process.pss")
 	}
 
-	// Volumes: host paths read-only, each where the flags say.
+	args := strs(c["args"])
+	s.Check(contains(args, fmt.Sprintf("--web.listen-address=:%d", port)), fmt.Sprintf("%s: args: --web.listen-address=:%d", who, port))
+	s.Check(c["command"] == nil, who+": the image's entrypoint runs (no command override)")
+	for _, a := range args {
+		s.Check(strings.HasPrefix(a, "--") && !strings.ContainsAny(a, "\n"), who+": args: "+a+" is one flag")
+	}
 	vols := map[string]map[string]interface{}{}
 	for _, v := range listAt(pod, "volumes") {
 		m := mapOf(v)
@@ -486,9 +484,88 @@ func (s *Suite) checkDaemonSet(r *Result) {
 		if mm["readOnly"] != true {
 			allRO = false
 		}
-		s.Check(vols[str(mm["name"])] != nil, "volumes: mount "+str(mm["name"])+" has a volume")
+		s.Check(vols[str(mm["name"])] != nil, who+": volumes: mount "+str(mm["name"])+" has a volume")
 	}
-	s.Check(allRO, "volumes: every volumeMount is readOnly")
+	s.Check(allRO, who+": volumes: every volumeMount is readOnly")
+	// Every file a flag names is a key of a mounted Secret.
+	for _, a := range args {
+		for _, f := range []string{"--nats.creds=", "--nats.nkey=", "--nats.password-file=", "--nats.tls.ca=",
+			"--nats.tls.cert=", "--nats.tls.key="} {
+			if strings.HasPrefix(a, f) {
+				p := strings.TrimPrefix(a, f)
+				s.Check(fileFromSecret(p, mounts, vols), who+": args: "+a+" names a file of a mounted Secret")
+			}
+		}
+	}
+	// Every $(VAR) in args is an env var of the container.
+	env := map[string]map[string]interface{}{}
+	for _, e := range listAt(c, "env") {
+		m := mapOf(e)
+		env[str(m["name"])] = m
+	}
+	ref := regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+	for _, a := range args {
+		for _, m := range ref.FindAllStringSubmatch(a, -1) {
+			s.Check(env[m[1]] != nil, who+": args: $("+m[1]+") is defined in env")
+		}
+	}
+	for name, e := range env {
+		if strings.HasPrefix(name, "MEMACCT_NATS_") {
+			s.Check(len(mapAt(mapAt(e, "valueFrom"), "secretKeyRef")) > 0 && e["value"] == nil,
+				who+": env: "+name+" comes from a Secret, not a literal")
+		}
+	}
+	s.Check(!hasPrefix(args, "--nats.password="), who+": args: the password is never on the command line")
+
+	// Ports and probes.
+	ports := listAt(c, "ports")
+	s.Check(len(ports) == 1 && str(mapOf(ports[0])["name"]) == "metrics" && int(num(mapOf(ports[0])["containerPort"])) == port,
+		fmt.Sprintf("%s: port %d named metrics", who, port), "got %v", ports)
+	for _, p := range []string{"livenessProbe", "readinessProbe"} {
+		if truthy(dig(vals, p, "enabled")) {
+			g := mapAt(mapAt(c, p), "httpGet")
+			s.Check(str(g["path"]) == "/healthz" && str(g["port"]) == "metrics", who+": "+p+" GET /healthz on metrics")
+		} else {
+			s.Check(c[p] == nil, who+": no "+p)
+		}
+	}
+	s.Check(dig(c, "resources", "limits", "cpu") == nil, who+": no CPU limit (no throttled scrapes)")
+	return c
+}
+
+func (s *Suite) checkDaemonSet(r *Result) {
+	ds := r.One("DaemonSet")
+	if !s.Check(ds != nil, "exactly one DaemonSet") {
+		return
+	}
+	vals := r.Values
+	pss := truthy(dig(vals, "collectors", "process", "enabled")) && truthy(dig(vals, "collectors", "process", "pss"))
+	podNames := truthy(dig(vals, "podNames", "enabled"))
+
+	spec := mapAt(ds, "spec")
+	tmpl := mapAt(spec, "template")
+	pod := mapAt(tmpl, "spec")
+	sel := mapAt(mapAt(spec, "selector"), "matchLabels")
+	podLabels := mapAt(mapAt(tmpl, "metadata"), "labels")
+	s.Check(len(sel) > 0 && subset(sel, podLabels), "DaemonSet: selector matches the pod template's labels",
+		"selector %v labels %v", sel, podLabels)
+	s.Check(pod["hostPID"] == true, "DaemonSet: hostPID is true")
+	c := s.checkPod(r, "DaemonSet", pod, pss)
+	if c == nil {
+		return
+	}
+
+	// Volumes: host paths read-only, each where the flags say.
+	vols := map[string]map[string]interface{}{}
+	for _, v := range listAt(pod, "volumes") {
+		m := mapOf(v)
+		vols[str(m["name"])] = m
+	}
+	mounts := map[string]map[string]interface{}{}
+	for _, m := range listAt(c, "volumeMounts") {
+		mm := mapOf(m)
+		mounts[str(mm["name"])] = mm
+	}
 	hostMounts := map[string]string{} // host path -> mount path
 	for name, v := range vols {
 		if hp := mapAt(v, "hostPath"); len(hp) > 0 {
@@ -508,69 +585,26 @@ func (s *Suite) checkDaemonSet(r *Result) {
 		map[bool]string{true: ", /var/log", false: ""}[podNames], "got %v want %v", hostMounts, want)
 
 	args := strs(c["args"])
-	for _, a := range []string{"--path.cgroupfs=/host/sys/fs/cgroup", "--path.procfs=/host/proc",
-		fmt.Sprintf("--web.listen-address=:%d", port)} {
+	// --path.sysfs, not --path.cgroupfs: the exporter finds the memory
+	// hierarchy below <sysfs>/fs/cgroup on v1, hybrid and v2 nodes alike.
+	for _, a := range []string{"--path.sysfs=/host/sys", "--path.procfs=/host/proc"} {
 		s.Check(contains(args, a), "args: "+a)
 	}
+	s.Check(!hasPrefix(args, "--path.cgroupfs"), "args: no --path.cgroupfs (on v1 and hybrid nodes /sys/fs/cgroup is a tmpfs of controllers)")
 	if podNames {
 		s.Check(contains(args, "--path.podlogs=/host/var/log"), "args: pod names on: --path.podlogs=/host/var/log")
 	} else {
 		s.Check(!hasPrefix(args, "--path.podlogs"), "args: pod names off: no --path.podlogs")
 	}
-	s.Check(c["command"] == nil, "container: the image's entrypoint runs (no command override)")
-	for _, a := range args {
-		s.Check(strings.HasPrefix(a, "--") && !strings.ContainsAny(a, "\n"), "args: "+a+" is one flag")
-	}
-
-	// Every file a flag names is a key of a mounted Secret.
-	for _, a := range args {
-		for _, f := range []string{"--nats.creds=", "--nats.nkey=", "--nats.password-file=", "--nats.tls.ca=",
-			"--nats.tls.cert=", "--nats.tls.key="} {
-			if strings.HasPrefix(a, f) {
-				p := strings.TrimPrefix(a, f)
-				s.Check(fileFromSecret(p, mounts, vols), "args: "+a+" names a file of a mounted Secret")
-			}
-		}
-	}
-	// Every $(VAR) in args is an env var of the container.
-	env := map[string]map[string]interface{}{}
+	// JetStream is the poller Deployment's, never a node exporter's.
+	s.Check(!hasPrefix(args, "--nats."), "DaemonSet: no --nats.* flag, whatever the values", "args %q", args)
 	for _, e := range listAt(c, "env") {
-		m := mapOf(e)
-		env[str(m["name"])] = m
+		s.Check(!strings.HasPrefix(str(mapOf(e)["name"]), "MEMACCT_NATS_"), "DaemonSet: no MEMACCT_NATS_* env ("+str(mapOf(e)["name"])+")")
 	}
-	ref := regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
-	for _, a := range args {
-		for _, m := range ref.FindAllStringSubmatch(a, -1) {
-			s.Check(env[m[1]] != nil, "args: $("+m[1]+") is defined in env")
-		}
-	}
-	for name, e := range env {
-		if strings.HasPrefix(name, "MEMACCT_NATS_") {
-			s.Check(len(mapAt(mapAt(e, "valueFrom"), "secretKeyRef")) > 0 && e["value"] == nil,
-				"env: "+name+" comes from a Secret, not a literal")
-		}
-	}
-	nats := str(dig(vals, "nats", "url")) != ""
-	if !nats {
-		s.Check(!hasPrefix(args, "--nats."), "args: no nats.url: no --nats.* flag")
-	} else {
-		s.Check(contains(args, "--nats.url="+str(dig(vals, "nats", "url"))), "args: --nats.url")
-		s.Check(!hasPrefix(args, "--nats.password="), "args: the password is never on the command line")
-	}
+	s.Check(vols["nats-auth"] == nil && vols["nats-tls"] == nil, "DaemonSet: no NATS Secret volume")
 
-	// Ports and probes.
-	ports := listAt(c, "ports")
-	s.Check(len(ports) == 1 && str(mapOf(ports[0])["name"]) == "metrics" && int(num(mapOf(ports[0])["containerPort"])) == port,
-		fmt.Sprintf("container: port %d named metrics", port), "got %v", ports)
-	for _, p := range []string{"livenessProbe", "readinessProbe"} {
-		if truthy(dig(vals, p, "enabled")) {
-			g := mapAt(mapAt(c, p), "httpGet")
-			s.Check(str(g["path"]) == "/healthz" && str(g["port"]) == "metrics", "container: "+p+" GET /healthz on metrics")
-		}
-	}
 	res := mapAt(c, "resources")
-	s.Check(reflect.DeepEqual(res, mapOf(vals["resources"])), "container: resources as in values")
-	s.Check(dig(res, "limits", "cpu") == nil, "container: no CPU limit (no throttled scrapes)")
+	s.Check(reflect.DeepEqual(res, mapOf(vals["resources"])), "DaemonSet: resources as in values")
 	if truthy(vals["tolerations"]) {
 		s.Check(reflect.DeepEqual(pod["tolerations"], vals["tolerations"]), "pod: tolerations as in values")
 	} else {
@@ -581,6 +615,59 @@ func (s *Suite) checkDaemonSet(r *Result) {
 	} else {
 		s.Check(pod["priorityClassName"] == nil, "pod: no priorityClassName")
 	}
+}
+
+// checkJetstream: with nats.url, one poller pod (Deployment, one replica,
+// Recreate) runs the jetstream collector alone, with the DaemonSet's image
+// and security settings, on no host path; its selector and the DaemonSet's
+// never match each other's pods. Without nats.url, no poller at all.
+func (s *Suite) checkJetstream(r *Result) {
+	vals := r.Values
+	url := str(dig(vals, "nats", "url"))
+	deps := r.ByKind("Deployment")
+	if url == "" {
+		s.Check(len(deps) == 0, "no nats.url: no JetStream poller Deployment")
+		return
+	}
+	if !s.Check(len(deps) == 1, "nats.url: exactly one Deployment, the JetStream poller") {
+		return
+	}
+	d := deps[0]
+	spec := mapAt(d, "spec")
+	s.Check(num(spec["replicas"]) == 1, "poller: replicas 1 (each stream polled once)", "got %v", spec["replicas"])
+	s.Check(str(dig(spec, "strategy", "type")) == "Recreate", "poller: strategy Recreate (never two pollers)")
+	s.Check(strings.HasSuffix(str(dig(d, "metadata", "name")), "-jetstream"), "poller: named <fullname>-jetstream")
+	tmpl := mapAt(spec, "template")
+	pod := mapAt(tmpl, "spec")
+	sel := mapAt(mapAt(spec, "selector"), "matchLabels")
+	podLabels := mapAt(mapAt(tmpl, "metadata"), "labels")
+	s.Check(len(sel) > 0 && subset(sel, podLabels), "poller: selector matches its pod template's labels")
+	if ds := r.One("DaemonSet"); ds != nil {
+		dsSel := mapOf(dig(ds, "spec", "selector", "matchLabels"))
+		dsPod := mapOf(dig(ds, "spec", "template", "metadata", "labels"))
+		s.Check(!subset(dsSel, podLabels) && !subset(sel, dsPod), "poller and DaemonSet: neither selector matches the other's pods",
+			"poller selector %v, DaemonSet selector %v", sel, dsSel)
+	}
+	s.Check(!truthy(pod["hostPID"]), "poller: no hostPID")
+	for _, v := range listAt(pod, "volumes") {
+		s.Check(len(mapAt(mapOf(v), "hostPath")) == 0, "poller: no hostPath volume ("+str(mapOf(v)["name"])+")")
+	}
+	c := s.checkPod(r, "poller", pod, false)
+	if c == nil {
+		return
+	}
+	s.Check(str(c["image"]) == str(container(r)["image"]), "poller: the DaemonSet's image", "got %v", c["image"])
+	args := strs(c["args"])
+	for _, a := range []string{"--no-collector.cgroup", "--no-collector.process", "--no-collector.node", "--nats.url=" + url} {
+		s.Check(contains(args, a), "poller: args: "+a)
+	}
+	s.Check(!hasPrefix(args, "--path.") && !hasPrefix(args, "--collector."), "poller: no --path.* or --collector.* flag", "args %q", args)
+	extra := strs(dig(vals, "nats", "extraArgs"))
+	n := len(args)
+	s.Check(n >= len(extra) && reflect.DeepEqual(args[n-len(extra):], extra), "poller: args: nats.extraArgs come last, in order")
+	s.Check(reflect.DeepEqual(mapAt(c, "resources"), mapOf(dig(vals, "nats", "resources"))), "poller: resources as in nats.resources")
+	s.Check(reflect.DeepEqual(pod["nodeSelector"], dig(vals, "nats", "nodeSelector")) || (pod["nodeSelector"] == nil && !truthy(dig(vals, "nats", "nodeSelector"))),
+		"poller: nodeSelector as in nats.nodeSelector")
 }
 
 func fileFromSecret(p string, mounts, vols map[string]map[string]interface{}) bool {
@@ -607,58 +694,118 @@ func fileFromSecret(p string, mounts, vols map[string]map[string]interface{}) bo
 	return false
 }
 
-func (s *Suite) checkService(r *Result) {
-	svc := r.One("Service")
-	if !truthy(dig(r.Values, "service", "enabled")) {
-		s.Check(svc == nil, "no Service (service.enabled false)")
-		return
+// byComponent: documents (Services, ServiceMonitors) by their
+// app.kubernetes.io/component label: exporter (the DaemonSet's) or jetstream
+// (the poller's).
+func byComponent(docs []map[string]interface{}) map[string]map[string]interface{} {
+	out := map[string]map[string]interface{}{}
+	for _, d := range docs {
+		out[str(dig(d, "metadata", "labels", "app.kubernetes.io/component"))] = d
 	}
-	if !s.Check(svc != nil, "exactly one Service") {
-		return
-	}
-	spec := mapAt(svc, "spec")
-	s.Check(str(spec["type"]) == "ClusterIP", "Service: type ClusterIP")
-	ports := listAt(spec, "ports")
-	want := int(num(dig(r.Values, "service", "port")))
-	s.Check(len(ports) == 1 && str(mapOf(ports[0])["name"]) == "metrics" && int(num(mapOf(ports[0])["port"])) == want &&
-		str(mapOf(ports[0])["targetPort"]) == "metrics", fmt.Sprintf("Service: port %d named metrics targets the metrics port", want),
-		"got %v", ports)
+	return out
+}
+
+// partPods: the pod labels of each part.
+func partPods(r *Result) map[string]map[string]interface{} {
+	out := map[string]map[string]interface{}{}
 	if ds := r.One("DaemonSet"); ds != nil {
-		podLabels := mapOf(dig(ds, "spec", "template", "metadata", "labels"))
+		out["exporter"] = mapOf(dig(ds, "spec", "template", "metadata", "labels"))
+	}
+	if d := r.One("Deployment"); d != nil {
+		out["jetstream"] = mapOf(dig(d, "spec", "template", "metadata", "labels"))
+	}
+	return out
+}
+
+// wantParts: the parts that get a Service and ServiceMonitor.
+func wantParts(r *Result) []string {
+	if str(dig(r.Values, "nats", "url")) != "" {
+		return []string{"exporter", "jetstream"}
+	}
+	return []string{"exporter"}
+}
+
+func (s *Suite) checkService(r *Result) {
+	svcs := r.ByKind("Service")
+	if !truthy(dig(r.Values, "service", "enabled")) {
+		s.Check(len(svcs) == 0, "no Service (service.enabled false)")
+		return
+	}
+	parts := wantParts(r)
+	byPart := byComponent(svcs)
+	if !s.Check(len(svcs) == len(parts) && len(byPart) == len(parts), fmt.Sprintf("one Service per part %v", parts), "got %d", len(svcs)) {
+		return
+	}
+	pods := partPods(r)
+	want := int(num(dig(r.Values, "service", "port")))
+	for _, part := range parts {
+		svc := byPart[part]
+		if !s.Check(svc != nil, "Service of the "+part+" part") {
+			continue
+		}
+		spec := mapAt(svc, "spec")
+		s.Check(str(spec["type"]) == str(dig(r.Values, "service", "type")), "Service "+part+": type as in values")
+		ports := listAt(spec, "ports")
+		s.Check(len(ports) == 1 && str(mapOf(ports[0])["name"]) == "metrics" && int(num(mapOf(ports[0])["port"])) == want &&
+			str(mapOf(ports[0])["targetPort"]) == "metrics", fmt.Sprintf("Service %s: port %d named metrics targets the metrics port", part, want),
+			"got %v", ports)
 		sel := mapAt(spec, "selector")
-		s.Check(len(sel) > 0 && subset(sel, podLabels), "Service: selector matches the exporter pods")
+		for other, labels := range pods {
+			if other == part {
+				s.Check(len(sel) > 0 && subset(sel, labels), "Service "+part+": selector matches its pods")
+			} else {
+				s.Check(!subset(sel, labels), "Service "+part+": selector does not match the "+other+" pods")
+			}
+		}
 	}
 }
 
 func (s *Suite) checkServiceMonitor(r *Result) {
-	sm := r.One("ServiceMonitor")
+	sms := r.ByKind("ServiceMonitor")
 	if !truthy(dig(r.Values, "serviceMonitor", "enabled")) {
-		s.Check(sm == nil, "no ServiceMonitor (serviceMonitor.enabled false)")
+		s.Check(len(sms) == 0, "no ServiceMonitor (serviceMonitor.enabled false)")
 		return
 	}
-	if !s.Check(sm != nil, "exactly one ServiceMonitor") {
+	parts := wantParts(r)
+	byPart := byComponent(sms)
+	if !s.Check(len(sms) == len(parts) && len(byPart) == len(parts), fmt.Sprintf("one ServiceMonitor per part %v", parts), "got %d", len(sms)) {
 		return
 	}
-	s.Check(str(sm["apiVersion"]) == "monitoring.coreos.com/v1", "ServiceMonitor: monitoring.coreos.com/v1")
-	spec := mapAt(sm, "spec")
-	eps := listAt(spec, "endpoints")
-	s.Check(len(eps) == 1 && str(mapOf(eps[0])["port"]) == "metrics", "ServiceMonitor: scrapes the port named metrics")
-	svc := r.One("Service")
-	if svc != nil {
+	svcs := byComponent(r.ByKind("Service"))
+	for _, part := range parts {
+		sm := byPart[part]
+		if !s.Check(sm != nil, "ServiceMonitor of the "+part+" part") {
+			continue
+		}
+		s.Check(str(sm["apiVersion"]) == "monitoring.coreos.com/v1", "ServiceMonitor "+part+": monitoring.coreos.com/v1")
+		spec := mapAt(sm, "spec")
+		eps := listAt(spec, "endpoints")
+		if !s.Check(len(eps) == 1 && str(mapOf(eps[0])["port"]) == "metrics", "ServiceMonitor "+part+": scrapes the port named metrics") {
+			continue
+		}
 		sel := mapOf(dig(spec, "selector", "matchLabels"))
-		s.Check(len(sel) > 0 && subset(sel, mapOf(dig(svc, "metadata", "labels"))), "ServiceMonitor: selector matches the Service's labels")
-		ns := strs(dig(spec, "namespaceSelector", "matchNames"))
-		s.Check(contains(ns, str(dig(svc, "metadata", "namespace"))), "ServiceMonitor: namespaceSelector names the Service's namespace")
-	}
-	if truthy(dig(r.Values, "serviceMonitor", "nodeLabel")) {
-		found := false
+		for other, svc := range svcs {
+			labels := mapOf(dig(svc, "metadata", "labels"))
+			if other == part {
+				s.Check(len(sel) > 0 && subset(sel, labels), "ServiceMonitor "+part+": selector matches its Service's labels")
+				ns := strs(dig(spec, "namespaceSelector", "matchNames"))
+				s.Check(contains(ns, str(dig(svc, "metadata", "namespace"))), "ServiceMonitor "+part+": namespaceSelector names its Service's namespace")
+			} else {
+				s.Check(!subset(sel, labels), "ServiceMonitor "+part+": selector does not match the "+other+" Service")
+			}
+		}
+		node := false
 		for _, rl := range listAt(mapOf(eps[0]), "relabelings") {
 			m := mapOf(rl)
 			if str(m["targetLabel"]) == "node" && contains(strs(m["sourceLabels"]), "__meta_kubernetes_pod_node_name") {
-				found = true
+				node = true
 			}
 		}
-		s.Check(found, "ServiceMonitor: sets the node label from the pod's node")
+		if part == "exporter" {
+			s.Check(node == truthy(dig(r.Values, "serviceMonitor", "nodeLabel")), "ServiceMonitor exporter: a node label exactly when serviceMonitor.nodeLabel")
+		} else {
+			s.Check(!node, "ServiceMonitor jetstream: no node label (the poller's node says nothing about the streams)")
+		}
 	}
 }
 

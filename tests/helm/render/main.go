@@ -1,8 +1,9 @@
 // helmcheck renders the memacct-exporter Helm chart without helm (see
 // engine.go) and checks what comes out.
 //
-//	helmcheck template [-chart DIR] [-f values.yaml]... [-strict] [-name R] [-namespace NS]
-//	    print the manifests, like `helm template`
+//	helmcheck template [-chart DIR] [-f values.yaml]... [-strict] [-json] [-name R] [-namespace NS]
+//	    print the manifests, like `helm template`; -json: as one JSON array of
+//	    the documents (for scripts, e.g. tests/integration/helm_podman.sh)
 //	helmcheck test -src REPO [-out DIR]
 //	    run every scenario and check; writes DIR/rendered.json (every rendered
 //	    document, for the schema validation in tests/helm/schema) and the
@@ -40,7 +41,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: helmcheck template [-chart DIR] [-f values.yaml]... [-strict] [-name R] [-namespace NS]")
+	fmt.Fprintln(os.Stderr, "usage: helmcheck template [-chart DIR] [-f values.yaml]... [-strict] [-json] [-name R] [-namespace NS]")
 	fmt.Fprintln(os.Stderr, "       helmcheck test -src REPO [-out DIR]")
 	os.Exit(2)
 }
@@ -52,6 +53,7 @@ func cmdTemplate(args []string) int {
 	ns := fs.String("namespace", "monitoring", "release namespace")
 	strict := fs.Bool("strict", false, "fail on a reference to a missing value")
 	notes := fs.Bool("notes", false, "also print NOTES.txt")
+	asJSON := fs.Bool("json", false, "print the documents as one JSON array")
 	var files multiFlag
 	fs.Var(&files, "f", "values file (repeatable)")
 	fs.Parse(args)
@@ -78,6 +80,20 @@ func cmdTemplate(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		return 1
+	}
+	if *asJSON {
+		docs := []interface{}{}
+		for _, d := range r.Documents() {
+			v, err := ReadValues([]byte(d.Text))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "Error: %s: %v\n", d.Source, err)
+				return 1
+			}
+			docs = append(docs, v)
+		}
+		j, _ := json.MarshalIndent(docs, "", " ")
+		fmt.Println(string(j))
+		return 0
 	}
 	for _, d := range r.Documents() {
 		fmt.Printf("---\n# Source: %s/%s\n%s", c.Meta.Name, d.Source, d.Text)

@@ -6,24 +6,30 @@ import (
 	"strings"
 )
 
-func container(r *Result) map[string]interface{} {
-	ds := r.One("DaemonSet")
-	if ds == nil {
-		return map[string]interface{}{}
-	}
-	l, _ := dig(ds, "spec", "template", "spec", "containers").([]interface{})
+// firstContainer: the first container of the one object of that kind.
+func firstContainer(r *Result, kind string) map[string]interface{} {
+	l, _ := dig(r.One(kind), "spec", "template", "spec", "containers").([]interface{})
 	if len(l) == 0 {
 		return map[string]interface{}{}
 	}
 	return mapOf(l[0])
 }
 
+// container: the node exporter's (DaemonSet); jetstreamContainer: the
+// JetStream poller's (Deployment).
+func container(r *Result) map[string]interface{}          { return firstContainer(r, "DaemonSet") }
+func jetstreamContainer(r *Result) map[string]interface{} { return firstContainer(r, "Deployment") }
+
 func podSpec(r *Result) map[string]interface{} {
 	return mapOf(dig(r.One("DaemonSet"), "spec", "template", "spec"))
 }
 
-func envVar(r *Result, name string) map[string]interface{} {
-	for _, e := range listAt(container(r), "env") {
+func jetstreamPodSpec(r *Result) map[string]interface{} {
+	return mapOf(dig(r.One("Deployment"), "spec", "template", "spec"))
+}
+
+func envVar(c map[string]interface{}, name string) map[string]interface{} {
+	for _, e := range listAt(c, "env") {
 		if str(mapOf(e)["name"]) == name {
 			return mapOf(e)
 		}
@@ -31,8 +37,8 @@ func envVar(r *Result, name string) map[string]interface{} {
 	return nil
 }
 
-func volume(r *Result, name string) map[string]interface{} {
-	for _, v := range listAt(podSpec(r), "volumes") {
+func volume(pod map[string]interface{}, name string) map[string]interface{} {
+	for _, v := range listAt(pod, "volumes") {
 		if str(mapOf(v)["name"]) == name {
 			return mapOf(v)
 		}
@@ -51,7 +57,8 @@ func secretItems(v map[string]interface{}) map[string]string {
 
 func scenarios() []Scenario {
 	base := map[string]int{"ServiceAccount": 1, "Service": 1, "DaemonSet": 1}
-	allOn := map[string]int{"ServiceAccount": 1, "Service": 1, "DaemonSet": 1, "ServiceMonitor": 1,
+	withNats := map[string]int{"ServiceAccount": 1, "Service": 2, "DaemonSet": 1, "Deployment": 1}
+	allOn := map[string]int{"ServiceAccount": 1, "Service": 2, "DaemonSet": 1, "Deployment": 1, "ServiceMonitor": 2,
 		"PrometheusRule": 1, "ConfigMap": dashboardCount}
 	return []Scenario{
 		{
@@ -62,7 +69,7 @@ func scenarios() []Scenario {
 				args := strs(c["args"])
 				s.Check(reflect.DeepEqual(args, []string{
 					"--web.listen-address=:9913", "--web.telemetry-path=/metrics", "--log.level=info",
-					"--log.format=logfmt", "--path.cgroupfs=/host/sys/fs/cgroup", "--path.procfs=/host/proc",
+					"--log.format=logfmt", "--path.sysfs=/host/sys", "--path.procfs=/host/proc",
 				}), "args are exactly the defaults", "got %q", args)
 				s.Check(str(c["image"]) == "memacct/memacct-exporter:"+r.Chart.Meta.AppVersion, "image tag defaults to appVersion", "got %v", c["image"])
 				res := mapAt(c, "resources")
@@ -72,6 +79,7 @@ func scenarios() []Scenario {
 				s.Check(len(tol) == 1 && reflect.DeepEqual(mapOf(tol[0]), map[string]interface{}{"operator": "Exists"}),
 					"tolerations: operator Exists (every node)")
 				s.Check(c["env"] == nil, "no env")
+				s.Check(r.One("Deployment") == nil, "no JetStream poller")
 				psc := mapAt(podSpec(r), "securityContext")
 				s.Check(num(psc["runAsUser"]) == 65534 && num(psc["runAsGroup"]) == 65534, "runs as 65534:65534")
 				s.Check(str(dig(r.One("DaemonSet"), "metadata", "name")) == "memacct-memacct-exporter" &&
@@ -94,6 +102,18 @@ func scenarios() []Scenario {
 					"--path.podlogs=/host/var/log", "--collector.process.pss",
 					`--collector.cgroup.include=^/kubepods`, `--collector.cgroup.exclude=/init\.scope$`,
 					"--collector.cgroup.max-depth=8",
+				} {
+					s.Check(contains(args, a), "args: "+a)
+				}
+				n := len(args)
+				s.Check(n >= 1 && args[n-1] == "--web.config.file=/etc/memacct/web/web.yml",
+					"args: extraArgs come last")
+				s.Check(envVar(c, "TZ") != nil && envVar(c, "MEMACCT_NATS_USER") == nil, "DaemonSet env: extraEnv, no NATS variable")
+				s.Check(volume(podSpec(r), "web-config") != nil, "DaemonSet: extraVolumes appended")
+				jc := jetstreamContainer(r)
+				jargs := strs(jc["args"])
+				for _, a := range []string{
+					"--web.max-requests=20", "--log.level=debug", "--log.format=json",
 					"--nats.url=nats://nats-0.nats.nats.svc:4222,nats://nats-1.nats.nats.svc:4222",
 					"--nats.poll-interval=30s", "--nats.stream-include=^ORDERS", "--nats.stream-exclude=^KV_",
 					"--nats.max-streams=500",
@@ -103,28 +123,32 @@ func scenarios() []Scenario {
 					"--nats.tls.ca=/etc/memacct/nats/tls/ca.crt", "--nats.tls.cert=/etc/memacct/nats/tls/tls.crt",
 					"--nats.tls.key=/etc/memacct/nats/tls/tls.key",
 				} {
-					s.Check(contains(args, a), "args: "+a)
+					s.Check(contains(jargs, a), "poller args: "+a)
 				}
-				n := len(args)
-				s.Check(n >= 2 && args[n-2] == "--nats.poll-timeout=5s" && args[n-1] == "--web.config.file=/etc/memacct/web/web.yml",
-					"args: extraArgs come last, in order")
-				s.Check(envVar(r, "MEMACCT_NATS_PASSWORD") == nil, "passwordFrom file: no MEMACCT_NATS_PASSWORD env")
+				jn := len(jargs)
+				s.Check(jn >= 2 && jargs[jn-2] == "--nats.poll-timeout=5s" && jargs[jn-1] == "--web.config.file=/etc/memacct/web/web.yml",
+					"poller args: nats.extraArgs come last, in order")
+				s.Check(!contains(jargs, "--collector.process.pss") && !hasPrefix(jargs, "--collector.cgroup"),
+					"poller args: none of the node exporter's collector settings")
+				s.Check(envVar(jc, "MEMACCT_NATS_PASSWORD") == nil, "passwordFrom file: no MEMACCT_NATS_PASSWORD env")
 				for name, key := range map[string]string{"MEMACCT_NATS_USER": "username", "MEMACCT_NATS_TOKEN": "token"} {
-					e := envVar(r, name)
+					e := envVar(jc, name)
 					ref := mapOf(dig(e, "valueFrom", "secretKeyRef"))
-					s.Check(str(ref["name"]) == "memacct-nats" && str(ref["key"]) == key, "env: "+name+" from Secret memacct-nats key "+key)
+					s.Check(str(ref["name"]) == "memacct-nats" && str(ref["key"]) == key, "poller env: "+name+" from Secret memacct-nats key "+key)
 				}
-				s.Check(envVar(r, "TZ") != nil, "env: extraEnv appended")
-				auth := volume(r, "nats-auth")
+				s.Check(envVar(jc, "TZ") != nil, "poller env: extraEnv appended")
+				jpod := jetstreamPodSpec(r)
+				s.Check(num(dig(jpod, "securityContext", "runAsUser")) == 65534, "poller: pss does not make it root (it reads no /proc)")
+				auth := volume(jpod, "nats-auth")
 				s.Check(str(dig(auth, "secret", "secretName")) == "memacct-nats" &&
 					reflect.DeepEqual(secretItems(auth), map[string]string{"user.creds": "nats.creds", "user.nk": "nkey.seed", "password": "password"}),
 					"volume nats-auth: only the creds, nkey and password keys of memacct-nats, as files", "got %v", auth)
 				s.Check(num(dig(auth, "secret", "defaultMode")) == 0o440, "volume nats-auth: mode 0440")
-				tls := volume(r, "nats-tls")
+				tls := volume(jpod, "nats-tls")
 				s.Check(str(dig(tls, "secret", "secretName")) == "memacct-nats-tls" &&
 					reflect.DeepEqual(secretItems(tls), map[string]string{"ca.crt": "ca.crt", "tls.crt": "tls.crt", "tls.key": "tls.key"}),
 					"volume nats-tls: ca.crt, tls.crt, tls.key of memacct-nats-tls")
-				s.Check(volume(r, "web-config") != nil, "extraVolumes appended")
+				s.Check(volume(jpod, "web-config") != nil, "poller: extraVolumes appended")
 				s.Check(str(c["image"]) == "registry.example.com/memacct/memacct-exporter:0.1.0-test", "image repository:tag from values")
 				p := podSpec(r)
 				s.Check(str(p["serviceAccountName"]) == "memacct-sa" && str(dig(r.One("ServiceAccount"), "metadata", "name")) == "memacct-sa",
@@ -136,7 +160,7 @@ func scenarios() []Scenario {
 					"fullnameOverride and namespaceOverride")
 				s.Check(str(dig(ds, "spec", "template", "metadata", "labels", "example.com/tier")) == "monitoring" &&
 					str(dig(ds, "spec", "template", "metadata", "labels", "team")) == "sre", "podLabels and commonLabels on the pods")
-				sm := r.One("ServiceMonitor")
+				sm := byComponent(r.ByKind("ServiceMonitor"))["exporter"]
 				ep := mapOf(listAt(mapAt(sm, "spec"), "endpoints")[0])
 				s.Check(str(ep["interval"]) == "15s" && str(ep["scrapeTimeout"]) == "10s" && ep["honorLabels"] == true,
 					"ServiceMonitor: interval, scrapeTimeout, honorLabels")
@@ -204,18 +228,19 @@ prometheusRule:
 		{
 			Name:  "values-nats-env.yaml",
 			Files: []string{"values-nats-env.yaml"},
-			Kinds: base,
+			Kinds: withNats,
 			Expect: func(s *Suite, r *Result) {
-				args := strs(container(r)["args"])
+				jc := jetstreamContainer(r)
+				args := strs(jc["args"])
 				s.Check(contains(args, "--nats.url=nats://nats.nats.svc:4222") && contains(args, "--nats.poll-interval=15s"),
 					"args: --nats.url and the default --nats.poll-interval=15s")
 				s.Check(contains(args, "--nats.user=$(MEMACCT_NATS_USER)") && !hasPrefix(args, "--nats.password-file"),
 					"args: --nats.user, no --nats.password-file")
-				e := envVar(r, "MEMACCT_NATS_PASSWORD")
+				e := envVar(jc, "MEMACCT_NATS_PASSWORD")
 				ref := mapOf(dig(e, "valueFrom", "secretKeyRef"))
 				s.Check(str(ref["name"]) == "memacct-nats" && str(ref["key"]) == "password",
 					"env: MEMACCT_NATS_PASSWORD from Secret memacct-nats key password")
-				s.Check(volume(r, "nats-auth") == nil, "no Secret volume when nothing is read from a file")
+				s.Check(volume(jetstreamPodSpec(r), "nats-auth") == nil, "no Secret volume when nothing is read from a file")
 				s.Check(!hasPrefix(args, "--nats.creds") && !hasPrefix(args, "--nats.nkey") && !hasPrefix(args, "--nats.token") &&
 					!hasPrefix(args, "--nats.tls."), "args: no creds, nkey, token or TLS flags")
 			},
@@ -269,6 +294,8 @@ tolerations: []
 		{Name: "ServiceMonitor without Service", Inline: "service: {enabled: false}\nserviceMonitor: {enabled: true}\n",
 			WantErr: "serviceMonitor.enabled needs service.enabled"},
 		{Name: "no image repository", Inline: "image: {repository: \"\"}\n", WantErr: "image.repository is required"},
+		{Name: "a --nats.* flag in the DaemonSet's extraArgs", Inline: "extraArgs: [--nats.url=nats://x:4222]\n",
+			WantErr: "the DaemonSet never polls NATS; put --nats.* flags in nats.extraArgs"},
 	}
 }
 
