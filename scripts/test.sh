@@ -16,15 +16,15 @@ jobs=$(nproc)
 echo "== sanitizer build (ASan+UBSan): unit, fixture and integration tests"
 # Every process's sanitizer report (the exporter's leak check at SIGTERM
 # included, whose exit status the tests do not see) goes to a file here; any
-# file is a failure. valgrind_scrape cannot run an ASan binary, and
-# load_concurrent's RSS bound is for the normal allocator: both run in the
-# plain build below.
+# file is a failure. valgrind_scrape cannot run an ASan binary,
+# load_concurrent's RSS bound is for the normal allocator, and vm_cgroup_v2
+# boots the plain exporter in a VM: they run in the plain build below.
 cmake -S . -B build-asan -DMEMACCT_WERROR=ON -DMEMACCT_SANITIZE=ON -DMEMACCT_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
 san_logs=$(mktemp -d)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$san_logs/asan \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$san_logs/ubsan \
-  ctest --test-dir build-asan -E 'valgrind_scrape|load_concurrent' --output-on-failure
+  ctest --test-dir build-asan -E 'valgrind_scrape|load_concurrent|vm_cgroup_v2' --output-on-failure
 if [ -n "$(ls -A "$san_logs")" ]; then
   echo "sanitizer reports:"; cat "$san_logs"/*; exit 1
 fi
