@@ -4,7 +4,8 @@
 # build: compiler, CMake and the libraries; image: what scripts/image.sh needs
 # (podman with runc, iptables for its bridge network, mmdebstrap for the
 # Debian base); test: build and image, and the real components the tests drive
-# (nats-server, prometheus/promtool, curl, tmux, chromium, go, ...).
+# (nats-server, prometheus/promtool, curl, tmux, chromium, go, and qemu,
+# busybox-static and e2fsprogs for the cgroup v2 VM of tests/vm, ...).
 set -euo pipefail
 build=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-dev
        libjson-c-dev libssl-dev zlib1g-dev libyaml-dev libcrypt-dev)
@@ -20,7 +21,8 @@ if [ "${1:-build}" = test ]; then
   want+=(slirp4netns libcmocka-dev nats-server prometheus curl openssl jq python3 python3-prometheus-client valgrind clang
          libclang-rt-14-dev tmux chromium chromium-driver golang-go
          golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
-         golang-gopkg-yaml.v3-dev)
+         golang-gopkg-yaml.v3-dev
+         qemu-system-x86 busybox-static e2fsprogs)
   # node and npm for the chart's schema check (tests/helm): Debian's when none is on PATH.
   command -v npm >/dev/null || want+=(nodejs npm)
 fi
