@@ -4,8 +4,10 @@ on this host's v1 hierarchy, tests/vm/check.py's churn scenario on live v2):
 every sample parses; every memacct_cgroup_* sample but the read-error counter
 carries a cgroup label; per cgroup the memacct_cgroup_memory_bytes components
 are all 6 or none (and sum to usage_bytes), the process RSS components all 3
-or none, every sample of a cgroup carries the same identity labels, and its
-memacct_cgroup_info carries them plus qos and runtime; the
+or none, every sample of a cgroup carries the same identity labels, and a
+cgroup with memory series has a memacct_cgroup_info carrying them plus qos
+and runtime (a cgroup without the memory controller, such as a threaded
+one, has process series only); the
 cgroup and process collectors succeeded. Prints up to 5 bad scrapes and one
 summary line; exits 1 when any scrape is bad. It does not lint the format
 (promtool does) or compare values with the kernel.
@@ -67,8 +69,11 @@ def check_scrape(text, stats):
             usage[cg] = int(value)
         elif name == "memacct_cgroup_process_rss_bytes":
             rss.setdefault(cg, []).append(labels.get("component"))
+    memory = {cg for cg in usage} | {cg for cg in comps}
     for cg, idl in ident.items():
         il = info.get(cg)
+        if il is None and cg not in memory:
+            continue  # process series only: no memory controller (a threaded cgroup)
         if il is None:
             problems.append("cgroup %s has no memacct_cgroup_info" % cg)
         elif tuple(sorted((k, v) for k, v in il.items() if k not in ("qos", "runtime"))) != idl:
