@@ -10,7 +10,6 @@
  * while NATS is down and the last values are served stale). */
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,8 +27,7 @@ struct js_collector {
 	struct nats_client *nc;
 	struct js_transport transport;
 	struct js_poller *poller;
-	regex_t include, exclude;
-	bool has_include, has_exclude;
+	struct name_filter names; /* --nats.stream-include/exclude */
 	char *password;			   /* from --nats.password-file; owned, wiped at fini */
 	char *log_urls;			   /* --nats.url with any user:password@ redacted */
 	char account_hint[256];		   /* the creds' account, "" when none */
@@ -227,21 +225,6 @@ static void creds_account(const char *path, char *out, size_t cap)
 	free(buf);
 }
 
-static int compile(const char *flag, const char *re, regex_t *out, bool *has, struct errmsg *e)
-{
-	if (!re)
-		return 0;
-	int rc = regcomp(out, re, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char why[128];
-		regerror(rc, out, why, sizeof(why));
-		errmsg_set(e, "%s: bad regular expression \"%s\": %s", flag, re, why);
-		return -EINVAL;
-	}
-	*has = true;
-	return 0;
-}
-
 static void jetstream_fini(void *state)
 {
 	struct js_collector *c = state;
@@ -249,10 +232,7 @@ static void jetstream_fini(void *state)
 		return;
 	js_poller_stop(c->poller);
 	nats_client_free(c->nc);
-	if (c->has_include)
-		regfree(&c->include);
-	if (c->has_exclude)
-		regfree(&c->exclude);
+	name_filter_fini(&c->names);
 	if (c->password) {
 		explicit_bzero(c->password, strlen(c->password));
 		free(c->password);
@@ -286,12 +266,8 @@ static int jetstream_init(const struct collector_env *env, void **state, struct 
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = compile("--nats.stream-include", cfg->nats_stream_include, &c->include,
-		     &c->has_include, e);
-	if (rc < 0)
-		goto fail;
-	rc = compile("--nats.stream-exclude", cfg->nats_stream_exclude, &c->exclude,
-		     &c->has_exclude, e);
+	rc = name_filter_init(&c->names, cfg->nats_stream_include, "--nats.stream-include",
+			      cfg->nats_stream_exclude, "--nats.stream-exclude", e);
 	if (rc < 0)
 		goto fail;
 
@@ -332,9 +308,7 @@ static int jetstream_init(const struct collector_env *env, void **state, struct 
 	};
 	struct js_poller_config pc = {
 	    .transport = &c->transport,
-	    .filter = {.include = c->has_include ? &c->include : NULL,
-		       .exclude = c->has_exclude ? &c->exclude : NULL,
-		       .max_streams = cfg->nats_max_streams},
+	    .filter = {.names = &c->names, .max_streams = cfg->nats_max_streams},
 	    .interval_s = interval_s,
 	    .timeout_s = timeout_s,
 	    .stale_after_s = cfg->nats_stale_after_s,

@@ -116,13 +116,7 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 
 static bool keep(const struct js_filter *f, const char *name)
 {
-	if (!f)
-		return true;
-	if (f->include && regexec(f->include, name, 0, NULL, 0) != 0)
-		return false;
-	if (f->exclude && regexec(f->exclude, name, 0, NULL, 0) == 0)
-		return false;
-	return true;
+	return !f || !f->names || name_filter_match(f->names, name);
 }
 
 void js_snapshot_finish(struct js_snapshot *s, const struct js_filter *f)

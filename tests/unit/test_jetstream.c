@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,9 +261,8 @@ static void add(struct js_snapshot *s, const char *name, enum js_storage st, int
 static void test_snapshot_finish(void **unused)
 {
 	(void)unused;
-	regex_t inc, exc;
-	assert_int_equal(regcomp(&inc, "^(orders|audit)", REG_EXTENDED | REG_NOSUB), 0);
-	assert_int_equal(regcomp(&exc, "tmp$", REG_EXTENDED | REG_NOSUB), 0);
+	struct name_filter names;
+	assert_int_equal(name_filter_init(&names, "^(orders|audit)", "--i", "tmp$", "--e", NULL), 0);
 
 	struct js_snapshot *s = js_snapshot_new();
 	add(s, "orders-2", JS_STORAGE_FILE, 1000, 3, 1);
@@ -274,7 +272,7 @@ static void test_snapshot_finish(void **unused)
 	add(s, "orders-tmp", JS_STORAGE_FILE, 10, 1, 1);
 	add(s, "other", JS_STORAGE_FILE, 7, 1, 1);
 	add(s, "orders-3", JS_STORAGE_MEMORY, 0, 1, 1);
-	struct js_filter f = {.include = &inc, .exclude = &exc, .max_streams = 3};
+	struct js_filter f = {.names = &names, .max_streams = 3};
 	js_snapshot_finish(s, &f);
 
 	assert_int_equal(s->seen, 6);
@@ -298,8 +296,7 @@ static void test_snapshot_finish(void **unused)
 	assert_int_equal(s->account.reserved_storage, 42);
 	assert_int_equal(s->n_streams, 1);
 	js_snapshot_free(s);
-	regfree(&inc);
-	regfree(&exc);
+	name_filter_fini(&names);
 }
 
 /* ---- one poll against a fake transport ---- */
@@ -478,9 +475,9 @@ static void test_poll_failures(void **unused)
 static void test_poll_filters_and_cap(void **unused)
 {
 	(void)unused;
-	regex_t exc;
-	assert_int_equal(regcomp(&exc, "7$", REG_EXTENDED | REG_NOSUB), 0);
-	struct js_filter filt = {.exclude = &exc, .max_streams = 100};
+	struct name_filter names;
+	assert_int_equal(name_filter_init(&names, NULL, NULL, "7$", "--e", NULL), 0);
+	struct js_filter filt = {.names = &names, .max_streams = 100};
 	struct fake f = {.n_streams = 1000, .page = 256, .fail_list_at = -1};
 	struct js_snapshot *s = NULL;
 	poll_with(&f, &filt, 0, &s);
@@ -490,7 +487,7 @@ static void test_poll_filters_and_cap(void **unused)
 	assert_int_equal(s->dropped, 800);
 	assert_int_equal(s->account.streams, 1000);
 	js_snapshot_free(s);
-	regfree(&exc);
+	name_filter_fini(&names);
 }
 
 /* ---- nkey ---- */

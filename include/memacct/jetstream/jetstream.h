@@ -17,13 +17,13 @@
 #ifndef MEMACCT_JETSTREAM_H
 #define MEMACCT_JETSTREAM_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "memacct/util/errmsg.h"
 #include "memacct/util/log.h"
+#include "memacct/util/name_filter.h"
 
 enum js_storage { JS_STORAGE_FILE, JS_STORAGE_MEMORY, JS_STORAGE_UNKNOWN };
 enum js_retention {
@@ -133,11 +133,10 @@ void js_snapshot_free(struct js_snapshot *s);
 /* Appends a copy of st; takes ownership of st->name. -ENOMEM, -EFBIG. */
 int js_snapshot_add(struct js_snapshot *s, struct js_stream *st);
 
-/* Which streams a poll keeps. Regexes are compiled POSIX ERE (NULL: none);
- * max_streams 0 keeps all. */
+/* Which streams a poll keeps: names (--nats.stream-include/exclude; NULL:
+ * all), then at most max_streams (0 keeps all). */
 struct js_filter {
-	const regex_t *include;
-	const regex_t *exclude;
+	const struct name_filter *names;
 	unsigned max_streams;
 };
 
@@ -181,7 +180,7 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 
 struct js_poller_config {
 	const struct js_transport *transport; /* borrowed; outlives the poller */
-	struct js_filter filter;	      /* regexes borrowed */
+	struct js_filter filter;	      /* names borrowed */
 	unsigned interval_s;		      /* between poll starts; 0: 15 */
 	unsigned timeout_s;		      /* per poll; 0: 10 */
 	unsigned stale_after_s;		      /* 0: serve the last values forever */
