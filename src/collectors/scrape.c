@@ -102,14 +102,6 @@ void scraper_free(struct scraper *s)
 	free(s);
 }
 
-void *scraper_collector_state(struct scraper *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->act[i].c->name, name) == 0)
-			return s->act[i].state;
-	return NULL;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;

@@ -1,10 +1,10 @@
 /* jetstream_json: decodes the JetStream API's JSON replies ($JS.API.INFO,
  * $JS.API.STREAM.LIST pages, $SYS.REQ.USER.INFO) into the structs of
- * jetstream.h, with json-c. The schemas are nats-server's
+ * jetstream_model.h, with json-c. The schemas are nats-server's
  * (server/jetstream_api.go, server/stream.go); fields a server leaves out
  * (omitempty: num_subjects, num_deleted, ...) read as 0. It does not talk to
  * NATS and keeps no state. */
-#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/jetstream_json.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
-/* jetstream_model: the snapshot of one JetStream poll (see jetstream.h):
+/* jetstream_model: the snapshot of one JetStream poll (see jetstream_model.h):
  * building it, finishing it (order, duplicates, filter, cap, derived
  * reservations) and the derived per-stream judgements. No I/O, no JSON. */
-#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/jetstream_model.h"
 
 #include <errno.h>
 #include <stdlib.h>

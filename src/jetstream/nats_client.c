@@ -38,7 +38,7 @@ struct nats_client {
 
 	pthread_mutex_t ev_lock; /* ev, closed_cbs; taken in cnats's callback threads */
 	pthread_cond_t ev_cond;	 /* signalled by on_closed */
-	struct nats_client_events ev;
+	struct js_transport_events ev;
 	/* Closed callbacks run so far. cnats runs a connection's callbacks on
 	 * its own thread after natsConnection_Close() has returned; each
 	 * connection that ever connected gets exactly one closed callback, its
@@ -602,7 +602,7 @@ void nats_client_interrupt(struct nats_client *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void nats_client_take_events(struct nats_client *c, struct nats_client_events *ev)
+void nats_client_take_events(struct nats_client *c, struct js_transport_events *ev)
 {
 	natsConnection *nc;
 
@@ -621,4 +621,52 @@ void nats_client_take_events(struct nats_client *c, struct nats_client_events *e
 	if (nc && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED)
 		natsConnection_GetConnectedUrl(nc, ev->url, sizeof(ev->url));
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* --- the poller's transport --- */
+
+static int t_connect(void *ctx, struct errmsg *e)
+{
+	return nats_client_connect(ctx, e);
+}
+
+static uint64_t t_generation(void *ctx)
+{
+	return nats_client_generation(ctx);
+}
+
+static int t_request(void *ctx, const char *subject, const char *data, size_t len,
+		     unsigned timeout_ms, struct mbuf *reply, struct errmsg *e)
+{
+	return nats_client_request(ctx, subject, data, len, timeout_ms, reply, e);
+}
+
+static void t_interrupt(void *ctx)
+{
+	nats_client_interrupt(ctx);
+}
+
+static void t_take_events(void *ctx, struct js_transport_events *ev)
+{
+	nats_client_take_events(ctx, ev);
+}
+
+static void t_close(void *ctx)
+{
+	nats_client_free(ctx);
+}
+
+static const struct js_transport_ops nats_ops = {
+    .connect = t_connect,
+    .generation = t_generation,
+    .request = t_request,
+    .interrupt = t_interrupt,
+    .take_events = t_take_events,
+    .close = t_close,
+};
+
+void nats_client_transport(struct nats_client *c, struct js_transport *t)
+{
+	t->ops = &nats_ops;
+	t->ctx = c;
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/jetstream_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

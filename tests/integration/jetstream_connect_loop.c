@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		int rc = nats_client_connect(c, &e);
-		struct nats_client_events ev;
+		struct js_transport_events ev;
 		nats_client_take_events(c, &ev);
 		retries += ev.auth_retries;
 		if (rc < 0 && failures++ < 5)

@@ -2,9 +2,10 @@
  * the JSON decoding of API replies (jetstream_json.c), the snapshot's
  * finishing (order, duplicates, filters, cap, derived reservations), the
  * retention judgements, one poll's paging against a fake transport (pages of
- * 256 built here, like nats-server's), the NKey public key derivation, and
- * the collector's wiring (not configured, bad flags, a refused server). The
- * real server is tests/integration/jetstream_*.sh's job. */
+ * 256 built here, like nats-server's), the NKey public key derivation, the
+ * set-up from flags (bad flags) and the collector over main's poller (not
+ * configured, a refused server). The real server is
+ * tests/integration/jetstream_*.sh's job. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +22,10 @@
 #include "memacct/collectors/collector.h"
 #include "memacct/expo/expfmt.h"
 #include "memacct/cli/flags.h"
-#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/jetstream_json.h"
+#include "memacct/jetstream/jetstream_model.h"
+#include "memacct/jetstream/jetstream_poll.h"
+#include "memacct/jetstream/jetstream_setup.h"
 #include "memacct/util/mbuf.h"
 #include "memacct/jetstream/nkey.h"
 
@@ -383,11 +387,13 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 	return mbuf_error(reply);
 }
 
+static const struct js_transport_ops fake_ops = {
+    .connect = f_connect, .generation = f_generation, .request = f_request};
+
 static void poll_with(struct fake *f, const struct js_filter *filt, int want_rc,
 		      struct js_snapshot **out)
 {
-	struct js_transport t = {
-	    .ctx = f, .connect = f_connect, .generation = f_generation, .request = f_request};
+	struct js_transport t = {.ops = &fake_ops, .ctx = f};
 	struct mbuf reply;
 	mbuf_init(&reply, 1 << 24);
 	struct js_poll_state ps = {.generation = UINT64_MAX, .reply = &reply};
@@ -547,7 +553,7 @@ static void test_creds_account(void **unused)
 	assert_int_equal(js_parse_creds_account(bad, strlen(bad), name, sizeof(name)), -EINVAL);
 }
 
-/* ---- the collector's wiring ---- */
+/* ---- set-up from flags, and the collector over main's poller ---- */
 
 static void base_config(struct config *cfg)
 {
@@ -572,8 +578,11 @@ static void test_collector_not_configured(void **unused)
 	(void)unused;
 	struct config cfg;
 	base_config(&cfg);
-	void *state = (void *)1;
+	struct js_poller *p = (void *)1;
 	struct errmsg e = {{0}};
+	assert_int_equal(jetstream_setup(&cfg, NULL, &p, &e), 0);
+	assert_null(p); /* no --nats.url: no poller */
+	void *state = (void *)1;
 	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
 	assert_null(state);
 	struct registry *reg = registry_new(1 << 20);
@@ -584,35 +593,39 @@ static void test_collector_not_configured(void **unused)
 	registry_free(reg);
 }
 
-static void test_collector_bad_flags(void **unused)
+static void expect_setup_error(struct config *cfg, int want_rc, const char *want_flag)
+{
+	struct js_poller *p = (void *)1;
+	struct errmsg e = {{0}};
+	assert_int_equal(jetstream_setup(cfg, NULL, &p, &e), want_rc);
+	assert_null(p);
+	if (!strstr(e.msg, want_flag))
+		print_error("want %s in \"%s\"\n", want_flag, e.msg);
+	assert_non_null(strstr(e.msg, want_flag));
+}
+
+static void test_setup_bad_flags(void **unused)
 {
 	(void)unused;
 	struct config cfg;
 	base_config(&cfg);
-	void *state = NULL;
-	struct errmsg e = {{0}};
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_stream_include = "([unclosed";
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "--nats.stream-include"));
-	assert_null(state);
+	expect_setup_error(&cfg, -EINVAL, "--nats.stream-include");
 
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_password_file = "/nonexistent/memacct-test-password";
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -ENOENT);
-	assert_non_null(strstr(e.msg, "--nats.password-file"));
+	expect_setup_error(&cfg, -ENOENT, "--nats.password-file");
 
 	base_config(&cfg);
 	cfg.nats_urls = " , ";
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "--nats.url"));
+	expect_setup_error(&cfg, -EINVAL, "--nats.url");
 
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_user = "u"; /* no password */
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "--nats.user"));
+	expect_setup_error(&cfg, -EINVAL, "--nats.user");
 }
 
 /* A server that is not there: the first poll fails quickly, up is 0, the
@@ -625,10 +638,17 @@ static void test_collector_refused(void **unused)
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_poll_interval_s = 1;
-	void *state = NULL;
+	struct js_poller *poller = NULL;
 	struct errmsg e = {{0}};
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
-	assert_non_null(state);
+	assert_int_equal(jetstream_setup(&cfg, NULL, &poller, &e), 0);
+	assert_non_null(poller);
+	void *state = NULL;
+	assert_int_equal(
+	    collector_jetstream.init(&(struct collector_env){.cfg = &cfg, .poller = poller}, &state,
+				     &e),
+	    0);
+	assert_ptr_equal(state, poller);
+	assert_int_equal(js_poller_start(poller), 0);
 
 	char *s = NULL;
 	for (int i = 0; i < 100; i++) {
@@ -648,7 +668,7 @@ static void test_collector_refused(void **unused)
 	assert_null(strstr(s, "memacct_jetstream_stream_"));
 	assert_null(strstr(s, "memacct_jetstream_account_"));
 	free(s);
-	collector_jetstream.fini(state);
+	js_poller_free(poller);
 }
 
 int main(void)
@@ -667,7 +687,7 @@ int main(void)
 	    cmocka_unit_test(test_nkey),
 	    cmocka_unit_test(test_creds_account),
 	    cmocka_unit_test(test_collector_not_configured),
-	    cmocka_unit_test(test_collector_bad_flags),
+	    cmocka_unit_test(test_setup_bad_flags),
 	    cmocka_unit_test(test_collector_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,10 +31,6 @@ void scraper_free(struct scraper *s);
  * output could not be built (then out holds nothing useful). */
 int scraper_scrape(struct scraper *s, struct mbuf *out, enum expfmt_format fmt);
 
-/* The state of the active collector called name (opaque: only its own
- * module may use it), or NULL when it is off or not configured. */
-void *scraper_collector_state(struct scraper *s, const char *name);
-
 /* Upper bound on one scrape's output. */
 #define SCRAPE_MAX_BYTES ((size_t)512 << 20)
 

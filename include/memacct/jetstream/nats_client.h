@@ -1,9 +1,11 @@
 /* nats_client: the exporter's one NATS connection, for request/reply only
  * (the JetStream API). The only module that includes cnats: options, auth
  * (creds, nkey seed, user/password, token), TLS, reconnection, requests.
- * It knows nothing of JetStream's JSON (jetstream_json.c) and does not log:
- * it returns -errno with a sentence in errmsg, and it counts connection
- * events for its caller to report (nats_client_take_events()).
+ * It implements the poller's transport (js_transport.h,
+ * nats_client_transport()). It knows nothing of JetStream's JSON
+ * (jetstream_json.c) and does not log: it returns -errno with a sentence in
+ * errmsg, and it counts connection events for its caller to report
+ * (nats_client_take_events()).
  *
  * Reconnection: once connected, cnats reconnects by itself, forever, with an
  * exponential back-off (100 ms doubling, capped at reconnect_max_wait_ms, with
@@ -22,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memacct/jetstream/js_transport.h"
 #include "memacct/util/errmsg.h"
 #include "memacct/util/mbuf.h"
 
@@ -43,7 +46,7 @@ struct nats_client_opts {
 struct nats_client;
 
 /* Validates the options and builds the cnats options; does not connect.
- * Strings in o are borrowed and must outlive the client. Returns 0, -EINVAL
+ * Strings in o are borrowed for the call only (cnats copies what it keeps). Returns 0, -EINVAL
  * (with e naming the option: bad URL, unreadable file, not a user seed),
  * -ENOMEM. */
 int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, struct errmsg *e);
@@ -75,14 +78,10 @@ int nats_client_request(struct nats_client *c, const char *subject, const char *
 void nats_client_interrupt(struct nats_client *c);
 
 /* Connection events since the last call, for the caller to log. */
-struct nats_client_events {
-	unsigned long disconnects;
-	unsigned long reconnects;
-	unsigned long async_errors;
-	unsigned long auth_retries; /* connects retried after an auth failure */
-	char last_error[256];	    /* "" when none */
-	char url[256];		    /* the server connected to now, "" when none */
-};
-void nats_client_take_events(struct nats_client *c, struct nats_client_events *ev);
+void nats_client_take_events(struct nats_client *c, struct js_transport_events *ev);
+
+/* The client as the poller's transport: t's functions call the ones above;
+ * t's close frees c (the poller owns it from then on). */
+void nats_client_transport(struct nats_client *c, struct js_transport *t);
 
 #endif
