@@ -1,18 +1,19 @@
 /* jetstream_setup: the JetStream poller from the --nats.* flags (see
- * jetstream_setup.h): reads the secret files, compiles the stream filter,
- * builds the NATS client and hands both to a new poller. Secrets read here
- * are wiped once cnats has its copies. It does not start the poller, poll
- * or log. */
+ * jetstream_setup.h): reads the secret files (--nats.password-file and
+ * --nats.token-file win over --nats.password, --nats.token and their env
+ * vars), compiles the stream filter, builds the NATS client and hands both
+ * to a new poller. Secrets read here are wiped once cnats has its copies.
+ * It does not start the poller, poll or log. */
 #include "memacct/jetstream/jetstream_setup.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "memacct/jetstream/jetstream_json.h"
 #include "memacct/jetstream/nats_client.h"
+#include "memacct/util/readfile.h"
 
 #define SECRET_FILE_MAX 4096
 #define CREDS_FILE_MAX 65536
@@ -63,64 +64,44 @@ static char *redact_urls(const char *urls)
 	return out;
 }
 
-/* Reads a small file whole into buf (cap bytes, NUL-terminated); the file
- * must be shorter than cap. */
-static int read_small(const char *flag, const char *path, char *buf, size_t cap, size_t *lenp,
+/* Reads a small regular file whole into buf (max bytes at most,
+ * NUL-terminated: buf holds max + 1). A FIFO, socket or device is refused,
+ * never opened blocking (util/readfile). */
+static int read_small(const char *flag, const char *path, char *buf, size_t max, size_t *lenp,
 		      struct errmsg *e)
 {
-	size_t len = 0;
-	int rc = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*lenp = 0;
-	if (fd < 0) {
-		rc = -errno;
+	struct readbuf b = {.data = buf, .cap = max + 1, .max = max};
+	int rc = readfile_at(AT_FDCWD, path, &b);
+	*lenp = rc == 0 ? b.len : 0;
+	if (rc == -EFBIG)
+		errmsg_set(e, "%s: %s is larger than %zu bytes", flag, path, max);
+	else if (rc == READFILE_NOT_REGULAR)
+		errmsg_set(e, "%s: %s is not a regular file", flag, path);
+	else if (rc < 0)
 		errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(-rc));
-		return rc;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(-rc));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1) {
-			rc = -EFBIG;
-			errmsg_set(e, "%s: %s is larger than %zu bytes", flag, path, cap - 2);
-			goto out;
-		}
-	}
-	buf[len] = '\0';
-	*lenp = len;
-out:
-	close(fd);
 	return rc;
 }
 
-/* Reads a one-line secret (trailing newline and spaces dropped). */
+/* Reads a one-line secret (--nats.password-file, --nats.token-file): the
+ * trailing newline and spaces are dropped; empty or holding a NUL byte is
+ * -EINVAL. The stack copy is wiped. */
 static int read_secret(const char *flag, const char *path, char **out, struct errmsg *e)
 {
-	char buf[SECRET_FILE_MAX + 2];
+	char buf[SECRET_FILE_MAX + 1];
 	size_t len = 0;
 	int rc;
 
 	*out = NULL;
-	rc = read_small(flag, path, buf, sizeof(buf), &len, e);
+	rc = read_small(flag, path, buf, SECRET_FILE_MAX, &len, e);
 	if (rc < 0)
 		goto out;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
 			   buf[len - 1] == '\t'))
 		len--;
 	buf[len] = '\0';
-	if (len == 0) {
+	if (len == 0 || memchr(buf, '\0', len)) {
 		rc = -EINVAL;
-		errmsg_set(e, "%s: %s is empty", flag, path);
+		errmsg_set(e, "%s: %s %s", flag, path, len ? "holds a NUL byte" : "is empty");
 		goto out;
 	}
 	*out = strdup(buf);
@@ -137,14 +118,14 @@ out:
 static void creds_account(const char *path, char *out, size_t cap)
 {
 	size_t len = 0;
-	char *buf = malloc(CREDS_FILE_MAX + 2);
+	char *buf = malloc(CREDS_FILE_MAX + 1);
 	out[0] = '\0';
 	if (!buf)
 		return;
-	if (read_small("--nats.creds", path, buf, CREDS_FILE_MAX + 2, &len, NULL) == 0 &&
+	if (read_small("--nats.creds", path, buf, CREDS_FILE_MAX, &len, NULL) == 0 &&
 	    js_parse_creds_account(buf, len, out, cap) < 0)
 		out[0] = '\0';
-	explicit_bzero(buf, len);
+	explicit_bzero(buf, CREDS_FILE_MAX + 1);
 	free(buf);
 }
 
@@ -166,7 +147,7 @@ int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poll
 {
 	struct name_filter *names = NULL;
 	struct nats_client *nc = NULL;
-	char *password = NULL, *log_urls = NULL;
+	char *password = NULL, *token = NULL, *log_urls = NULL;
 	char account_hint[256] = "";
 	int rc;
 
@@ -194,6 +175,11 @@ int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poll
 		if (rc < 0)
 			goto out;
 	}
+	if (cfg->nats_token_file) {
+		rc = read_secret("--nats.token-file", cfg->nats_token_file, &token, e);
+		if (rc < 0)
+			goto out;
+	}
 
 	unsigned interval_s = cfg->nats_poll_interval_s ? cfg->nats_poll_interval_s : 15;
 	unsigned timeout_s = cfg->nats_poll_timeout_s ? cfg->nats_poll_timeout_s : 10;
@@ -203,7 +189,7 @@ int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poll
 	    .nkey_seed = cfg->nats_nkey,
 	    .user = cfg->nats_user,
 	    .password = password ? password : cfg->nats_password,
-	    .token = cfg->nats_token,
+	    .token = token ? token : cfg->nats_token,
 	    .tls_ca = cfg->nats_tls_ca,
 	    .tls_cert = cfg->nats_tls_cert,
 	    .tls_key = cfg->nats_tls_key,
@@ -236,6 +222,7 @@ out:
 	}
 	nats_client_free(nc);
 	wipe_free(password);
+	wipe_free(token);
 	free(log_urls);
 	return rc;
 }

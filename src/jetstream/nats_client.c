@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nats/nats.h>
 
 #include "memacct/jetstream/nkey.h"
+#include "memacct/util/readfile.h"
 
 #define MAX_URLS 32
 #define SEED_FILE_MAX 65536
@@ -184,63 +186,48 @@ static int split_urls(struct nats_client *c, const char *urls, struct errmsg *e)
 	return 0;
 }
 
+/* A file cnats will read itself (at every connect): it must be a readable
+ * regular file; a FIFO there would block a connect. */
 static int check_readable(const char *flag, const char *path, struct errmsg *e)
 {
-	if (access(path, R_OK) < 0) {
+	struct stat st;
+	if (access(path, R_OK) < 0 || stat(path, &st) < 0) {
 		int err = errno;
 		errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(err));
 		return -err;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		errmsg_set(e, "%s: %s is not a regular file", flag, path);
+		return -EINVAL;
+	}
 	return 0;
 }
 
-/* Reads the seed file to derive the public key; the buffer is wiped. */
+/* Reads the seed file (util/readfile: regular files only, capped) to derive
+ * the public key; the buffer is wiped. */
 static int nkey_public(const char *path, char pub[NKEY_PUBLIC_LEN + 1], struct errmsg *e)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
-		return rc;
-	}
-	buf = malloc(SEED_FILE_MAX);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, SEED_FILE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == SEED_FILE_MAX) {
-			rc = -EFBIG;
-			errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path,
-				   SEED_FILE_MAX);
-			goto out;
-		}
-	}
-	rc = nkey_public_from_seed_text(buf, len, pub);
-	if (rc == -EINVAL)
-		errmsg_set(e, "--nats.nkey: %s holds no valid user seed (SU...)", path);
+	char *buf = malloc(SEED_FILE_MAX + 1);
+	if (!buf)
+		return -ENOMEM;
+	struct readbuf b = {.data = buf, .cap = SEED_FILE_MAX + 1, .max = SEED_FILE_MAX};
+	int rc = readfile_at(AT_FDCWD, path, &b);
+	if (rc == -EFBIG)
+		errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path, SEED_FILE_MAX);
+	else if (rc == READFILE_NOT_REGULAR)
+		errmsg_set(e, "--nats.nkey: %s is not a regular file", path);
 	else if (rc < 0)
-		errmsg_set(e, "--nats.nkey: cannot derive the public key: %s", strerror(-rc));
-out:
-	if (buf) {
-		explicit_bzero(buf, len);
-		free(buf);
+		errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
+	if (rc == 0) {
+		rc = nkey_public_from_seed_text(buf, b.len, pub);
+		if (rc == -EINVAL)
+			errmsg_set(e, "--nats.nkey: %s holds no valid user seed (SU...)", path);
+		else if (rc < 0)
+			errmsg_set(e, "--nats.nkey: cannot derive the public key: %s",
+				   strerror(-rc));
 	}
-	close(fd);
+	explicit_bzero(buf, SEED_FILE_MAX + 1);
+	free(buf);
 	return rc;
 }
 
@@ -390,6 +377,11 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 			rc = -EINVAL;
 			goto fail;
 		}
+		rc = check_readable("--nats.tls.cert", o->tls_cert, e);
+		if (rc == 0)
+			rc = check_readable("--nats.tls.key", o->tls_key, e);
+		if (rc < 0)
+			goto fail;
 		s = natsOptions_LoadCertificatesChain(c->opts, o->tls_cert, o->tls_key);
 		if (s != NATS_OK) {
 			rc = opt_fail(s, "--nats.tls.cert/--nats.tls.key", e);

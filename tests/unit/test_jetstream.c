@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memacct/collectors/collector.h"
@@ -617,6 +618,56 @@ static void test_setup_bad_flags(void **unused)
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_password_file = "/nonexistent/memacct-test-password";
 	expect_setup_error(&cfg, -ENOENT, "--nats.password-file");
+
+	/* Secret files: missing, a FIFO (never opened blocking), empty (a
+	 * trailing newline is not a token), a NUL byte, too large. */
+	char dir[] = "/tmp/memacct-test-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	base_config(&cfg);
+	cfg.nats_urls = "nats://127.0.0.1:1";
+	cfg.nats_token_file = "/nonexistent/memacct-test-token";
+	expect_setup_error(&cfg, -ENOENT,
+			   "--nats.token-file: cannot read /nonexistent/memacct-test-token");
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	cfg.nats_token_file = path;
+	expect_setup_error(&cfg, -EBADFD, "is not a regular file");
+	unlink(path);
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *want;
+	} bad[] = {
+	    {"\n", 1, "is empty"},
+	    {"tok\0en\n", 7, "holds a NUL byte"},
+	};
+	snprintf(path, sizeof(path), "%s/token", dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(bad[i].text, 1, bad[i].len, f), bad[i].len);
+		fclose(f);
+		cfg.nats_token_file = path;
+		expect_setup_error(&cfg, -EINVAL, bad[i].want);
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 4097; i++)
+		fputc('t', f);
+	fclose(f);
+	expect_setup_error(&cfg, -EFBIG, "is larger than 4096 bytes");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("good-token\n", f);
+	fclose(f);
+	struct js_poller *p = NULL;
+	struct errmsg e = {{0}};
+	assert_int_equal(jetstream_setup(&cfg, NULL, &p, &e), 0);
+	assert_non_null(p);
+	js_poller_free(p); /* never started: frees what it owns */
+	unlink(path);
+	rmdir(dir);
 
 	base_config(&cfg);
 	cfg.nats_urls = " , ";

@@ -129,6 +129,10 @@ Items of the NATS auth Secret volume: only the keys in use, as files.
 - key: {{ $a.passwordKey }}
   path: password
 {{- end }}
+{{- if $a.tokenKey }}
+- key: {{ $a.tokenKey }}
+  path: token
+{{- end }}
 {{- end }}
 
 {{/*
@@ -218,7 +222,7 @@ The exporter's command-line flags, one per line as a YAML list.
 - --nats.password-file=/etc/memacct/nats/auth/password
 {{- end }}
 {{- if $a.tokenKey }}
-- --nats.token=$(MEMACCT_NATS_TOKEN)
+- --nats.token-file=/etc/memacct/nats/auth/token
 {{- end }}
 {{- end }}
 {{- $t := $n.tls }}

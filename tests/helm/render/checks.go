@@ -528,8 +528,8 @@ func (s *Suite) checkDaemonSet(r *Result) {
 
 	// Every file a flag names is a key of a mounted Secret.
 	for _, a := range args {
-		for _, f := range []string{"--nats.creds=", "--nats.nkey=", "--nats.password-file=", "--nats.tls.ca=",
-			"--nats.tls.cert=", "--nats.tls.key="} {
+		for _, f := range []string{"--nats.creds=", "--nats.nkey=", "--nats.password-file=",
+			"--nats.token-file=", "--nats.tls.ca=", "--nats.tls.cert=", "--nats.tls.key="} {
 			if strings.HasPrefix(a, f) {
 				p := strings.TrimPrefix(a, f)
 				s.Check(fileFromSecret(p, mounts, vols), "args: "+a+" names a file of a mounted Secret")
