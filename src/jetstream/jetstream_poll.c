@@ -28,6 +28,10 @@
 #define USER_INFO_TIMEOUT_MS 2000 /* old servers do not answer; do not wait long */
 #define MAX_PAGES 100000
 #define LOG_MIN_INTERVAL_S 60
+/* How long js_poller_free waits for the thread after interrupting it. Every
+ * NATS call returns within a few tens of ms of an interrupt; this is the
+ * safety net that keeps a SIGTERM under 2 s whatever got stuck. */
+#define STOP_WAIT_MS 1500
 
 static int64_t mono_ms(void)
 {
@@ -61,7 +65,7 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 	int rc;
 
 	*out = NULL;
-	rc = t->ops->connect(t->ctx, e);
+	rc = t->ops->connect(t->ctx, left_ms(deadline), e);
 	if (rc < 0)
 		return rc;
 
@@ -74,7 +78,7 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 	if (!st->account_known) {
 		/* Servers from 2.10 name the account; older ones have no
 		 * responder (-ENOENT): then the creds' account, else "". */
-		unsigned to = left_ms(deadline);
+		unsigned to = left_ms(deadline) / 4; /* the rest is for the poll */
 		if (to > USER_INFO_TIMEOUT_MS)
 			to = USER_INFO_TIMEOUT_MS;
 		struct errmsg ue;
@@ -429,7 +433,22 @@ void js_poller_free(struct js_poller *p)
 		pthread_mutex_unlock(&p->lock);
 		if (p->cfg.transport.ops->interrupt)
 			p->cfg.transport.ops->interrupt(p->cfg.transport.ctx);
-		pthread_join(p->thread, NULL);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_WAIT_MS / 1000;
+		until.tv_nsec += (long)(STOP_WAIT_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(p->thread, NULL, &until) != 0) {
+			/* Stuck in a call that ignored the interrupt (a DNS
+			 * lookup): leave it, and everything it uses, to the
+			 * process's exit rather than free it under its feet. */
+			log_kv(p->log, LOG_WARN, "JetStream poller did not stop in time; left running",
+			       "url", p->urls, NULL);
+			return;
+		}
 	}
 	snap_unref(p, p->snap);
 	close_owned(&p->cfg);

@@ -194,7 +194,6 @@ int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poll
 	    .tls_cert = cfg->nats_tls_cert,
 	    .tls_key = cfg->nats_tls_key,
 	    .connect_timeout_ms = clamp_u(timeout_s * 1000u, 500, 5000),
-	    .reconnect_max_wait_ms = clamp_u(interval_s * 1000u, 1000, 30000),
 	};
 	rc = nats_client_new(&nc, &o, e);
 	if (rc < 0)

@@ -1,8 +1,9 @@
 /* nats_client: one cnats connection for request/reply (see nats_client.h).
  * The only file that includes cnats. It builds the options once, connects on
- * demand, lets cnats reconnect by itself while a connection lives, and turns
- * cnats statuses into -errno plus a sentence. It does not log and does not
- * parse replies. */
+ * demand within the caller's budget (abandoning a handshake that does not
+ * finish), builds a new connection when the last one was lost (cnats does
+ * not reconnect by itself here), and turns cnats statuses into -errno plus
+ * a sentence. It does not log and does not parse replies. */
 #include "memacct/jetstream/nats_client.h"
 
 #include <errno.h>
@@ -17,12 +18,14 @@
 
 #include <nats/nats.h>
 
+#include "memacct/jetstream/connect_watchdog.h"
 #include "memacct/jetstream/nkey.h"
 #include "memacct/util/readfile.h"
 
 #define MAX_URLS 32
 #define SEED_FILE_MAX 65536
 #define AUTH_RETRIES 3 /* tries of one connect when creds/nkey are set */
+#define CLOSED_CB_WAIT_S 1   /* free waits this long for cnats's last callbacks */
 
 struct nats_client {
 	natsOptions *opts;
@@ -31,7 +34,8 @@ struct nats_client {
 	int n_urls;
 	bool key_auth; /* creds or nkey: retry auth failures (cnats 3.4.1 bug) */
 	bool tls;      /* a TLS flag was given */
-	unsigned reconnect_max_wait_ms;
+
+	struct connect_watchdog *watchdog; /* gives a hung handshake up */
 
 	pthread_mutex_t lock; /* nc, interrupted, generation */
 	natsConnection *nc;   /* destroyed only by the connecting thread */
@@ -103,15 +107,6 @@ static void on_disconnected(natsConnection *nc, void *closure)
 	pthread_mutex_unlock(&c->ev_lock);
 }
 
-static void on_reconnected(natsConnection *nc, void *closure)
-{
-	struct nats_client *c = closure;
-	(void)nc;
-	pthread_mutex_lock(&c->ev_lock);
-	c->ev.reconnects++;
-	pthread_mutex_unlock(&c->ev_lock);
-}
-
 static void on_closed(natsConnection *nc, void *closure)
 {
 	struct nats_client *c = closure;
@@ -130,25 +125,6 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 	c->ev.async_errors++;
 	record_error(c, nc, natsStatus_GetText(err));
 	pthread_mutex_unlock(&c->ev_lock);
-}
-
-/* Exponential back-off for cnats's own reconnects: 100 ms doubling per pass
- * over the server list, capped, plus up to 20% jitter so a fleet of
- * exporters does not reconnect in step. */
-static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
-{
-	const struct nats_client *c = closure;
-	(void)nc;
-	int64_t cap = c->reconnect_max_wait_ms;
-	int64_t d = 100;
-	for (int i = 0; i < attempts && d < cap; i++)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned seed = (unsigned)ts.tv_nsec ^ (unsigned)attempts;
-	return d + (int64_t)(rand_r(&seed) % (int)(d / 5 + 1));
 }
 
 /* --- construction --- */
@@ -253,7 +229,6 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->ev_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	c->reconnect_max_wait_ms = o->reconnect_max_wait_ms ? o->reconnect_max_wait_ms : 30000;
 
 	if (!o->urls) {
 		errmsg_set(e, "--nats.url: no URL given");
@@ -261,6 +236,8 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 		goto fail;
 	}
 	rc = split_urls(c, o->urls, e);
+	if (rc == 0)
+		rc = connect_watchdog_new(&c->watchdog, c->urls, c->n_urls);
 	if (rc < 0)
 		goto fail;
 
@@ -278,20 +255,23 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 	s = natsOptions_SetName(c->opts, o->name ? o->name : "memacct_exporter");
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(c->opts, cto);
+	/* No reconnects by cnats: its reconnect thread does the handshake
+	 * holding the connection's lock, and a server that never answers
+	 * CONNECT would then hang every call, natsConnection_Close included.
+	 * The next poll builds a new connection instead, within its budget. */
 	if (s == NATS_OK)
-		s = natsOptions_SetAllowReconnect(c->opts, true);
-	if (s == NATS_OK)
-		s = natsOptions_SetMaxReconnect(c->opts, -1);
-	if (s == NATS_OK)
-		s = natsOptions_SetCustomReconnectDelay(c->opts, reconnect_delay, c);
+		s = natsOptions_SetAllowReconnect(c->opts, false);
 	if (s == NATS_OK)
 		s = natsOptions_SetFailRequestsOnDisconnect(c->opts, true);
+	/* No write deadline: it makes the socket non-blocking, and cnats
+	 * 3.4.1 then spins (growing a buffer) on a handshake the server does
+	 * not answer. A write blocked on a server that stops reading is ended
+	 * by nats_client_interrupt(), which shuts the sockets down. */
+
 	if (s == NATS_OK)
 		s = natsOptions_SetPingInterval(c->opts, 30000);
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(c->opts, on_disconnected, c);
-	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(c->opts, on_reconnected, c);
 	if (s == NATS_OK)
 		s = natsOptions_SetClosedCB(c->opts, on_closed, c);
 	if (s == NATS_OK)
@@ -410,7 +390,7 @@ void nats_client_free(struct nats_client *c)
 	 * under its feet). */
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += 5;
+	until.tv_sec += CLOSED_CB_WAIT_S;
 	bool drained = true;
 	pthread_mutex_lock(&c->ev_lock);
 	while (c->closed_cbs < c->generation && drained)
@@ -421,6 +401,7 @@ void nats_client_free(struct nats_client *c)
 	c->opts = NULL;
 	if (!drained)
 		return; /* leaked on purpose, see above */
+	connect_watchdog_free(c->watchdog);
 	free(c->urls_buf);
 	pthread_cond_destroy(&c->ev_cond);
 	pthread_mutex_destroy(&c->lock);
@@ -450,11 +431,64 @@ static int map_connect_error(natsStatus s, const char *text)
 	}
 }
 
-int nats_client_connect(struct nats_client *c, struct errmsg *e)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- connecting --- */
+
+/* Forgets a connection that is no longer usable (cnats closed it: the
+ * server went away, or it was refused). Connecting thread only. */
+static void drop_connection(struct nats_client *c, natsConnection *nc)
+{
+	pthread_mutex_lock(&c->lock);
+	c->nc = NULL;
+	pthread_mutex_unlock(&c->lock);
+	natsConnection_Close(nc);
+	natsConnection_Destroy(nc);
+}
+
+static int connect_failed(struct nats_client *c, natsStatus s, const char *why, bool expired,
+			  unsigned timeout_ms, struct errmsg *e)
+{
+	int rc = map_connect_error(s, why);
+	pthread_mutex_lock(&c->lock);
+	bool stop = c->interrupted;
+	pthread_mutex_unlock(&c->lock);
+	if (stop) {
+		errmsg_set(e, "shutting down");
+		return -ECANCELED;
+	}
+	if (expired) {
+		errmsg_set(e,
+			   "no NATS handshake within the poll's %u ms (the server accepted the "
+			   "connection but did not answer): %s",
+			   timeout_ms, why);
+		return -ETIMEDOUT;
+	}
+	/* A TLS server that wants a client certificate we did not send (or
+	 * rejects ours) closes the connection after the handshake: cnats then
+	 * reports a missing PONG. Say what it likely is. */
+	if (c->tls && rc == -EIO && strstr(why, "PONG")) {
+		errmsg_set(e,
+			   "%s: the server closed the TLS connection; it may require a client "
+			   "certificate (--nats.tls.cert/--nats.tls.key) or refuse the one sent",
+			   why);
+		return -EPROTO;
+	}
+	errmsg_set(e, "%s", why);
+	return rc;
+}
+
+int nats_client_connect(struct nats_client *c, unsigned timeout_ms, struct errmsg *e)
 {
 	natsConnection *nc;
 	natsStatus s = NATS_OK;
 	char why[256] = "";
+	int rc;
 
 	pthread_mutex_lock(&c->lock);
 	bool stop = c->interrupted;
@@ -464,28 +498,27 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 		errmsg_set(e, "shutting down");
 		return -ECANCELED;
 	}
-
+	bool lost = nc != NULL;
 	if (nc) {
-		natsConnStatus st = natsConnection_Status(nc);
-		if (st == NATS_CONN_STATUS_CONNECTED)
+		if (natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED)
 			return 0;
-		if (st != NATS_CONN_STATUS_CLOSED) {
-			pthread_mutex_lock(&c->ev_lock);
-			copy_str(why, sizeof(why), c->ev.last_error);
-			pthread_mutex_unlock(&c->ev_lock);
-			errmsg_set(e, "reconnecting: %s", *why ? why : "connection lost");
-			return text_is_auth(why) ? -EACCES : -EAGAIN;
-		}
-		/* cnats gave up on it: build a new one below. */
-		pthread_mutex_lock(&c->lock);
-		c->nc = NULL;
-		pthread_mutex_unlock(&c->lock);
-		natsConnection_Destroy(nc);
+		/* Lost (cnats does not reconnect here): a new one below. */
+		drop_connection(c, nc);
 		nc = NULL;
 	}
 
+	if (timeout_ms == 0)
+		timeout_ms = 1;
+	int64_t deadline = mono_ms() + timeout_ms;
+	rc = connect_watchdog_arm(c->watchdog, timeout_ms, e);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	if (c->interrupted)
+		connect_watchdog_fire(c->watchdog); /* raced with shutdown */
+	pthread_mutex_unlock(&c->lock);
 	int tries = c->key_auth ? AUTH_RETRIES : 1;
-	for (int i = 0; i < tries; i++) {
+	for (int i = 0; i < tries && mono_ms() < deadline; i++) {
 		s = natsConnection_Connect(&nc, c->opts);
 		if (s == NATS_OK)
 			break;
@@ -498,21 +531,12 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 			pthread_mutex_unlock(&c->ev_lock);
 		}
 	}
-	if (s != NATS_OK) {
-		int rc = map_connect_error(s, why);
-		/* A TLS server that wants a client certificate we did not send
-		 * (or rejects ours) closes the connection after the handshake:
-		 * cnats then reports a missing PONG. Say what it likely is. */
-		if (c->tls && rc == -EIO && strstr(why, "PONG")) {
-			errmsg_set(e,
-				   "%s: the server closed the TLS connection; it may require a "
-				   "client certificate (--nats.tls.cert/--nats.tls.key) or refuse "
-				   "the one sent",
-				   why);
-			return -EPROTO;
-		}
-		errmsg_set(e, "%s", why);
-		return rc;
+	bool expired = connect_watchdog_disarm(c->watchdog);
+	if (s != NATS_OK)
+		return connect_failed(c, s, why, expired || mono_ms() >= deadline, timeout_ms, e);
+	if (!nc) {
+		errmsg_set(e, "no NATS handshake within the poll's %u ms", timeout_ms);
+		return -ETIMEDOUT;
 	}
 
 	pthread_mutex_lock(&c->lock);
@@ -527,6 +551,11 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 	c->nc = nc;
 	c->generation++;
 	pthread_mutex_unlock(&c->lock);
+	if (lost) {
+		pthread_mutex_lock(&c->ev_lock);
+		c->ev.reconnects++;
+		pthread_mutex_unlock(&c->ev_lock);
+	}
 	return 0;
 }
 
@@ -589,8 +618,13 @@ void nats_client_interrupt(struct nats_client *c)
 {
 	pthread_mutex_lock(&c->lock);
 	c->interrupted = true;
-	if (c->nc)
+	connect_watchdog_fire(c->watchdog); /* a handshake in flight gives up now */
+	if (c->nc) {
+		/* Anything blocked on the socket (a write to a server that
+		 * stopped reading holds the connection's lock) returns first. */
+		connect_watchdog_shutdown_all(c->watchdog);
 		natsConnection_Close(c->nc);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -617,9 +651,9 @@ void nats_client_take_events(struct nats_client *c, struct js_transport_events *
 
 /* --- the poller's transport --- */
 
-static int t_connect(void *ctx, struct errmsg *e)
+static int t_connect(void *ctx, unsigned timeout_ms, struct errmsg *e)
 {
-	return nats_client_connect(ctx, e);
+	return nats_client_connect(ctx, timeout_ms, e);
 }
 
 static uint64_t t_generation(void *ctx)

@@ -20,7 +20,7 @@ expect_up() {  # LOG ARGS...: exporter up with these credentials, values as /jsz
   js_exporter "$log" "$@"
   wait_metric "$m" '^memacct_jetstream_up 1$' 15 || { cat "$log"; fail "not up with $*"; }
   wait_fresh_poll "$m" "$(now)" 20 || fail "no fresh poll"
-  python3 "$JS_PY" compare "$NATS_MON" "$m" "$(now)" >/dev/null || fail "values differ from /jsz"
+  python3 "$JS_PY" compare "$NATS_MON" "$m" "$(now)" >"$JS_WORK/compare.out" || { cat "$JS_WORK/compare.out"; fail "values differ from /jsz"; }
   stop_exporter
 }
 

@@ -317,8 +317,9 @@ struct fake {
 	uint64_t generation;
 };
 
-static int f_connect(void *ctx, struct errmsg *e)
+static int f_connect(void *ctx, unsigned timeout_ms, struct errmsg *e)
 {
+	(void)timeout_ms;
 	struct fake *f = ctx;
 	if (f->connect_rc)
 		errmsg_set(e, "fake connect failure");

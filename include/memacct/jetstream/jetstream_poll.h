@@ -81,7 +81,8 @@ int js_poller_new(struct js_poller **out, const struct js_poller_config *cfg, st
 int js_poller_start(struct js_poller *p);
 /* Stops the thread (interrupting a poll in flight), closes the transport
  * and frees everything; views still held must have been released. NULL is
- * a no-op. */
+ * a no-op. Returns within 1.5 s: a thread that has not stopped by then is
+ * left running (and its memory held) for the process's exit. */
 void js_poller_free(struct js_poller *p);
 
 /* Thread-safe; never waits on NATS (only on the short swap lock). */

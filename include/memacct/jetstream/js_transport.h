@@ -25,10 +25,11 @@ struct js_transport_events {
 };
 
 struct js_transport_ops {
-	/* 0 when connected (connecting if needed), else -errno with e:
-	 * -EACCES auth, -ECONNREFUSED no server reached, -ETIMEDOUT,
-	 * -EPROTO TLS, -EAGAIN reconnecting, -ECANCELED after interrupt. */
-	int (*connect)(void *ctx, struct errmsg *e);
+	/* 0 when connected (connecting if needed, all of it within
+	 * timeout_ms), else -errno with e: -EACCES auth, -ECONNREFUSED no
+	 * server reached, -ETIMEDOUT (the handshake included), -EPROTO TLS,
+	 * -ECANCELED after interrupt. */
+	int (*connect)(void *ctx, unsigned timeout_ms, struct errmsg *e);
 	/* Changes when the connection is new (redo per-connection work). May
 	 * be NULL: always the same connection. */
 	uint64_t (*generation)(void *ctx);

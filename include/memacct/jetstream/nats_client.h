@@ -7,16 +7,19 @@
  * errmsg, and it counts connection events for its caller to report
  * (nats_client_take_events()).
  *
- * Reconnection: once connected, cnats reconnects by itself, forever, with an
- * exponential back-off (100 ms doubling, capped at reconnect_max_wait_ms, with
- * jitter). When cnats gives a connection up (it does after the same auth
- * error twice on one server) or the first connect failed, the next
- * nats_client_connect() builds a new one. A connect that fails with an auth
- * error while creds or an nkey are set is retried at once, twice: cnats 3.4.1
- * fails such logins about 1 in 256 connects, and the retry absorbs it.
+ * Reconnection: cnats does not reconnect by itself (its reconnect thread
+ * would do the handshake holding the connection's lock, out of any budget).
+ * When the connection is lost, or the last connect failed, the next
+ * nats_client_connect() builds a new one, within the budget it is given: a
+ * handshake that does not finish in time is abandoned (see the watchdog in
+ * nats_client.c). A connect that fails with an auth error while creds or an
+ * nkey are set is retried at once, twice: cnats 3.4.1 fails such logins
+ * about 1 in 256 connects, and the retry absorbs it.
  *
  * Thread-safety: one thread (the poller) calls connect/request; any thread
- * may call nats_client_interrupt() and nats_client_take_events(). */
+ * may call nats_client_interrupt() and nats_client_take_events(). The
+ * connecting thread must block every signal (the poller's does) but the
+ * watchdog's own, which connect unblocks while it runs. */
 #ifndef MEMACCT_NATS_CLIENT_H
 #define MEMACCT_NATS_CLIENT_H
 
@@ -38,8 +41,7 @@ struct nats_client_opts {
 	const char *tls_ca;
 	const char *tls_cert;
 	const char *tls_key;
-	unsigned connect_timeout_ms;	/* per server; 0: 2000 */
-	unsigned reconnect_max_wait_ms; /* back-off cap; 0: 30000 */
+	unsigned connect_timeout_ms; /* TCP connect per server, and write deadline; 0: 2000 */
 	const char *name;		/* client name the server shows; NULL: "memacct_exporter" */
 };
 
@@ -54,12 +56,14 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 void nats_client_free(struct nats_client *c);
 
 /* Makes sure there is a usable connection: 0 when connected. Otherwise:
- * -EAGAIN while cnats is reconnecting on its own (e has the last error),
  * -EACCES on an authentication or authorization failure (e has the server's
- * reason), -ECONNREFUSED when no server could be reached, -ETIMEDOUT,
- * -EPROTO for TLS trouble, -ECANCELED after nats_client_interrupt(), -EIO
- * otherwise. May block for connect_timeout_ms per URL. */
-int nats_client_connect(struct nats_client *c, struct errmsg *e);
+ * reason), -ECONNREFUSED when no server could be reached, -ETIMEDOUT when
+ * the connect (TCP, TLS and the NATS handshake, over every URL) did not
+ * finish within timeout_ms, -EPROTO for TLS trouble, -ECANCELED after
+ * nats_client_interrupt(), -EIO otherwise. Returns within timeout_ms plus a
+ * few tens of ms (a DNS lookup excepted: glibc's resolver retries its own
+ * timeouts). */
+int nats_client_connect(struct nats_client *c, unsigned timeout_ms, struct errmsg *e);
 
 /* Increases each time a new connection is built (not on cnats's own
  * reconnects); lets callers redo per-connection work (e.g. who am I). */
@@ -73,8 +77,8 @@ uint64_t nats_client_generation(const struct nats_client *c);
 int nats_client_request(struct nats_client *c, const char *subject, const char *data, size_t len,
 			unsigned timeout_ms, struct mbuf *reply, struct errmsg *e);
 
-/* Makes any blocked request return and every later connect fail with
- * -ECANCELED (shutdown). Thread-safe. */
+/* Makes a connect or request in flight return at once, and every later
+ * one fail with -ECANCELED (shutdown). Thread-safe. */
 void nats_client_interrupt(struct nats_client *c);
 
 /* Connection events since the last call, for the caller to log. */
