@@ -58,6 +58,15 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 				   "Streams left out because --nats.max-streams was reached, "
 				   "summed over polls."),
 		   NULL, NULL, NULL, v->dropped_total);
+	struct family *lim = registry_family(
+	    reg, "memacct_jetstream_poll_limit_hits_total", METRIC_COUNTER,
+	    "JetStream polls stopped by a limit on what one poll may take, each also a failed "
+	    "poll: a reply over 4 MiB (reply_bytes), a reply that would take over 16 MiB to "
+	    "decode (reply_decode), more than 1,024 stream list pages (pages), a page the "
+	    "server sent twice (repeated_page), more than 1,000,000 streams with "
+	    "--nats.max-streams=0 (streams).");
+	for (int l = JS_LIMIT_NONE + 1; l < JS_LIMIT_COUNT; l++)
+		metric_u64(lim, NULL, "limit", js_limit_name((enum js_limit)l), v->limit_hits[l]);
 	if (v->snap) {
 		struct family *f = registry_family(
 		    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,

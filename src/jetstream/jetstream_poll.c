@@ -24,10 +24,11 @@
 #include "memacct/jetstream/jetstream_json.h"
 #include "memacct/util/mbuf.h"
 
-#define REPLY_MAX (64u << 20)	  /* one reply: a 256-stream page is ~160 KiB */
 #define USER_INFO_TIMEOUT_MS 2000 /* old servers do not answer; do not wait long */
-#define MAX_PAGES 100000
 #define LOG_MIN_INTERVAL_S 60
+/* The reply buffer is kept from poll to poll up to this size; a larger one
+ * (a rare large reply) is given back after the poll. */
+#define REPLY_KEEP_BYTES ((size_t)1 << 20)
 /* How long js_poller_free waits for the thread after interrupting it. Every
  * NATS call returns within a few tens of ms of an interrupt; this is the
  * safety net that keeps a SIGTERM under 2 s whatever got stuck. */
@@ -54,100 +55,175 @@ static unsigned left_ms(int64_t deadline)
 	return d > 0 ? (unsigned)d : 0;
 }
 
-int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
-		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e)
+const char *js_limit_name(enum js_limit l)
 {
-	int64_t deadline = mono_ms() + (timeout_ms ? timeout_ms : 10000);
-	struct js_snapshot *snap = NULL;
-	uint64_t offset = 0, total = 0;
-	unsigned pages = 0;
-	char body[64];
-	int rc;
+	static const char *const names[JS_LIMIT_COUNT] = {
+	    [JS_LIMIT_NONE] = "none",
+	    [JS_LIMIT_REPLY_BYTES] = "reply_bytes",
+	    [JS_LIMIT_REPLY_DECODE] = "reply_decode",
+	    [JS_LIMIT_PAGES] = "pages",
+	    [JS_LIMIT_REPEATED_PAGE] = "repeated_page",
+	    [JS_LIMIT_STREAMS] = "streams",
+	};
+	return (unsigned)l < JS_LIMIT_COUNT ? names[l] : "none";
+}
 
-	*out = NULL;
-	rc = t->ops->connect(t->ctx, left_ms(deadline), e);
-	if (rc < 0)
-		return rc;
+/* A request's -EFBIG is a reply over the cap (reply->max). */
+static int request(const struct js_transport *t, struct js_poll_state *st, const char *subject,
+		   const char *data, size_t len, unsigned timeout_ms, struct errmsg *e)
+{
+	int rc = t->ops->request(t->ctx, subject, data, len, timeout_ms, st->reply, e);
+	if (rc == -EFBIG)
+		st->limit = JS_LIMIT_REPLY_BYTES;
+	return rc;
+}
 
+/* Who am I: servers from 2.10 name the account; older ones have no
+ * responder (-ENOENT): then the creds' account, else "". Asked once per
+ * connection, with at most a quarter of the budget. */
+static int ask_account(const struct js_transport *t, struct js_poll_state *st, unsigned left,
+		       struct errmsg *e)
+{
 	uint64_t gen = t->ops->generation ? t->ops->generation(t->ctx) : 0;
 	if (gen != st->generation) {
 		st->generation = gen;
 		st->account_known = false;
 		st->account[0] = '\0';
 	}
-	if (!st->account_known) {
-		/* Servers from 2.10 name the account; older ones have no
-		 * responder (-ENOENT): then the creds' account, else "". */
-		unsigned to = left_ms(deadline) / 4; /* the rest is for the poll */
-		if (to > USER_INFO_TIMEOUT_MS)
-			to = USER_INFO_TIMEOUT_MS;
-		struct errmsg ue;
-		rc = t->ops->request(t->ctx, "$SYS.REQ.USER.INFO", "", 0, to, st->reply, &ue);
-		if (rc == -ENOTCONN || rc == -ENOMEM) {
-			errmsg_set(e, "%s", ue.msg);
-			return rc;
-		}
-		if (rc != 0 || js_parse_user_account(st->reply->data, st->reply->len, st->account,
-						     sizeof(st->account), &ue) < 0) {
-			st->account[0] = '\0';
-			if (st->account_hint)
-				snprintf(st->account, sizeof(st->account), "%s", st->account_hint);
-		}
-		st->account_known = true;
+	if (st->account_known)
+		return 0;
+	unsigned to = left / 4;
+	if (to > USER_INFO_TIMEOUT_MS)
+		to = USER_INFO_TIMEOUT_MS;
+	struct errmsg ue;
+	int rc = t->ops->request(t->ctx, "$SYS.REQ.USER.INFO", "", 0, to, st->reply, &ue);
+	if (rc == -ENOTCONN || rc == -ENOMEM) {
+		errmsg_set(e, "%s", ue.msg);
+		return rc;
 	}
-
-	snap = js_snapshot_new();
-	if (!snap)
-		return -ENOMEM;
-	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
-
-	rc = t->ops->request(t->ctx, "$JS.API.INFO", "", 0, left_ms(deadline), st->reply, e);
-	if (rc == -ENOENT) {
-		errmsg_set(e, "$JS.API.INFO: no responder: JetStream is not enabled on the server "
-			      "or for this account");
-		rc = -EREMOTEIO;
+	if (rc != 0 || js_parse_user_account(st->reply->data, st->reply->len, st->account,
+					     sizeof(st->account), &ue) < 0) {
+		st->account[0] = '\0';
+		if (st->account_hint)
+			snprintf(st->account, sizeof(st->account), "%s", st->account_hint);
 	}
-	if (rc < 0)
-		goto fail;
-	rc = js_parse_account_info(st->reply->data, st->reply->len, &snap->account, e);
-	if (rc < 0)
-		goto fail;
+	st->account_known = true;
+	return 0;
+}
 
-	for (;;) {
+/* Whether fp was seen earlier in this poll (else remembers it). */
+static bool page_seen(struct js_poll_state *st, uint64_t fp)
+{
+	for (unsigned i = 0; i < st->n_fingerprints; i++)
+		if (st->fingerprints[i] == fp)
+			return true;
+	if (st->n_fingerprints < JS_MAX_PAGES)
+		st->fingerprints[st->n_fingerprints++] = fp;
+	return false;
+}
+
+/* Every page of the stream list into snap. The list ends at an empty page
+ * or when the pages have covered the server's total; a page seen before in
+ * this poll (a server that ignores the offset), JS_MAX_PAGES pages or the
+ * deadline end the poll with an error. */
+static int list_streams(const struct js_transport *t, struct js_poll_state *st,
+			struct js_snapshot *snap, int64_t deadline, unsigned timeout_ms,
+			struct errmsg *e)
+{
+	uint64_t offset = 0;
+	char body[64];
+
+	st->n_fingerprints = 0;
+	for (unsigned pages = 0;; pages++) {
 		unsigned to = left_ms(deadline);
-		if (to == 0 || pages == MAX_PAGES) {
-			errmsg_set(e, "poll ran out of its %u ms after %llu of %llu streams",
-				   timeout_ms, (unsigned long long)offset,
-				   (unsigned long long)total);
-			rc = -ETIMEDOUT;
-			goto fail;
+		if (to == 0) {
+			errmsg_set(e, "poll ran out of its %u ms after %llu streams", timeout_ms,
+				   (unsigned long long)offset);
+			return -ETIMEDOUT;
 		}
-		int n =
-		    snprintf(body, sizeof(body), "{\"offset\":%llu}", (unsigned long long)offset);
-		rc = t->ops->request(t->ctx, "$JS.API.STREAM.LIST", body, (size_t)n, to, st->reply, e);
+		if (pages == JS_MAX_PAGES) {
+			st->limit = JS_LIMIT_PAGES;
+			errmsg_set(e,
+				   "$JS.API.STREAM.LIST: more than %u pages (%llu streams) without "
+				   "reaching the end; the poll stops there",
+				   JS_MAX_PAGES, (unsigned long long)offset);
+			return -EFBIG;
+		}
+		int n = snprintf(body, sizeof(body), "{\"offset\":%llu}",
+				 (unsigned long long)offset);
+		int rc = request(t, st, "$JS.API.STREAM.LIST", body, (size_t)n, to, e);
 		if (rc == -ETIMEDOUT)
 			errmsg_set(e,
 				   "$JS.API.STREAM.LIST: no reply within the poll's %u ms (%llu "
 				   "streams read)",
 				   timeout_ms, (unsigned long long)offset);
 		if (rc < 0)
-			goto fail;
-		size_t count = 0;
-		rc = js_parse_stream_page(st->reply->data, st->reply->len, snap, &total, &count, e);
+			return rc;
+		struct js_page page;
+		rc = js_parse_stream_page(st->reply->data, st->reply->len, snap, &page, e);
+		if (rc == -EFBIG)
+			st->limit = snap->n_streams >= JS_MAX_STREAMS_HARD ? JS_LIMIT_STREAMS
+									   : JS_LIMIT_REPLY_DECODE;
 		if (rc < 0)
-			goto fail;
-		offset += count;
-		pages++;
-		if (count == 0 || offset >= total)
-			break;
+			return rc;
+		if (page.count == 0)
+			return 0;
+		if (page_seen(st, page.fingerprint)) {
+			st->limit = JS_LIMIT_REPEATED_PAGE;
+			errmsg_set(e,
+				   "$JS.API.STREAM.LIST: the page at offset %llu repeats an earlier "
+				   "one; the server ignores the offset, the poll stops there",
+				   (unsigned long long)offset);
+			return -ELOOP;
+		}
+		offset += page.count;
+		if (offset >= page.total)
+			return 0;
 	}
+}
 
-	js_snapshot_finish(snap, f);
+int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
+		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e)
+{
+	if (timeout_ms == 0)
+		timeout_ms = 10000;
+	int64_t deadline = mono_ms() + timeout_ms;
+	struct js_snapshot *snap = NULL;
+	int rc;
+
+	*out = NULL;
+	st->limit = JS_LIMIT_NONE;
+	rc = t->ops->connect(t->ctx, left_ms(deadline), e);
+	if (rc == 0)
+		rc = ask_account(t, st, left_ms(deadline), e);
+	if (rc < 0)
+		return rc;
+
+	snap = js_snapshot_new(f);
+	if (!snap)
+		return -ENOMEM;
+	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
+
+	rc = request(t, st, "$JS.API.INFO", "", 0, left_ms(deadline), e);
+	if (rc == -ENOENT) {
+		errmsg_set(e, "$JS.API.INFO: no responder: JetStream is not enabled on the server "
+			      "or for this account");
+		rc = -EREMOTEIO;
+	}
+	if (rc == 0) {
+		rc = js_parse_account_info(st->reply->data, st->reply->len, &snap->account, e);
+		if (rc == -EFBIG)
+			st->limit = JS_LIMIT_REPLY_DECODE;
+	}
+	if (rc == 0)
+		rc = list_streams(t, st, snap, deadline, timeout_ms, e);
+	if (rc < 0) {
+		js_snapshot_free(snap);
+		return rc;
+	}
+	js_snapshot_finish(snap);
 	*out = snap;
 	return 0;
-fail:
-	js_snapshot_free(snap);
-	return rc;
 }
 
 /* --- the thread --- */
@@ -168,11 +244,12 @@ struct js_poller {
 	bool up, polled;
 	double last_success_s, last_duration_s;
 	uint64_t errors_total, dropped_total;
+	uint64_t limit_hits[JS_LIMIT_COUNT];
 
 	/* poller thread only */
 	struct js_poll_state ps;
 	struct mbuf reply;
-	struct log_backoff backoff[8]; /* one per kind of failure, see fail_kind() */
+	struct log_backoff backoff[9]; /* one per kind of failure, see fail_kind() */
 	struct log_backoff events_backoff;
 	unsigned long failures;
 	bool ever_ok;
@@ -190,8 +267,12 @@ static void snap_unref(struct js_poller *p, struct js_snapshot *s)
 		js_snapshot_free(s);
 }
 
-static const char *fail_kind(int rc, unsigned *idx)
+static const char *fail_kind(int rc, enum js_limit limit, unsigned *idx)
 {
+	if (limit != JS_LIMIT_NONE) {
+		*idx = 8;
+		return "limit";
+	}
 	static const struct {
 		int rc;
 		const char *kind;
@@ -237,7 +318,7 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 	 * then auth) is news and logs at once, the same kind again only once
 	 * per interval, and kinds that alternate cannot flood either. */
 	unsigned idx;
-	const char *kind = fail_kind(rc, &idx);
+	const char *kind = fail_kind(rc, p->ps.limit, &idx);
 	unsigned long suppressed = 0;
 	if (!log_backoff_due(&p->backoff[idx], now, &suppressed))
 		return;
@@ -322,6 +403,8 @@ static void *poller_main(void *arg)
 		} else {
 			p->up = false;
 			p->errors_total++;
+			if (p->ps.limit != JS_LIMIT_NONE)
+				p->limit_hits[p->ps.limit]++;
 			if (p->cfg.stale_after_s && p->snap &&
 			    now - p->last_success_s > (double)p->cfg.stale_after_s) {
 				old = p->snap;
@@ -330,6 +413,10 @@ static void *poller_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 		snap_unref(p, old);
+		if (p->reply.cap > REPLY_KEEP_BYTES) {
+			mbuf_free(&p->reply);
+			mbuf_init(&p->reply, JS_REPLY_MAX);
+		}
 
 		log_events(p);
 		log_result(p, rc, &e, s, dur);
@@ -393,7 +480,7 @@ int js_poller_new(struct js_poller **out, const struct js_poller_config *cfg, st
 	for (size_t i = 0; i < sizeof(p->backoff) / sizeof(p->backoff[0]); i++)
 		p->backoff[i].interval_s = iv > LOG_MIN_INTERVAL_S ? iv : LOG_MIN_INTERVAL_S;
 	p->events_backoff.interval_s = LOG_MIN_INTERVAL_S;
-	mbuf_init(&p->reply, REPLY_MAX);
+	mbuf_init(&p->reply, JS_REPLY_MAX);
 	p->ps.reply = &p->reply;
 	p->ps.account_hint = p->account_hint;
 	p->ps.generation = UINT64_MAX;
@@ -471,6 +558,7 @@ void js_poller_view(struct js_poller *p, struct js_view *v)
 	v->last_duration_s = p->last_duration_s;
 	v->errors_total = p->errors_total;
 	v->dropped_total = p->dropped_total;
+	memcpy(v->limit_hits, p->limit_hits, sizeof(v->limit_hits));
 	struct js_snapshot *s = p->snap;
 	/* The poller drops stale values after its next failed poll; a scrape
 	 * between the deadline and that poll must not serve them either. */

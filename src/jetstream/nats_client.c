@@ -603,6 +603,12 @@ int nats_client_request(struct nats_client *c, const char *subject, const char *
 	}
 	mbuf_reset(reply);
 	int n = natsMsg_GetDataLength(m);
+	if (n > 0 && (size_t)n > reply->max) {
+		errmsg_set(e, "%s: a reply of %d bytes is larger than the %zu KiB cap", subject, n,
+			   reply->max >> 10);
+		natsMsg_Destroy(m);
+		return -EFBIG;
+	}
 	if (n > 0)
 		mbuf_add(reply, natsMsg_GetData(m), (size_t)n);
 	natsMsg_Destroy(m);

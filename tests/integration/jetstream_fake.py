@@ -9,6 +9,8 @@ misbehave at one chosen step:
   badjson  completes the handshake; every API reply is not JSON
   pages    answers $JS.API.STREAM.LIST with the same full page forever
            (total 10^9, so the total is never reached)
+  endless  answers $JS.API.STREAM.LIST with a new one-stream page at every
+           offset, total 10^9: a list that never ends
   huge     answers $JS.API.STREAM.LIST with one reply of --huge-mb MB
   bigtotal answers $JS.API.STREAM.LIST with "total": 1e400
   flaky    the first connection works (one stream) and is dropped after 2 s;
@@ -127,6 +129,10 @@ class Conn:
             self.counter[0] += 1
             if mode == "pages":
                 self.reply(reply, sid, PAGE)
+            elif mode == "endless":
+                offset = json.loads(data or b"{}").get("offset", 0)
+                self.reply(reply, sid, json.dumps({"total": 10 ** 9, "offset": offset, "limit": 1,
+                                                   "streams": [stream(offset)]}).encode())
             elif mode == "huge":
                 filler = b" " * (self.args.huge_mb << 20)
                 self.reply(reply, sid, b'{"total":1,"streams":[]' + filler + b"}")
@@ -142,7 +148,8 @@ class Conn:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["info", "garbage", "badjson", "pages", "huge", "bigtotal", "flaky"])
+    ap.add_argument("mode", choices=["info", "garbage", "badjson", "pages", "endless", "huge", "bigtotal",
+                                       "flaky"])
     ap.add_argument("port_file")
     ap.add_argument("--huge-mb", type=int, default=50)
     ap.add_argument("--lifetime", type=float, default=120)

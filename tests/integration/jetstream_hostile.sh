@@ -7,6 +7,12 @@
 #   info     sends INFO and never answers CONNECT (a hung handshake)
 #   garbage  answers CONNECT with bytes that are not NATS
 #   badjson  answers every API request with something that is not JSON
+#   pages    answers the stream list with the same page for ever: the
+#            second request ends the poll (limit repeated_page)
+#   endless  a new page at every offset, the total never reached: 1,024
+#            requests end the poll (limit pages)
+#   huge     one 50 MB reply: refused past 4 MiB (limit reply_bytes)
+#   bigtotal "total": 1e400: refused, not read as 2^64 - 1
 #   flaky    works once, drops the connection, then hangs every reconnect
 # Then SIGTERM in each NATS state with a long budget (30 s): in a hung
 # handshake, while cnats reconnects to a hung server, and between polls.
@@ -82,6 +88,26 @@ hostile() {
 hostile info 'no NATS handshake within the poll'"'"'s 2000 ms'
 hostile garbage 'kind=other'
 hostile badjson '$JS.API.INFO: not JSON'
+hostile bigtotal 'is not a stream count'
+
+# limit MODE LIMIT MAX_REQUESTS_PER_POLL: a hostile list ends in a counted
+# limit, drawing a bounded number of requests per poll.
+limit() {
+  local mode=$1 lim=$2 max=$3 m="$JS_WORK/metrics-$1.prom"
+  local hits polls reqs
+  hits=$(value "$m" memacct_jetstream_poll_limit_hits_total "limit=\"$lim\"")
+  polls=$(value "$m" memacct_jetstream_poll_errors_total)
+  [ "$hits" -ge 3 ] && [ "$hits" = "$polls" ] || fail "$mode: limit $lim hit $hits times in $polls failed polls"
+  reqs=$(cat "$FAKE_PORT_FILE.requests")
+  [ "$reqs" -le $(((polls + 2) * max)) ] || fail "$mode: $reqs list requests for $polls polls (at most $max each)"
+  echo "  limit $lim: $hits hits, $reqs list requests for $polls polls"
+}
+hostile pages 'repeats an earlier one'
+limit pages repeated_page 2
+hostile endless 'more than 1024 pages'
+limit endless pages 1024
+hostile huge 'larger than the 4096 KiB cap'
+limit huge reply_bytes 1
 
 # flaky: one good poll, then the connection drops and every reconnect hangs.
 start_fake flaky

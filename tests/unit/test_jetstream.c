@@ -155,13 +155,12 @@ static const char page_29[] =
 static void test_stream_page(void **unused)
 {
 	(void)unused;
-	struct js_snapshot *s = js_snapshot_new();
+	struct js_snapshot *s = js_snapshot_new(NULL);
 	struct errmsg e = {{0}};
-	uint64_t total;
-	size_t count;
-	assert_int_equal(js_parse_stream_page(page_29, strlen(page_29), s, &total, &count, &e), 0);
-	assert_int_equal(total, 4);
-	assert_int_equal(count, 4);
+	struct js_page pg;
+	assert_int_equal(js_parse_stream_page(page_29, strlen(page_29), s, &pg, &e), 0);
+	assert_int_equal(pg.total, 4);
+	assert_int_equal(pg.count, 4);
 	assert_int_equal(s->n_streams, 2);
 
 	const struct js_stream *a = &s->streams[0];
@@ -197,13 +196,75 @@ static void test_stream_page(void **unused)
 	assert_int_equal(b->subjects, 0); /* omitted: 0 */
 	js_snapshot_free(s);
 
-	s = js_snapshot_new();
+	s = js_snapshot_new(NULL);
 	const char *empty = "{\"total\":0,\"offset\":0,\"limit\":256,\"streams\":null}";
-	assert_int_equal(js_parse_stream_page(empty, strlen(empty), s, &total, &count, &e), 0);
-	assert_int_equal(count, 0);
+	assert_int_equal(js_parse_stream_page(empty, strlen(empty), s, &pg, &e), 0);
+	assert_int_equal(pg.count, 0);
 	const char *bad = "{\"total\":1,\"streams\":{}}";
-	assert_int_equal(js_parse_stream_page(bad, strlen(bad), s, &total, &count, &e), -EINVAL);
+	assert_int_equal(js_parse_stream_page(bad, strlen(bad), s, &pg, &e), -EINVAL);
 	js_snapshot_free(s);
+}
+
+/* "total" is a count: 1e400 (json-c: a double, inf), 2^64 (clamped to
+ * 2^64 - 1), negative, a string or missing are refused, not read as
+ * 2^64 - 1 (which would page on for ever). */
+static void test_page_total_is_a_count(void **unused)
+{
+	(void)unused;
+	static const char *const bad[] = {
+	    "{\"total\":1e400,\"streams\":[]}",
+	    "{\"total\":18446744073709551616,\"streams\":[]}",
+	    "{\"total\":18446744073709551615,\"streams\":[]}",
+	    "{\"total\":-1,\"streams\":[]}",
+	    "{\"total\":2.5,\"streams\":[]}",
+	    "{\"total\":\"5\",\"streams\":[]}",
+	    "{\"streams\":[]}",
+	};
+	struct js_page pg;
+	struct errmsg e = {{0}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct js_snapshot *s = js_snapshot_new(NULL);
+		assert_int_equal(js_parse_stream_page(bad[i], strlen(bad[i]), s, &pg, &e), -EINVAL);
+		assert_non_null(strstr(e.msg, "total"));
+		js_snapshot_free(s);
+	}
+	const char *ok = "{\"total\":9223372036854775807,\"streams\":[]}";
+	struct js_snapshot *s = js_snapshot_new(NULL);
+	assert_int_equal(js_parse_stream_page(ok, strlen(ok), s, &pg, &e), 0);
+	assert_true(pg.total == 9223372036854775807ULL);
+	js_snapshot_free(s);
+}
+
+/* A reply that json-c would blow up (an object costs ~800 bytes decoded):
+ * refused before decoding, with the size it would take; a real page of
+ * the same size passes. */
+static void test_decode_cost_is_capped(void **unused)
+{
+	(void)unused;
+	struct mbuf b;
+	mbuf_init(&b, 8 << 20);
+	mbuf_addstr(&b, "{\"total\":1,\"streams\":[");
+	for (int i = 0; i < 100000; i++) /* 300 KB: ~80 MB as a json-c tree */
+		mbuf_addstr(&b, i ? ",{}" : "{}");
+	mbuf_addstr(&b, "]}");
+	assert_int_equal(mbuf_error(&b), 0);
+	struct js_snapshot *s = js_snapshot_new(NULL);
+	struct js_page pg;
+	struct errmsg e = {{0}};
+	assert_int_equal(js_parse_stream_page(b.data, b.len, s, &pg, &e), -EFBIG);
+	assert_non_null(strstr(e.msg, "to decode"));
+	struct js_account a;
+	assert_int_equal(js_parse_account_info(b.data, b.len, &a, &e), -EFBIG);
+	/* Quotes and braces inside strings do not count. */
+	mbuf_reset(&b);
+	mbuf_addstr(&b, "{\"total\":1,\"streams\":[{\"config\":{\"name\":\"");
+	for (int i = 0; i < 200000; i++)
+		mbuf_addstr(&b, "{\\\"[");
+	mbuf_addstr(&b, "\"}}]}");
+	assert_int_equal(js_parse_stream_page(b.data, b.len, s, &pg, &e), 0);
+	assert_int_equal(pg.count, 1);
+	js_snapshot_free(s);
+	mbuf_free(&b);
 }
 
 /* ---- judgements ---- */
@@ -269,7 +330,8 @@ static void test_snapshot_finish(void **unused)
 	struct name_filter names;
 	assert_int_equal(name_filter_init(&names, "^(orders|audit)", "--i", "tmp$", "--e", NULL), 0);
 
-	struct js_snapshot *s = js_snapshot_new();
+	struct js_filter f = {.names = &names, .max_streams = 3};
+	struct js_snapshot *s = js_snapshot_new(&f);
 	add(s, "orders-2", JS_STORAGE_FILE, 1000, 3, 1);
 	add(s, "audit", JS_STORAGE_MEMORY, 500, 1, 1);
 	add(s, "orders-1", JS_STORAGE_FILE, -1, 1, 1);
@@ -277,8 +339,7 @@ static void test_snapshot_finish(void **unused)
 	add(s, "orders-tmp", JS_STORAGE_FILE, 10, 1, 1);
 	add(s, "other", JS_STORAGE_FILE, 7, 1, 1);
 	add(s, "orders-3", JS_STORAGE_MEMORY, 0, 1, 1);
-	struct js_filter f = {.names = &names, .max_streams = 3};
-	js_snapshot_finish(s, &f);
+	js_snapshot_finish(s);
 
 	assert_int_equal(s->seen, 6);
 	assert_int_equal(s->filtered, 2); /* orders-tmp, other */
@@ -293,15 +354,46 @@ static void test_snapshot_finish(void **unused)
 	js_snapshot_free(s);
 
 	/* A server that reports reservations is believed. */
-	s = js_snapshot_new();
+	s = js_snapshot_new(NULL);
 	s->account.has_reserved = true;
 	s->account.reserved_storage = 42;
 	add(s, "x", JS_STORAGE_FILE, 1000, 1, 0);
-	js_snapshot_finish(s, NULL);
+	js_snapshot_finish(s);
 	assert_int_equal(s->account.reserved_storage, 42);
 	assert_int_equal(s->n_streams, 1);
 	js_snapshot_free(s);
 	name_filter_fini(&names);
+}
+
+/* Memory follows the cap, not the server: 20,000 streams arriving in a
+ * scrambled order through a cap of 100 are never more than 200 at a time,
+ * and the 100 kept are the first names in byte order. */
+static void test_snapshot_bounded_by_cap(void **unused)
+{
+	(void)unused;
+	struct js_filter f = {.max_streams = 100};
+	struct js_snapshot *s = js_snapshot_new(&f);
+	size_t most = 0;
+	for (unsigned i = 0; i < 20000; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "S%05u", (i * 7919u) % 20000u);
+		add(s, name, JS_STORAGE_FILE, 10, 1, 1);
+		if (s->cap_streams > most)
+			most = s->cap_streams;
+	}
+	assert_true(most <= 200);
+	js_snapshot_finish(s);
+	assert_int_equal(s->n_streams, 100);
+	assert_int_equal(s->dropped, 19900);
+	assert_int_equal(s->seen, 20000);
+	for (unsigned i = 0; i < 100; i++) {
+		char want[16];
+		snprintf(want, sizeof(want), "S%05u", i);
+		assert_string_equal(s->streams[i].name, want);
+	}
+	/* Every listed stream reserves, dropped ones included. */
+	assert_int_equal(s->account.reserved_storage, 20000 * 10);
+	js_snapshot_free(s);
 }
 
 /* ---- one poll against a fake transport ---- */
@@ -313,6 +405,8 @@ struct fake {
 	int user_info_rc;	   /* 0: answers with account "APP" */
 	int fail_list_at;	   /* offset whose page fails with -ETIMEDOUT; -1 none */
 	unsigned grow_after_first; /* streams created after page 1 (shifts names) */
+	bool ignore_offset;	   /* always the first page (total never reached) */
+	int list_rc;		   /* what every list request returns, when not 0 */
 	unsigned requests, list_requests, user_info_requests;
 	uint64_t generation;
 };
@@ -360,7 +454,12 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 		return 0;
 	}
 	assert_string_equal(subject, "$JS.API.STREAM.LIST");
-	unsigned off = parse_offset(data, len);
+	unsigned off = f->ignore_offset ? 0 : parse_offset(data, len);
+	if (f->list_rc) {
+		f->list_requests++;
+		errmsg_set(e, "fake: %d", f->list_rc);
+		return f->list_rc;
+	}
 	if ((int)off == f->fail_list_at) {
 		errmsg_set(e, "fake timeout");
 		return -ETIMEDOUT;
@@ -478,6 +577,52 @@ static void test_poll_failures(void **unused)
 	assert_string_equal(s->account.name, "");
 	assert_int_equal(s->n_streams, 3);
 	js_snapshot_free(s);
+}
+
+/* The limits a hostile server meets: the same page again (the offset
+ * ignored) stops at the second request; a list that never ends stops at
+ * JS_MAX_PAGES requests; a reply over the cap. Each says which limit. */
+static void test_poll_limits(void **unused)
+{
+	(void)unused;
+	struct js_transport t = {.ops = &fake_ops};
+	struct mbuf reply;
+	mbuf_init(&reply, JS_REPLY_MAX);
+	struct js_poll_state ps = {.generation = UINT64_MAX, .reply = &reply};
+	struct js_snapshot *s = NULL;
+	struct errmsg e = {{0}};
+
+	struct fake f = {.n_streams = 1000000, .page = 256, .fail_list_at = -1,
+			 .ignore_offset = true};
+	t.ctx = &f;
+	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), -ELOOP);
+	assert_null(s);
+	assert_int_equal(ps.limit, JS_LIMIT_REPEATED_PAGE);
+	assert_string_equal(js_limit_name(ps.limit), "repeated_page");
+	assert_int_equal(f.list_requests, 2);
+	assert_non_null(strstr(e.msg, "repeats an earlier one"));
+
+	/* A million streams at 256 a page: more than JS_MAX_PAGES. */
+	f = (struct fake){.n_streams = 1000000, .page = 256, .fail_list_at = -1};
+	struct js_filter cap = {.max_streams = 10};
+	assert_int_equal(js_poll_once(&t, &ps, &cap, 60000, &s, &e), -EFBIG);
+	assert_null(s);
+	assert_int_equal(ps.limit, JS_LIMIT_PAGES);
+	assert_string_equal(js_limit_name(ps.limit), "pages");
+	assert_int_equal(f.list_requests, JS_MAX_PAGES);
+
+	f = (struct fake){.n_streams = 10, .page = 256, .fail_list_at = -1, .list_rc = -EFBIG};
+	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), -EFBIG);
+	assert_int_equal(ps.limit, JS_LIMIT_REPLY_BYTES);
+	assert_string_equal(js_limit_name(ps.limit), "reply_bytes");
+
+	/* A good poll after them clears the limit. */
+	f = (struct fake){.n_streams = 10, .page = 256, .fail_list_at = -1};
+	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), 0);
+	assert_int_equal(ps.limit, JS_LIMIT_NONE);
+	assert_int_equal(s->n_streams, 10);
+	js_snapshot_free(s);
+	mbuf_free(&reply);
 }
 
 static void test_poll_filters_and_cap(void **unused)
@@ -730,11 +875,15 @@ int main(void)
 	    cmocka_unit_test(test_account_info),
 	    cmocka_unit_test(test_user_account),
 	    cmocka_unit_test(test_stream_page),
+	    cmocka_unit_test(test_page_total_is_a_count),
+	    cmocka_unit_test(test_decode_cost_is_capped),
 	    cmocka_unit_test(test_retention_judgement),
 	    cmocka_unit_test(test_snapshot_finish),
+	    cmocka_unit_test(test_snapshot_bounded_by_cap),
 	    cmocka_unit_test(test_poll_paging),
 	    cmocka_unit_test(test_poll_streams_change_while_paging),
 	    cmocka_unit_test(test_poll_failures),
+	    cmocka_unit_test(test_poll_limits),
 	    cmocka_unit_test(test_poll_filters_and_cap),
 	    cmocka_unit_test(test_nkey),
 	    cmocka_unit_test(test_creds_account),

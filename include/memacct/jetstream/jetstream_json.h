@@ -21,7 +21,13 @@
 int js_parse_time(const char *s, int64_t *ns);
 
 /* A JetStream API error reply ({"error":{"code":..,"description":..}}) is
- * -EREMOTEIO with e = "JetStream API error CODE: DESCRIPTION". */
+ * -EREMOTEIO with e = "JetStream API error CODE: DESCRIPTION".
+ *
+ * Decoding is bounded: json-c spends about 800 bytes on every object, 150
+ * on every array and 100 on every scalar, up to 260 times the reply's size
+ * (4 MiB of "{}," would take a gigabyte). A reply whose tree would take
+ * more than JS_JSON_TREE_MAX is -EFBIG before json-c sees it. */
+#define JS_JSON_TREE_MAX ((size_t)16 << 20)
 
 /* $JS.API.INFO reply into a (name untouched). -EINVAL when not JSON. */
 int js_parse_account_info(const char *json, size_t len, struct js_account *a, struct errmsg *e);
@@ -36,11 +42,18 @@ int js_parse_user_account(const char *json, size_t len, char *name, size_t cap, 
  * JWT is found, -ENOMEM. Does not check signatures. */
 int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap);
 
-/* One $JS.API.STREAM.LIST page: appends its streams to snap (owning their
- * names), and sets *total (the server's stream count) and *count (streams in
- * this page, including any skipped as malformed). -EFBIG past
- * JS_MAX_STREAMS_HARD. */
-int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap, uint64_t *total,
-			 size_t *count, struct errmsg *e);
+/* What a $JS.API.STREAM.LIST page says besides its streams. */
+struct js_page {
+	uint64_t total;	      /* the server's stream count */
+	size_t count;	      /* streams in this page, any skipped as malformed included */
+	uint64_t fingerprint; /* of the page's stream names in order: tells a repeated page */
+};
+
+/* One $JS.API.STREAM.LIST page: adds its streams to snap (js_snapshot_add)
+ * and fills page. A total that is not an integer from 0 to 2^63 - 1 (1e400,
+ * -1, 2^64) is -EINVAL: it would otherwise read as 2^64 - 1. -EFBIG past
+ * JS_MAX_STREAMS_HARD or JS_JSON_TREE_MAX. */
+int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
+			 struct js_page *page, struct errmsg *e);
 
 #endif

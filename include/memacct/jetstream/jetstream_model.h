@@ -62,19 +62,35 @@ struct js_account {
 	int64_t max_memory, max_storage, max_streams, max_consumers; /* -1: unlimited */
 };
 
-/* One completed poll. Immutable once published: readers share it through
- * the poller's reference count. */
+/* Which streams a poll keeps: names (--nats.stream-include/exclude; NULL:
+ * all), then at most max_streams (0 keeps all, up to JS_MAX_STREAMS_HARD):
+ * the first max_streams names in byte order. */
+struct js_filter {
+	const struct name_filter *names;
+	unsigned max_streams;
+};
+
+/* One poll's data. While a poll builds it, the filter is applied as each
+ * stream arrives, so a poll holds at most about 2 x max_streams streams
+ * whatever the server lists; once finished it is immutable, and readers
+ * share it through the poller's reference count. */
 struct js_snapshot {
 	struct js_account account;
-	struct js_stream *streams; /* sorted by name, unique, filtered and capped */
+	struct js_stream *streams; /* finished: sorted by name, unique, filtered, capped */
 	size_t n_streams, cap_streams;
 	uint64_t seen;	   /* streams listed by the server */
 	uint64_t filtered; /* left out by --nats.stream-include/exclude */
 	uint64_t dropped;  /* left out by --nats.max-streams */
 	unsigned refs;	   /* guarded by the poller's lock */
+
+	/* while building */
+	const struct js_filter *filter; /* borrowed; NULL keeps all */
+	/* What the streams left out reserve (max_bytes x replicas), for the
+	 * account's derived reservation. */
+	uint64_t reserved_memory_out, reserved_storage_out;
 };
 
-/* Hard cap on streams held by one poll, whatever --nats.max-streams says. */
+/* Hard cap on streams held by one poll when --nats.max-streams is 0. */
 #define JS_MAX_STREAMS_HARD 1000000
 
 /* --- derived values (pure) --- */
@@ -88,22 +104,22 @@ bool js_stream_time_bounded_only(const struct js_stream *s);
 
 /* --- snapshot --- */
 
-struct js_snapshot *js_snapshot_new(void);
+/* A snapshot to build with filter f (borrowed until finish; NULL keeps
+ * all). NULL when out of memory. */
+struct js_snapshot *js_snapshot_new(const struct js_filter *f);
 void js_snapshot_free(struct js_snapshot *s);
-/* Appends a copy of st; takes ownership of st->name. -ENOMEM, -EFBIG. */
+/* Takes st (and ownership of st->name, NULL afterwards): counted in
+ * filtered when the names filter leaves it out, else kept; past
+ * 2 x max_streams kept, the kept ones are sorted, made unique and cut back
+ * to max_streams (the rest counted in dropped). 0, -ENOMEM, -EFBIG (more
+ * than JS_MAX_STREAMS_HARD kept without a max_streams). */
 int js_snapshot_add(struct js_snapshot *s, struct js_stream *st);
 
-/* Which streams a poll keeps: names (--nats.stream-include/exclude; NULL:
- * all), then at most max_streams (0 keeps all). */
-struct js_filter {
-	const struct name_filter *names;
-	unsigned max_streams;
-};
-
 /* After the last page: sorts by name, removes duplicates (paging while
- * streams are created or deleted can repeat one), derives the reserved bytes
- * when the server gave none, sets seen, then applies the filter (filtered)
- * and the cap (dropped; the first max_streams names in byte order stay). */
-void js_snapshot_finish(struct js_snapshot *s, const struct js_filter *f);
+ * streams are created or deleted can repeat one), applies the cap, sets
+ * seen (kept + filtered + dropped; a stream listed twice while left out is
+ * counted twice) and derives the reserved bytes, over every listed stream,
+ * when the server gave none. */
+void js_snapshot_finish(struct js_snapshot *s);
 
 #endif

@@ -25,6 +25,28 @@
 #include "memacct/util/log.h"
 #include "memacct/util/name_filter.h"
 
+/* What one poll may take, whatever the server sends. A reply larger than
+ * JS_REPLY_MAX (a 256-stream page of nats-server 2.9 is about 160 KiB), a
+ * reply whose decoding would take more than JS_JSON_TREE_MAX
+ * (jetstream_json.h), more than JS_MAX_PAGES pages (262,144 streams at 256
+ * a page), a page seen earlier in the same poll, or more streams kept than
+ * the cap (jetstream_model.h) end the poll with an error, and the poller
+ * counts which limit it hit. With them, one poll holds at most one reply,
+ * one decoded page and 2 x --nats.max-streams streams. */
+#define JS_REPLY_MAX ((size_t)4 << 20)
+#define JS_MAX_PAGES 1024u
+
+enum js_limit {
+	JS_LIMIT_NONE,
+	JS_LIMIT_REPLY_BYTES,	 /* "reply_bytes" */
+	JS_LIMIT_REPLY_DECODE,	 /* "reply_decode" */
+	JS_LIMIT_PAGES,		 /* "pages" */
+	JS_LIMIT_REPEATED_PAGE, /* "repeated_page" */
+	JS_LIMIT_STREAMS,	 /* "streams": JS_MAX_STREAMS_HARD without a cap */
+	JS_LIMIT_COUNT
+};
+const char *js_limit_name(enum js_limit l);
+
 /* State that lives from poll to poll (the account name of the current
  * connection, the reply buffer). Poller-thread only. */
 struct js_poll_state {
@@ -32,20 +54,24 @@ struct js_poll_state {
 	bool account_known;  /* user info asked on this connection */
 	char account[256];
 	const char *account_hint; /* used when the server does not say; may be NULL */
-	struct mbuf *reply;
+	struct mbuf *reply;	  /* max: JS_REPLY_MAX */
+	enum js_limit limit;	  /* the limit that ended the last poll, if one did */
+	uint64_t fingerprints[JS_MAX_PAGES]; /* of this poll's pages so far */
+	unsigned n_fingerprints;
 };
 
-/* One poll: connect if needed, who am I (once per connection), account
- * info, every stream page. On success *out is a new finished snapshot
- * (refs 1). timeout_ms bounds the whole poll. Returns 0 or -errno with e
- * (-ETIMEDOUT when the poll ran past timeout_ms). */
+/* One poll: connect if needed (within the budget too), who am I (once per
+ * connection), account info, every stream page. On success *out is a new
+ * finished snapshot (refs 1). timeout_ms bounds the whole poll. Returns 0
+ * or -errno with e: -ETIMEDOUT when the poll ran past timeout_ms, -EFBIG
+ * or -ELOOP when it hit a limit (st->limit says which). */
 int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
 		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e);
 
 struct js_poller_config {
 	struct js_transport transport; /* taken: closed when the poller is freed */
 	struct name_filter *names;     /* taken (heap, freed with the poller); NULL: all */
-	unsigned max_streams;	       /* --nats.max-streams; 0: no cap */
+	unsigned max_streams;	       /* --nats.max-streams; 0: up to JS_MAX_STREAMS_HARD */
 	unsigned interval_s;	       /* between poll starts; 0: 15 */
 	unsigned timeout_s;	       /* per poll; 0: 10 */
 	unsigned stale_after_s;	       /* 0: serve the last values forever */
@@ -66,6 +92,7 @@ struct js_view {
 	double last_duration_s;	  /* of the last poll, success or not */
 	uint64_t errors_total;
 	uint64_t dropped_total; /* streams left out by max-streams, summed over polls */
+	uint64_t limit_hits[JS_LIMIT_COUNT]; /* polls ended by each limit */
 	uint64_t seen, exported, filtered, dropped; /* of the last good poll */
 };
 
