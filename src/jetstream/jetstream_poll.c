@@ -149,8 +149,8 @@ static int list_streams(const struct js_transport *t, struct js_poll_state *st,
 				   JS_MAX_PAGES, (unsigned long long)offset);
 			return -EFBIG;
 		}
-		int n = snprintf(body, sizeof(body), "{\"offset\":%llu}",
-				 (unsigned long long)offset);
+		int n =
+		    snprintf(body, sizeof(body), "{\"offset\":%llu}", (unsigned long long)offset);
 		int rc = request(t, st, "$JS.API.STREAM.LIST", body, (size_t)n, to, e);
 		if (rc == -ETIMEDOUT)
 			errmsg_set(e,
@@ -170,10 +170,11 @@ static int list_streams(const struct js_transport *t, struct js_poll_state *st,
 			return 0;
 		if (page_seen(st, page.fingerprint)) {
 			st->limit = JS_LIMIT_REPEATED_PAGE;
-			errmsg_set(e,
-				   "$JS.API.STREAM.LIST: the page at offset %llu repeats an earlier "
-				   "one; the server ignores the offset, the poll stops there",
-				   (unsigned long long)offset);
+			errmsg_set(
+			    e,
+			    "$JS.API.STREAM.LIST: the page at offset %llu repeats an earlier "
+			    "one; the server ignores the offset, the poll stops there",
+			    (unsigned long long)offset);
 			return -ELOOP;
 		}
 		offset += page.count;
@@ -303,8 +304,8 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 			snprintf(c, sizeof(c), "%lu", p->failures);
 			log_kv(p->log, LOG_INFO,
 			       p->ever_ok ? "JetStream poll recovered" : "JetStream poll succeeded",
-			       "url", p->urls, "account", s->account.name,
-			       "streams", a, "duration_seconds", b, "failed_polls", c, NULL);
+			       "url", p->urls, "account", s->account.name, "streams", a,
+			       "duration_seconds", b, "failed_polls", c, NULL);
 		}
 		p->ever_ok = true;
 		p->failures = 0;
@@ -327,8 +328,8 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 	log_kv(p->log, rc == -EACCES ? LOG_ERROR : LOG_WARN,
 	       rc == -EACCES ? "JetStream poll failed: NATS authentication or authorization refused"
 			     : "JetStream poll failed",
-	       "url", p->urls, "kind", kind, "err", e->msg, "failed_polls",
-	       b, "suppressed", a, NULL);
+	       "url", p->urls, "kind", kind, "err", e->msg, "failed_polls", b, "suppressed", a,
+	       NULL);
 }
 
 /* Connection drops and reconnects, one line per back-off interval at most
@@ -532,8 +533,9 @@ void js_poller_free(struct js_poller *p)
 			/* Stuck in a call that ignored the interrupt (a DNS
 			 * lookup): leave it, and everything it uses, to the
 			 * process's exit rather than free it under its feet. */
-			log_kv(p->log, LOG_WARN, "JetStream poller did not stop in time; left running",
-			       "url", p->urls, NULL);
+			log_kv(p->log, LOG_WARN,
+			       "JetStream poller did not stop in time; left running", "url",
+			       p->urls, NULL);
 			return;
 		}
 	}

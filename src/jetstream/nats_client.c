@@ -24,8 +24,8 @@
 
 #define MAX_URLS 32
 #define SEED_FILE_MAX 65536
-#define AUTH_RETRIES 3 /* tries of one connect when creds/nkey are set */
-#define CLOSED_CB_WAIT_S 1   /* free waits this long for cnats's last callbacks */
+#define AUTH_RETRIES 3	   /* tries of one connect when creds/nkey are set */
+#define CLOSED_CB_WAIT_S 1 /* free waits this long for cnats's last callbacks */
 
 struct nats_client {
 	natsOptions *opts;

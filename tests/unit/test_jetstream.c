@@ -20,15 +20,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memacct/cli/flags.h"
 #include "memacct/collectors/collector.h"
 #include "memacct/expo/expfmt.h"
-#include "memacct/cli/flags.h"
 #include "memacct/jetstream/jetstream_json.h"
 #include "memacct/jetstream/jetstream_model.h"
 #include "memacct/jetstream/jetstream_poll.h"
 #include "memacct/jetstream/jetstream_setup.h"
-#include "memacct/util/mbuf.h"
 #include "memacct/jetstream/nkey.h"
+#include "memacct/util/mbuf.h"
 
 /* ---- time ---- */
 
@@ -328,7 +328,8 @@ static void test_snapshot_finish(void **unused)
 {
 	(void)unused;
 	struct name_filter names;
-	assert_int_equal(name_filter_init(&names, "^(orders|audit)", "--i", "tmp$", "--e", NULL), 0);
+	assert_int_equal(name_filter_init(&names, "^(orders|audit)", "--i", "tmp$", "--e", NULL),
+			 0);
 
 	struct js_filter f = {.names = &names, .max_streams = 3};
 	struct js_snapshot *s = js_snapshot_new(&f);
@@ -592,8 +593,8 @@ static void test_poll_limits(void **unused)
 	struct js_snapshot *s = NULL;
 	struct errmsg e = {{0}};
 
-	struct fake f = {.n_streams = 1000000, .page = 256, .fail_list_at = -1,
-			 .ignore_offset = true};
+	struct fake f = {
+	    .n_streams = 1000000, .page = 256, .fail_list_at = -1, .ignore_offset = true};
 	t.ctx = &f;
 	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), -ELOOP);
 	assert_null(s);
@@ -730,7 +731,8 @@ static void test_collector_not_configured(void **unused)
 	assert_int_equal(jetstream_setup(&cfg, NULL, &p, &e), 0);
 	assert_null(p); /* no --nats.url: no poller */
 	void *state = (void *)1;
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e),
+			 0);
 	assert_null(state);
 	struct registry *reg = registry_new(1 << 20);
 	assert_int_equal(collector_jetstream.collect(NULL, NULL, reg, &e), 0);
@@ -840,10 +842,9 @@ static void test_collector_refused(void **unused)
 	assert_int_equal(jetstream_setup(&cfg, NULL, &poller, &e), 0);
 	assert_non_null(poller);
 	void *state = NULL;
-	assert_int_equal(
-	    collector_jetstream.init(&(struct collector_env){.cfg = &cfg, .poller = poller}, &state,
-				     &e),
-	    0);
+	assert_int_equal(collector_jetstream.init(
+			     &(struct collector_env){.cfg = &cfg, .poller = poller}, &state, &e),
+			 0);
 	assert_ptr_equal(state, poller);
 	assert_int_equal(js_poller_start(poller), 0);
 
@@ -861,6 +862,12 @@ static void test_collector_refused(void **unused)
 	assert_non_null(strstr(s, "\nmemacct_jetstream_up 0\n"));
 	assert_non_null(strstr(s, "\nmemacct_jetstream_poll_errors_total 1\n"));
 	assert_non_null(strstr(s, "\nmemacct_jetstream_streams_dropped_total 0\n"));
+	/* Every limit has its series from the start, at 0. */
+	assert_non_null(
+	    strstr(s, "\nmemacct_jetstream_poll_limit_hits_total{limit=\"reply_bytes\"} 0\n"));
+	assert_non_null(
+	    strstr(s, "\nmemacct_jetstream_poll_limit_hits_total{limit=\"repeated_page\"} 0\n"));
+	assert_null(strstr(s, "limit=\"none\""));
 	assert_null(strstr(s, "memacct_jetstream_last_poll_success_timestamp_seconds "));
 	assert_null(strstr(s, "memacct_jetstream_stream_"));
 	assert_null(strstr(s, "memacct_jetstream_account_"));

@@ -38,11 +38,11 @@
 
 enum js_limit {
 	JS_LIMIT_NONE,
-	JS_LIMIT_REPLY_BYTES,	 /* "reply_bytes" */
-	JS_LIMIT_REPLY_DECODE,	 /* "reply_decode" */
-	JS_LIMIT_PAGES,		 /* "pages" */
+	JS_LIMIT_REPLY_BYTES,	/* "reply_bytes" */
+	JS_LIMIT_REPLY_DECODE,	/* "reply_decode" */
+	JS_LIMIT_PAGES,		/* "pages" */
 	JS_LIMIT_REPEATED_PAGE, /* "repeated_page" */
-	JS_LIMIT_STREAMS,	 /* "streams": JS_MAX_STREAMS_HARD without a cap */
+	JS_LIMIT_STREAMS,	/* "streams": JS_MAX_STREAMS_HARD without a cap */
 	JS_LIMIT_COUNT
 };
 const char *js_limit_name(enum js_limit l);
@@ -53,9 +53,9 @@ struct js_poll_state {
 	uint64_t generation; /* connection the account name belongs to */
 	bool account_known;  /* user info asked on this connection */
 	char account[256];
-	const char *account_hint; /* used when the server does not say; may be NULL */
-	struct mbuf *reply;	  /* max: JS_REPLY_MAX */
-	enum js_limit limit;	  /* the limit that ended the last poll, if one did */
+	const char *account_hint;	     /* used when the server does not say; may be NULL */
+	struct mbuf *reply;		     /* max: JS_REPLY_MAX */
+	enum js_limit limit;		     /* the limit that ended the last poll, if one did */
 	uint64_t fingerprints[JS_MAX_PAGES]; /* of this poll's pages so far */
 	unsigned n_fingerprints;
 };
@@ -92,7 +92,7 @@ struct js_view {
 	double last_duration_s;	  /* of the last poll, success or not */
 	uint64_t errors_total;
 	uint64_t dropped_total; /* streams left out by max-streams, summed over polls */
-	uint64_t limit_hits[JS_LIMIT_COUNT]; /* polls ended by each limit */
+	uint64_t limit_hits[JS_LIMIT_COUNT];	    /* polls ended by each limit */
 	uint64_t seen, exported, filtered, dropped; /* of the last good poll */
 };
 

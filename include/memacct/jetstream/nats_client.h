@@ -42,7 +42,7 @@ struct nats_client_opts {
 	const char *tls_cert;
 	const char *tls_key;
 	unsigned connect_timeout_ms; /* TCP connect per server, and write deadline; 0: 2000 */
-	const char *name;		/* client name the server shows; NULL: "memacct_exporter" */
+	const char *name;	     /* client name the server shows; NULL: "memacct_exporter" */
 };
 
 struct nats_client;
