@@ -1,7 +1,8 @@
-/* main: wiring only. Parses flags, sets up logging and what is shared (the
- * cgroup scope, once), hands it to the collectors, the /explain page and
- * the explain subcommand, starts the HTTP server, then waits for
- * SIGTERM/SIGINT and shuts down cleanly. It reads no files itself. */
+/* main: wiring only. Parses flags, sets up logging and what is shared, once
+ * (the cgroup scope; the JetStream poller), hands it to the collectors, the
+ * /explain page and the explain subcommand, starts the HTTP server and the
+ * poller, then waits for SIGTERM/SIGINT and shuts down cleanly. It reads no
+ * files itself. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,7 +17,7 @@
 #include "memacct/explain/explain.h"
 #include "memacct/explain/explain_page.h"
 #include "memacct/http/http.h"
-#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/jetstream_setup.h"
 #include "memacct/util/log.h"
 
 static int serve(const struct config *cfg, struct logger *log, const struct cgroup_scope *scope)
@@ -33,20 +34,35 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct collector_env env = {.cfg = cfg, .log = log, .scope = scope};
-	int rc = scraper_new(&env, &s, &e);
+	/* The JetStream poller: built once (with --nats.url and the jetstream
+	 * collector on), lent to the collector and /explain, started last. */
+	struct js_poller *poller = NULL;
+	int rc = 0;
+	if (scraper_collector_on(cfg, "jetstream"))
+		rc = jetstream_setup(cfg, log, &poller, &e);
+	struct collector_env env = {.cfg = cfg, .log = log, .scope = scope, .poller = poller};
+	if (rc == 0)
+		rc = scraper_new(&env, &s, &e);
 	if (rc == 0 && scope) {
 		struct explain_sources src = {0};
-		src.streams_arg = scraper_collector_state(s, "jetstream");
-		src.streams = src.streams_arg ? jetstream_explain_streams : NULL;
+		src.streams_arg = poller;
+		src.streams = poller ? jetstream_explain_streams : NULL;
 		rc = explain_page_new(cfg, scope, &src, &page, &e);
 	}
 	if (rc == 0)
 		rc = http_start(cfg, s, page, log, &h, &e);
+	if (rc == 0 && poller) {
+		rc = js_poller_start(poller);
+		if (rc)
+			errmsg_set(&e, "cannot start the JetStream poller thread: %s",
+				   strerror(-rc));
+	}
 	if (rc) {
 		fprintf(stderr, "memacct_exporter: %s\n", e.msg[0] ? e.msg : strerror(-rc));
+		http_stop(h);
 		explain_page_free(page);
 		scraper_free(s);
+		js_poller_free(poller);
 		return 1;
 	}
 	log_kv(log, LOG_INFO, "listening", "address", cfg->listen_address, "version",
@@ -58,6 +74,7 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	http_stop(h);
 	explain_page_free(page);
 	scraper_free(s);
+	js_poller_free(poller);
 	return 0;
 }
 

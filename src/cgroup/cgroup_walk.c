@@ -16,44 +16,19 @@
 
 int cgroup_filter_init(struct cgroup_filter *f, const struct config *cfg, struct errmsg *e)
 {
-	memset(f, 0, sizeof(*f));
 	f->max_depth = cfg->cgroup_max_depth;
-	const char *pats[2] = {cfg->cgroup_include, cfg->cgroup_exclude};
-	const char *names[2] = {"--collector.cgroup.include", "--collector.cgroup.exclude"};
-	regex_t *res[2] = {&f->include, &f->exclude};
-	bool *has[2] = {&f->has_include, &f->has_exclude};
-	for (int i = 0; i < 2; i++) {
-		if (!pats[i])
-			continue;
-		int rc = regcomp(res[i], pats[i], REG_EXTENDED | REG_NOSUB);
-		if (rc) {
-			char why[128];
-			regerror(rc, res[i], why, sizeof(why));
-			errmsg_set(e, "%s: invalid regex \"%s\": %s", names[i], pats[i], why);
-			cgroup_filter_fini(f);
-			return -EINVAL;
-		}
-		*has[i] = true;
-	}
-	return 0;
+	return name_filter_init(&f->names, cfg->cgroup_include, "--collector.cgroup.include",
+				cfg->cgroup_exclude, "--collector.cgroup.exclude", e);
 }
 
 void cgroup_filter_fini(struct cgroup_filter *f)
 {
-	if (f->has_include)
-		regfree(&f->include);
-	if (f->has_exclude)
-		regfree(&f->exclude);
-	f->has_include = f->has_exclude = false;
+	name_filter_fini(&f->names);
 }
 
 bool cgroup_filter_match(const struct cgroup_filter *f, const char *path)
 {
-	if (f->has_include && regexec(&f->include, path, 0, NULL, 0) != 0)
-		return false;
-	if (f->has_exclude && regexec(&f->exclude, path, 0, NULL, 0) == 0)
-		return false;
-	return true;
+	return name_filter_match(&f->names, path);
 }
 
 struct walk_entry {

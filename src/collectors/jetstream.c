@@ -1,358 +1,31 @@
-/* jetstream collector: serves the last JetStream poll (SPEC section 4). The
- * poll itself runs in a background thread (jetstream_poll.c) every
- * --nats.poll-interval over one NATS connection (nats_client.c); a scrape
- * only takes a reference to the last snapshot and formats it, so a slow or
- * dead NATS server never slows or fails a scrape. Without --nats.url the
- * collector is not configured: init leaves *state NULL and adds nothing.
+/* jetstream collector: serves the last JetStream poll (SPEC section 4) as
+ * metrics, and the same poll as the /explain page's stream rows. The poll
+ * runs in main's poller (jetstream_poll.c, set up by jetstream_setup.c)
+ * every --nats.poll-interval over one NATS connection (nats_client.c); a
+ * scrape only takes a reference to the last snapshot and formats it, so a
+ * slow or dead NATS server never slows or fails a scrape. Without
+ * --nats.url there is no poller: the collector is not configured and adds
+ * nothing. It connects to nothing and reads no flag.
  *
  * Message ages are computed at scrape time from the stored first/last
  * message times, so they keep growing with wall time between polls (and
  * while NATS is down and the last values are served stale). */
-#include <errno.h>
-#include <fcntl.h>
-#include <regex.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stdio.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "memacct/collectors/collector.h"
 #include "memacct/explain/explain_page.h"
-#include "memacct/jetstream/jetstream.h"
-#include "memacct/jetstream/nats_client.h"
-
-#define SECRET_FILE_MAX 4096
-#define CREDS_FILE_MAX 65536
-
-struct js_collector {
-	struct nats_client *nc;
-	struct js_transport transport;
-	struct js_poller *poller;
-	regex_t include, exclude;
-	bool has_include, has_exclude;
-	char *password;			   /* from --nats.password-file; owned, wiped at fini */
-	char *log_urls;			   /* --nats.url with any user:password@ redacted */
-	char account_hint[256];		   /* the creds' account, "" when none */
-	struct log_backoff events_backoff; /* poller thread only */
-};
-
-/* --- transport over nats_client --- */
-
-static int t_connect(void *ctx, struct errmsg *e)
-{
-	struct js_collector *c = ctx;
-	return nats_client_connect(c->nc, e);
-}
-
-static uint64_t t_generation(void *ctx)
-{
-	struct js_collector *c = ctx;
-	return nats_client_generation(c->nc);
-}
-
-static int t_request(void *ctx, const char *subject, const char *data, size_t len,
-		     unsigned timeout_ms, struct mbuf *reply, struct errmsg *e)
-{
-	struct js_collector *c = ctx;
-	return nats_client_request(c->nc, subject, data, len, timeout_ms, reply, e);
-}
-
-static void t_interrupt(void *ctx)
-{
-	struct js_collector *c = ctx;
-	nats_client_interrupt(c->nc);
-}
-
-/* Connection drops and cnats's reconnects, one line per back-off interval
- * at most (the poll failures themselves are logged by the poller). */
-static void t_log_events(void *ctx, struct logger *log)
-{
-	struct js_collector *c = ctx;
-	struct nats_client_events ev;
-	unsigned long suppressed = 0;
-
-	nats_client_take_events(c->nc, &ev);
-	if (ev.auth_retries) {
-		/* cnats 3.4.1 fails ~1 in 256 creds/nkey logins; a retry at
-		 * once absorbed it. Worth a debug line, not a warning. */
-		char n[24];
-		snprintf(n, sizeof(n), "%lu", ev.auth_retries);
-		log_kv(log, LOG_DEBUG, "NATS login retried after an auth failure", "url",
-		       c->log_urls, "retries", n, NULL);
-	}
-	if (!ev.disconnects && !ev.reconnects && !ev.async_errors)
-		return;
-	if (!log_backoff_due(&c->events_backoff, time(NULL), &suppressed))
-		return;
-	char d[24], r[24], a[24], s[24];
-	snprintf(d, sizeof(d), "%lu", ev.disconnects);
-	snprintf(r, sizeof(r), "%lu", ev.reconnects);
-	snprintf(a, sizeof(a), "%lu", ev.async_errors);
-	snprintf(s, sizeof(s), "%lu", suppressed);
-	log_kv(log, LOG_WARN, "NATS connection events", "url", c->log_urls, "connected_to", ev.url,
-	       "disconnects", d, "reconnects", r, "async_errors", a, "err", ev.last_error,
-	       "suppressed", s, NULL);
-}
+#include "memacct/jetstream/jetstream_poll.h"
 
 /* --- init --- */
 
-/* Copies urls with the user-info part of each URL ("user:pass@",
- * "token@") replaced by "***@", for log lines. */
-static char *redact_urls(const char *urls)
-{
-	size_t n = strlen(urls);
-	char *out = malloc(n + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	const char *p = urls;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		if (!end)
-			end = p + strlen(p);
-		const char *scheme = NULL;
-		for (const char *q = p; q + 2 < end; q++)
-			if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
-				scheme = q + 3;
-				break;
-			}
-		const char *at = NULL;
-		if (scheme)
-			for (const char *q = scheme; q < end && *q != '/'; q++)
-				if (*q == '@')
-					at = q;
-		if (at) {
-			memcpy(out + o, p, (size_t)(scheme - p));
-			o += (size_t)(scheme - p);
-			/* "***" is never longer than what it replaces plus '@'
-			 * and the scheme: at > scheme holds one character at least. */
-			size_t hidden = (size_t)(at - scheme);
-			const char *mask = hidden >= 3 ? "***" : "*";
-			memcpy(out + o, mask, strlen(mask));
-			o += strlen(mask);
-			p = at;
-		}
-		memcpy(out + o, p, (size_t)(end - p));
-		o += (size_t)(end - p);
-		p = end;
-		if (*p == ',')
-			out[o++] = *p++;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* Reads a small file whole into buf (cap bytes, NUL-terminated); the file
- * must be shorter than cap. */
-static int read_small(const char *flag, const char *path, char *buf, size_t cap, size_t *lenp,
-		      struct errmsg *e)
-{
-	size_t len = 0;
-	int rc = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*lenp = 0;
-	if (fd < 0) {
-		rc = -errno;
-		errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(-rc));
-		return rc;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(-rc));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1) {
-			rc = -EFBIG;
-			errmsg_set(e, "%s: %s is larger than %zu bytes", flag, path, cap - 2);
-			goto out;
-		}
-	}
-	buf[len] = '\0';
-	*lenp = len;
-out:
-	close(fd);
-	return rc;
-}
-
-/* Reads a one-line secret (trailing newline and spaces dropped). */
-static int read_secret(const char *flag, const char *path, char **out, struct errmsg *e)
-{
-	char buf[SECRET_FILE_MAX + 2];
-	size_t len = 0;
-	int rc;
-
-	*out = NULL;
-	rc = read_small(flag, path, buf, sizeof(buf), &len, e);
-	if (rc < 0)
-		goto out;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
-			   buf[len - 1] == '\t'))
-		len--;
-	buf[len] = '\0';
-	if (len == 0) {
-		rc = -EINVAL;
-		errmsg_set(e, "%s: %s is empty", flag, path);
-		goto out;
-	}
-	*out = strdup(buf);
-	if (!*out)
-		rc = -ENOMEM;
-out:
-	explicit_bzero(buf, sizeof(buf));
-	return rc;
-}
-
-/* The account of the creds' user, for the account label when the server
- * cannot say (before 2.10). Unreadable or odd creds are nats_client's to
- * report; here they only leave the hint empty. */
-static void creds_account(const char *path, char *out, size_t cap)
-{
-	size_t len = 0;
-	char *buf = malloc(CREDS_FILE_MAX + 2);
-	out[0] = '\0';
-	if (!buf)
-		return;
-	if (read_small("--nats.creds", path, buf, CREDS_FILE_MAX + 2, &len, NULL) == 0 &&
-	    js_parse_creds_account(buf, len, out, cap) < 0)
-		out[0] = '\0';
-	explicit_bzero(buf, len);
-	free(buf);
-}
-
-static int compile(const char *flag, const char *re, regex_t *out, bool *has, struct errmsg *e)
-{
-	if (!re)
-		return 0;
-	int rc = regcomp(out, re, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char why[128];
-		regerror(rc, out, why, sizeof(why));
-		errmsg_set(e, "%s: bad regular expression \"%s\": %s", flag, re, why);
-		return -EINVAL;
-	}
-	*has = true;
-	return 0;
-}
-
-static void jetstream_fini(void *state)
-{
-	struct js_collector *c = state;
-	if (!c)
-		return;
-	js_poller_stop(c->poller);
-	nats_client_free(c->nc);
-	if (c->has_include)
-		regfree(&c->include);
-	if (c->has_exclude)
-		regfree(&c->exclude);
-	if (c->password) {
-		explicit_bzero(c->password, strlen(c->password));
-		free(c->password);
-	}
-	free(c->log_urls);
-	free(c);
-}
-
-static unsigned clamp_u(unsigned v, unsigned lo, unsigned hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
+/* The poller is main's (env->poller, NULL without --nats.url): the
+ * collector borrows it and keeps nothing else. */
 static int jetstream_init(const struct collector_env *env, void **state, struct errmsg *e)
 {
-	const struct config *cfg = env->cfg;
-	struct logger *log = env->log;
-	struct js_collector *c;
-	int rc;
-
-	*state = NULL;
-	if (!cfg->nats_urls || !*cfg->nats_urls)
-		return 0; /* not configured */
-
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->events_backoff.interval_s = 60;
-	c->log_urls = redact_urls(cfg->nats_urls);
-	if (!c->log_urls) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	rc = compile("--nats.stream-include", cfg->nats_stream_include, &c->include,
-		     &c->has_include, e);
-	if (rc < 0)
-		goto fail;
-	rc = compile("--nats.stream-exclude", cfg->nats_stream_exclude, &c->exclude,
-		     &c->has_exclude, e);
-	if (rc < 0)
-		goto fail;
-
-	const char *password = cfg->nats_password;
-	if (cfg->nats_password_file) {
-		rc = read_secret("--nats.password-file", cfg->nats_password_file, &c->password, e);
-		if (rc < 0)
-			goto fail;
-		password = c->password;
-	}
-
-	unsigned interval_s = cfg->nats_poll_interval_s ? cfg->nats_poll_interval_s : 15;
-	unsigned timeout_s = cfg->nats_poll_timeout_s ? cfg->nats_poll_timeout_s : 10;
-	struct nats_client_opts o = {
-	    .urls = cfg->nats_urls,
-	    .creds = cfg->nats_creds,
-	    .nkey_seed = cfg->nats_nkey,
-	    .user = cfg->nats_user,
-	    .password = password,
-	    .token = cfg->nats_token,
-	    .tls_ca = cfg->nats_tls_ca,
-	    .tls_cert = cfg->nats_tls_cert,
-	    .tls_key = cfg->nats_tls_key,
-	    .connect_timeout_ms = clamp_u(timeout_s * 1000u, 500, 5000),
-	    .reconnect_max_wait_ms = clamp_u(interval_s * 1000u, 1000, 30000),
-	};
-	rc = nats_client_new(&c->nc, &o, e);
-	if (rc < 0)
-		goto fail;
-	if (cfg->nats_creds)
-		creds_account(cfg->nats_creds, c->account_hint, sizeof(c->account_hint));
-
-	c->transport = (struct js_transport){
-	    .ctx = c,
-	    .connect = t_connect,
-	    .generation = t_generation,
-	    .request = t_request,
-	};
-	struct js_poller_config pc = {
-	    .transport = &c->transport,
-	    .filter = {.include = c->has_include ? &c->include : NULL,
-		       .exclude = c->has_exclude ? &c->exclude : NULL,
-		       .max_streams = cfg->nats_max_streams},
-	    .interval_s = interval_s,
-	    .timeout_s = timeout_s,
-	    .stale_after_s = cfg->nats_stale_after_s,
-	    .urls = c->log_urls,
-	    .account_hint = c->account_hint[0] ? c->account_hint : NULL,
-	    .interrupt = t_interrupt,
-	    .log_events = t_log_events,
-	};
-	rc = js_poller_start(&c->poller, &pc, log);
-	if (rc < 0) {
-		errmsg_set(e, "cannot start the JetStream poller thread: %s", strerror(-rc));
-		goto fail;
-	}
-	*state = c;
+	(void)e;
+	*state = env->poller;
 	return 0;
-fail:
-	jetstream_fini(c);
-	return rc;
 }
 
 /* --- collect --- */
@@ -385,6 +58,15 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 				   "Streams left out because --nats.max-streams was reached, "
 				   "summed over polls."),
 		   NULL, NULL, NULL, v->dropped_total);
+	struct family *lim = registry_family(
+	    reg, "memacct_jetstream_poll_limit_hits_total", METRIC_COUNTER,
+	    "JetStream polls stopped by a limit on what one poll may take, each also a failed "
+	    "poll: a reply over 4 MiB (reply_bytes), a reply that would take over 16 MiB to "
+	    "decode (reply_decode), more than 1,024 stream list pages (pages), a page the "
+	    "server sent twice (repeated_page), more than 1,000,000 streams with "
+	    "--nats.max-streams=0 (streams).");
+	for (int l = JS_LIMIT_NONE + 1; l < JS_LIMIT_COUNT; l++)
+		metric_u64(lim, NULL, "limit", js_limit_name((enum js_limit)l), v->limit_hits[l]);
 	if (v->snap) {
 		struct family *f = registry_family(
 		    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
@@ -594,19 +276,19 @@ static int jetstream_collect(void *state, struct scrape_ctx *ctx, struct registr
 			     struct errmsg *e)
 {
 	(void)ctx;
-	struct js_collector *c = state;
-	struct js_view v;
 	(void)e;
+	struct js_poller *poller = state;
+	struct js_view v;
 
-	if (!c)
+	if (!poller)
 		return 0;
-	js_poller_view(c->poller, &v);
+	js_poller_view(poller, &v);
 	collect_health(reg, &v);
 	if (v.snap) {
 		collect_account(reg, &v.snap->account);
 		collect_streams(reg, v.snap);
 	}
-	js_poller_release(c->poller, &v);
+	js_poller_release(poller, &v);
 	/* NATS being down is memacct_jetstream_up 0, not a failed collector:
 	 * serving the last poll always works. */
 	return 0;
@@ -617,18 +299,17 @@ const struct collector collector_jetstream = {
     .default_on = true,
     .init = jetstream_init,
     .collect = jetstream_collect,
-    .fini = jetstream_fini,
 };
 
-int jetstream_explain_streams(void *state, struct explain_stream_sink *sink)
+int jetstream_explain_streams(void *poller_arg, struct explain_stream_sink *sink)
 {
-	struct js_collector *c = state;
+	struct js_poller *poller = poller_arg;
 	struct js_view v;
 	struct timespec ts;
 	int rc = 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	js_poller_view(c->poller, &v);
+	js_poller_view(poller, &v);
 	explain_stream_status(sink, v.up, v.last_success_s > 0 ? now - v.last_success_s : -1, NULL);
 	for (size_t i = 0; v.snap && i < v.snap->n_streams && !rc; i++) {
 		const struct js_stream *st = &v.snap->streams[i];
@@ -647,6 +328,6 @@ int jetstream_explain_streams(void *state, struct explain_stream_sink *sink)
 		};
 		rc = explain_stream_add(sink, &r);
 	}
-	js_poller_release(c->poller, &v);
+	js_poller_release(poller, &v);
 	return rc;
 }

@@ -104,14 +104,6 @@ void scraper_free(struct scraper *s)
 	free(s);
 }
 
-void *scraper_collector_state(struct scraper *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->act[i].c->name, name) == 0)
-			return s->act[i].state;
-	return NULL;
-}
-
 int scraper_filter_arg(const struct scraper *s, struct scrape_filter *f, const char *key,
 		       const char *value, struct errmsg *e)
 {

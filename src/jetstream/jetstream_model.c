@@ -1,7 +1,9 @@
-/* jetstream_model: the snapshot of one JetStream poll (see jetstream.h):
- * building it, finishing it (order, duplicates, filter, cap, derived
- * reservations) and the derived per-stream judgements. No I/O, no JSON. */
-#include "memacct/jetstream/jetstream.h"
+/* jetstream_model: the snapshot of one JetStream poll (see jetstream_model.h):
+ * building it (the filter and the cap applied as streams arrive, so memory
+ * follows the cap, not the server), finishing it (order, duplicates, cap,
+ * derived reservations) and the derived per-stream judgements. No I/O, no
+ * JSON. */
+#include "memacct/jetstream/jetstream_model.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -57,11 +59,13 @@ bool js_stream_time_bounded_only(const struct js_stream *s)
 	       s->max_bytes <= 0 && s->max_msgs <= 0;
 }
 
-struct js_snapshot *js_snapshot_new(void)
+struct js_snapshot *js_snapshot_new(const struct js_filter *f)
 {
 	struct js_snapshot *s = calloc(1, sizeof(*s));
-	if (s)
+	if (s) {
 		s->refs = 1;
+		s->filter = f;
+	}
 	return s;
 }
 
@@ -73,25 +77,6 @@ void js_snapshot_free(struct js_snapshot *s)
 		free(s->streams[i].name);
 	free(s->streams);
 	free(s);
-}
-
-int js_snapshot_add(struct js_snapshot *s, struct js_stream *st)
-{
-	if (s->n_streams == s->cap_streams) {
-		if (s->cap_streams >= JS_MAX_STREAMS_HARD)
-			return -EFBIG;
-		size_t cap = s->cap_streams ? s->cap_streams * 2 : 64;
-		if (cap > JS_MAX_STREAMS_HARD)
-			cap = JS_MAX_STREAMS_HARD;
-		struct js_stream *n = realloc(s->streams, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		s->streams = n;
-		s->cap_streams = cap;
-	}
-	s->streams[s->n_streams++] = *st;
-	st->name = NULL;
-	return 0;
 }
 
 static int by_name(const void *a, const void *b)
@@ -114,24 +99,26 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static bool keep(const struct js_filter *f, const char *name)
+/* A stream left out still reserves what its limits say. */
+static void reserve_out(struct js_snapshot *s, const struct js_stream *st)
 {
-	if (!f)
-		return true;
-	if (f->include && regexec(f->include, name, 0, NULL, 0) != 0)
-		return false;
-	if (f->exclude && regexec(f->exclude, name, 0, NULL, 0) == 0)
-		return false;
-	return true;
+	if (st->storage == JS_STORAGE_MEMORY)
+		s->reserved_memory_out = sat_add(s->reserved_memory_out, reservation(st));
+	else if (st->storage == JS_STORAGE_FILE)
+		s->reserved_storage_out = sat_add(s->reserved_storage_out, reservation(st));
 }
 
-void js_snapshot_finish(struct js_snapshot *s, const struct js_filter *f)
+static unsigned max_streams(const struct js_snapshot *s)
+{
+	return s->filter ? s->filter->max_streams : 0;
+}
+
+/* Sorts the kept streams, keeps one of each name (paging while streams come
+ * and go can list one twice) and cuts back to max_streams. */
+static void sort_unique_cap(struct js_snapshot *s)
 {
 	if (s->n_streams > 1)
 		qsort(s->streams, s->n_streams, sizeof(*s->streams), by_name);
-
-	/* Unique names: paging while streams come and go can list one twice;
-	 * one copy is kept. */
 	size_t w = 0;
 	for (size_t r = 0; r < s->n_streams; r++) {
 		if (w > 0 && !strcmp(s->streams[w - 1].name, s->streams[r].name)) {
@@ -142,10 +129,53 @@ void js_snapshot_finish(struct js_snapshot *s, const struct js_filter *f)
 		s->streams[w++] = s->streams[r];
 	}
 	s->n_streams = w;
-	s->seen = w;
+	unsigned cap = max_streams(s);
+	for (size_t r = cap; cap && r < s->n_streams; r++) {
+		s->dropped++;
+		reserve_out(s, &s->streams[r]);
+		free(s->streams[r].name);
+	}
+	if (cap && s->n_streams > cap)
+		s->n_streams = cap;
+}
 
+int js_snapshot_add(struct js_snapshot *s, struct js_stream *st)
+{
+	const struct js_filter *f = s->filter;
+	if (f && f->names && !name_filter_match(f->names, st->name)) {
+		s->filtered++;
+		reserve_out(s, st);
+		free(st->name);
+		st->name = NULL;
+		return 0;
+	}
+	unsigned cap = max_streams(s);
+	size_t limit = cap ? 2 * (size_t)cap : JS_MAX_STREAMS_HARD;
+	if (cap && s->n_streams == limit)
+		sort_unique_cap(s); /* memory stays bounded by the cap */
+	if (s->n_streams == s->cap_streams) {
+		if (s->cap_streams >= limit)
+			return -EFBIG;
+		size_t n = s->cap_streams ? s->cap_streams * 2 : 64;
+		if (n > limit)
+			n = limit;
+		struct js_stream *grown = realloc(s->streams, n * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		s->streams = grown;
+		s->cap_streams = n;
+	}
+	s->streams[s->n_streams++] = *st;
+	st->name = NULL;
+	return 0;
+}
+
+void js_snapshot_finish(struct js_snapshot *s)
+{
+	sort_unique_cap(s);
+	s->seen = s->n_streams + s->filtered + s->dropped;
 	if (!s->account.has_reserved) {
-		uint64_t mem = 0, file = 0;
+		uint64_t mem = s->reserved_memory_out, file = s->reserved_storage_out;
 		for (size_t i = 0; i < s->n_streams; i++) {
 			const struct js_stream *st = &s->streams[i];
 			if (st->storage == JS_STORAGE_MEMORY)
@@ -156,23 +186,5 @@ void js_snapshot_finish(struct js_snapshot *s, const struct js_filter *f)
 		s->account.reserved_memory = mem;
 		s->account.reserved_storage = file;
 	}
-
-	w = 0;
-	s->filtered = 0;
-	s->dropped = 0;
-	for (size_t r = 0; r < s->n_streams; r++) {
-		struct js_stream *st = &s->streams[r];
-		if (!keep(f, st->name)) {
-			s->filtered++;
-			free(st->name);
-			continue;
-		}
-		if (f && f->max_streams && w >= f->max_streams) {
-			s->dropped++;
-			free(st->name);
-			continue;
-		}
-		s->streams[w++] = *st;
-	}
-	s->n_streams = w;
+	s->filter = NULL;
 }

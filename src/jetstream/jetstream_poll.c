@@ -1,15 +1,17 @@
 /* jetstream_poll: one JetStream poll (who am I, account info, every page of
- * the stream list) and the background thread that runs it every interval
- * and publishes the result as a reference-counted snapshot (jetstream.h).
- * A scrape only takes a reference under a short lock: it never waits on
- * NATS. The thread logs its failures through a back-off; nothing else here
- * logs. It does not format metrics (collectors/jetstream.c does).
+ * the stream list) over a js_transport, and the background thread that runs
+ * it every interval and publishes the result as a reference-counted
+ * snapshot (jetstream_poll.h). A scrape only takes a reference under a
+ * short lock: it never waits on NATS. The thread logs its failures and the
+ * transport's connection events through back-offs; nothing else here logs.
+ * It does not format metrics (collectors/jetstream.c does) and does not
+ * know cnats (nats_client.c) or the flags (jetstream_setup.c).
  *
  * Staleness: a failed poll keeps the last good snapshot (served, with
  * memacct_jetstream_up 0 and the last success time unchanged) until
  * stale_after_s has passed since that success, when the values are dropped
  * and only the poller's health is served. stale_after_s 0 keeps them. */
-#include "memacct/jetstream/jetstream.h"
+#include "memacct/jetstream/jetstream_poll.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -19,12 +21,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "memacct/jetstream/jetstream_json.h"
 #include "memacct/util/mbuf.h"
 
-#define REPLY_MAX (64u << 20)	  /* one reply: a 256-stream page is ~160 KiB */
 #define USER_INFO_TIMEOUT_MS 2000 /* old servers do not answer; do not wait long */
-#define MAX_PAGES 100000
 #define LOG_MIN_INTERVAL_S 60
+/* The reply buffer is kept from poll to poll up to this size; a larger one
+ * (a rare large reply) is given back after the poll. */
+#define REPLY_KEEP_BYTES ((size_t)1 << 20)
+/* How long js_poller_free waits for the thread after interrupting it. Every
+ * NATS call returns within a few tens of ms of an interrupt; this is the
+ * safety net that keeps a SIGTERM under 2 s whatever got stuck. */
+#define STOP_WAIT_MS 1500
 
 static int64_t mono_ms(void)
 {
@@ -47,108 +55,187 @@ static unsigned left_ms(int64_t deadline)
 	return d > 0 ? (unsigned)d : 0;
 }
 
-int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
-		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e)
+const char *js_limit_name(enum js_limit l)
 {
-	int64_t deadline = mono_ms() + (timeout_ms ? timeout_ms : 10000);
-	struct js_snapshot *snap = NULL;
-	uint64_t offset = 0, total = 0;
-	unsigned pages = 0;
-	char body[64];
-	int rc;
+	static const char *const names[JS_LIMIT_COUNT] = {
+	    [JS_LIMIT_NONE] = "none",
+	    [JS_LIMIT_REPLY_BYTES] = "reply_bytes",
+	    [JS_LIMIT_REPLY_DECODE] = "reply_decode",
+	    [JS_LIMIT_PAGES] = "pages",
+	    [JS_LIMIT_REPEATED_PAGE] = "repeated_page",
+	    [JS_LIMIT_STREAMS] = "streams",
+	};
+	return (unsigned)l < JS_LIMIT_COUNT ? names[l] : "none";
+}
 
-	*out = NULL;
-	rc = t->connect(t->ctx, e);
-	if (rc < 0)
-		return rc;
+/* A request's -EFBIG is a reply over the cap (reply->max). */
+static int request(const struct js_transport *t, struct js_poll_state *st, const char *subject,
+		   const char *data, size_t len, unsigned timeout_ms, struct errmsg *e)
+{
+	int rc = t->ops->request(t->ctx, subject, data, len, timeout_ms, st->reply, e);
+	if (rc == -EFBIG)
+		st->limit = JS_LIMIT_REPLY_BYTES;
+	return rc;
+}
 
-	uint64_t gen = t->generation ? t->generation(t->ctx) : 0;
+/* Who am I: servers from 2.10 name the account; older ones have no
+ * responder (-ENOENT): then the creds' account, else "". Asked once per
+ * connection, with at most a quarter of the budget. */
+static int ask_account(const struct js_transport *t, struct js_poll_state *st, unsigned left,
+		       struct errmsg *e)
+{
+	uint64_t gen = t->ops->generation ? t->ops->generation(t->ctx) : 0;
 	if (gen != st->generation) {
 		st->generation = gen;
 		st->account_known = false;
 		st->account[0] = '\0';
 	}
-	if (!st->account_known) {
-		/* Servers from 2.10 name the account; older ones have no
-		 * responder (-ENOENT): then the creds' account, else "". */
-		unsigned to = left_ms(deadline);
-		if (to > USER_INFO_TIMEOUT_MS)
-			to = USER_INFO_TIMEOUT_MS;
-		struct errmsg ue;
-		rc = t->request(t->ctx, "$SYS.REQ.USER.INFO", "", 0, to, st->reply, &ue);
-		if (rc == -ENOTCONN || rc == -ENOMEM) {
-			errmsg_set(e, "%s", ue.msg);
-			return rc;
-		}
-		if (rc != 0 || js_parse_user_account(st->reply->data, st->reply->len, st->account,
-						     sizeof(st->account), &ue) < 0) {
-			st->account[0] = '\0';
-			if (st->account_hint)
-				snprintf(st->account, sizeof(st->account), "%s", st->account_hint);
-		}
-		st->account_known = true;
+	if (st->account_known)
+		return 0;
+	unsigned to = left / 4;
+	if (to > USER_INFO_TIMEOUT_MS)
+		to = USER_INFO_TIMEOUT_MS;
+	struct errmsg ue;
+	int rc = t->ops->request(t->ctx, "$SYS.REQ.USER.INFO", "", 0, to, st->reply, &ue);
+	if (rc == -ENOTCONN || rc == -ENOMEM) {
+		errmsg_set(e, "%s", ue.msg);
+		return rc;
 	}
-
-	snap = js_snapshot_new();
-	if (!snap)
-		return -ENOMEM;
-	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
-
-	rc = t->request(t->ctx, "$JS.API.INFO", "", 0, left_ms(deadline), st->reply, e);
-	if (rc == -ENOENT) {
-		errmsg_set(e, "$JS.API.INFO: no responder: JetStream is not enabled on the server "
-			      "or for this account");
-		rc = -EREMOTEIO;
+	if (rc != 0 || js_parse_user_account(st->reply->data, st->reply->len, st->account,
+					     sizeof(st->account), &ue) < 0) {
+		st->account[0] = '\0';
+		if (st->account_hint)
+			snprintf(st->account, sizeof(st->account), "%s", st->account_hint);
 	}
-	if (rc < 0)
-		goto fail;
-	rc = js_parse_account_info(st->reply->data, st->reply->len, &snap->account, e);
-	if (rc < 0)
-		goto fail;
+	st->account_known = true;
+	return 0;
+}
 
-	for (;;) {
+/* Whether fp was seen earlier in this poll (else remembers it). */
+static bool page_seen(struct js_poll_state *st, uint64_t fp)
+{
+	for (unsigned i = 0; i < st->n_fingerprints; i++)
+		if (st->fingerprints[i] == fp)
+			return true;
+	if (st->n_fingerprints < JS_MAX_PAGES)
+		st->fingerprints[st->n_fingerprints++] = fp;
+	return false;
+}
+
+/* Every page of the stream list into snap. The list ends at an empty page
+ * or when the pages have covered the server's total; a page seen before in
+ * this poll (a server that ignores the offset), JS_MAX_PAGES pages or the
+ * deadline end the poll with an error. */
+static int list_streams(const struct js_transport *t, struct js_poll_state *st,
+			struct js_snapshot *snap, int64_t deadline, unsigned timeout_ms,
+			struct errmsg *e)
+{
+	uint64_t offset = 0;
+	char body[64];
+
+	st->n_fingerprints = 0;
+	for (unsigned pages = 0;; pages++) {
 		unsigned to = left_ms(deadline);
-		if (to == 0 || pages == MAX_PAGES) {
-			errmsg_set(e, "poll ran out of its %u ms after %llu of %llu streams",
-				   timeout_ms, (unsigned long long)offset,
-				   (unsigned long long)total);
-			rc = -ETIMEDOUT;
-			goto fail;
+		if (to == 0) {
+			errmsg_set(e, "poll ran out of its %u ms after %llu streams", timeout_ms,
+				   (unsigned long long)offset);
+			return -ETIMEDOUT;
+		}
+		if (pages == JS_MAX_PAGES) {
+			st->limit = JS_LIMIT_PAGES;
+			errmsg_set(e,
+				   "$JS.API.STREAM.LIST: more than %u pages (%llu streams) without "
+				   "reaching the end; the poll stops there",
+				   JS_MAX_PAGES, (unsigned long long)offset);
+			return -EFBIG;
 		}
 		int n =
 		    snprintf(body, sizeof(body), "{\"offset\":%llu}", (unsigned long long)offset);
-		rc = t->request(t->ctx, "$JS.API.STREAM.LIST", body, (size_t)n, to, st->reply, e);
+		int rc = request(t, st, "$JS.API.STREAM.LIST", body, (size_t)n, to, e);
 		if (rc == -ETIMEDOUT)
 			errmsg_set(e,
 				   "$JS.API.STREAM.LIST: no reply within the poll's %u ms (%llu "
 				   "streams read)",
 				   timeout_ms, (unsigned long long)offset);
 		if (rc < 0)
-			goto fail;
-		size_t count = 0;
-		rc = js_parse_stream_page(st->reply->data, st->reply->len, snap, &total, &count, e);
+			return rc;
+		struct js_page page;
+		rc = js_parse_stream_page(st->reply->data, st->reply->len, snap, &page, e);
+		if (rc == -EFBIG)
+			st->limit = snap->n_streams >= JS_MAX_STREAMS_HARD ? JS_LIMIT_STREAMS
+									   : JS_LIMIT_REPLY_DECODE;
 		if (rc < 0)
-			goto fail;
-		offset += count;
-		pages++;
-		if (count == 0 || offset >= total)
-			break;
+			return rc;
+		if (page.count == 0)
+			return 0;
+		if (page_seen(st, page.fingerprint)) {
+			st->limit = JS_LIMIT_REPEATED_PAGE;
+			errmsg_set(
+			    e,
+			    "$JS.API.STREAM.LIST: the page at offset %llu repeats an earlier "
+			    "one; the server ignores the offset, the poll stops there",
+			    (unsigned long long)offset);
+			return -ELOOP;
+		}
+		offset += page.count;
+		if (offset >= page.total)
+			return 0;
 	}
+}
 
-	js_snapshot_finish(snap, f);
+int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
+		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e)
+{
+	if (timeout_ms == 0)
+		timeout_ms = 10000;
+	int64_t deadline = mono_ms() + timeout_ms;
+	struct js_snapshot *snap = NULL;
+	int rc;
+
+	*out = NULL;
+	st->limit = JS_LIMIT_NONE;
+	rc = t->ops->connect(t->ctx, left_ms(deadline), e);
+	if (rc == 0)
+		rc = ask_account(t, st, left_ms(deadline), e);
+	if (rc < 0)
+		return rc;
+
+	snap = js_snapshot_new(f);
+	if (!snap)
+		return -ENOMEM;
+	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
+
+	rc = request(t, st, "$JS.API.INFO", "", 0, left_ms(deadline), e);
+	if (rc == -ENOENT) {
+		errmsg_set(e, "$JS.API.INFO: no responder: JetStream is not enabled on the server "
+			      "or for this account");
+		rc = -EREMOTEIO;
+	}
+	if (rc == 0) {
+		rc = js_parse_account_info(st->reply->data, st->reply->len, &snap->account, e);
+		if (rc == -EFBIG)
+			st->limit = JS_LIMIT_REPLY_DECODE;
+	}
+	if (rc == 0)
+		rc = list_streams(t, st, snap, deadline, timeout_ms, e);
+	if (rc < 0) {
+		js_snapshot_free(snap);
+		return rc;
+	}
+	js_snapshot_finish(snap);
 	*out = snap;
 	return 0;
-fail:
-	js_snapshot_free(snap);
-	return rc;
 }
 
 /* --- the thread --- */
 
 struct js_poller {
-	struct js_poller_config cfg;
+	struct js_poller_config cfg; /* urls and account_hint point at the copies below */
+	struct js_filter filter;
+	char *urls, *account_hint;
 	struct logger *log;
 	pthread_t thread;
+	bool started;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -158,11 +245,13 @@ struct js_poller {
 	bool up, polled;
 	double last_success_s, last_duration_s;
 	uint64_t errors_total, dropped_total;
+	uint64_t limit_hits[JS_LIMIT_COUNT];
 
 	/* poller thread only */
 	struct js_poll_state ps;
 	struct mbuf reply;
-	struct log_backoff backoff[8]; /* one per kind of failure, see fail_kind() */
+	struct log_backoff backoff[9]; /* one per kind of failure, see fail_kind() */
+	struct log_backoff events_backoff;
 	unsigned long failures;
 	bool ever_ok;
 };
@@ -179,8 +268,12 @@ static void snap_unref(struct js_poller *p, struct js_snapshot *s)
 		js_snapshot_free(s);
 }
 
-static const char *fail_kind(int rc, unsigned *idx)
+static const char *fail_kind(int rc, enum js_limit limit, unsigned *idx)
 {
+	if (limit != JS_LIMIT_NONE) {
+		*idx = 8;
+		return "limit";
+	}
 	static const struct {
 		int rc;
 		const char *kind;
@@ -211,8 +304,8 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 			snprintf(c, sizeof(c), "%lu", p->failures);
 			log_kv(p->log, LOG_INFO,
 			       p->ever_ok ? "JetStream poll recovered" : "JetStream poll succeeded",
-			       "url", p->cfg.urls ? p->cfg.urls : "", "account", s->account.name,
-			       "streams", a, "duration_seconds", b, "failed_polls", c, NULL);
+			       "url", p->urls, "account", s->account.name, "streams", a,
+			       "duration_seconds", b, "failed_polls", c, NULL);
 		}
 		p->ever_ok = true;
 		p->failures = 0;
@@ -226,7 +319,7 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 	 * then auth) is news and logs at once, the same kind again only once
 	 * per interval, and kinds that alternate cannot flood either. */
 	unsigned idx;
-	const char *kind = fail_kind(rc, &idx);
+	const char *kind = fail_kind(rc, p->ps.limit, &idx);
 	unsigned long suppressed = 0;
 	if (!log_backoff_due(&p->backoff[idx], now, &suppressed))
 		return;
@@ -235,8 +328,42 @@ static void log_result(struct js_poller *p, int rc, const struct errmsg *e,
 	log_kv(p->log, rc == -EACCES ? LOG_ERROR : LOG_WARN,
 	       rc == -EACCES ? "JetStream poll failed: NATS authentication or authorization refused"
 			     : "JetStream poll failed",
-	       "url", p->cfg.urls ? p->cfg.urls : "", "kind", kind, "err", e->msg, "failed_polls",
-	       b, "suppressed", a, NULL);
+	       "url", p->urls, "kind", kind, "err", e->msg, "failed_polls", b, "suppressed", a,
+	       NULL);
+}
+
+/* Connection drops and reconnects, one line per back-off interval at most
+ * (the poll failures themselves are logged by log_result). */
+static void log_events(struct js_poller *p)
+{
+	const struct js_transport *t = &p->cfg.transport;
+	struct js_transport_events ev;
+	unsigned long suppressed = 0;
+
+	if (!t->ops->take_events)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	t->ops->take_events(t->ctx, &ev);
+	if (ev.auth_retries) {
+		/* cnats 3.4.1 fails ~1 in 256 creds/nkey logins; a retry at
+		 * once absorbed it. Worth a debug line, not a warning. */
+		char n[24];
+		snprintf(n, sizeof(n), "%lu", ev.auth_retries);
+		log_kv(p->log, LOG_DEBUG, "NATS login retried after an auth failure", "url",
+		       p->urls, "retries", n, NULL);
+	}
+	if (!ev.disconnects && !ev.reconnects && !ev.async_errors)
+		return;
+	if (!log_backoff_due(&p->events_backoff, time(NULL), &suppressed))
+		return;
+	char d[24], r[24], a[24], s[24];
+	snprintf(d, sizeof(d), "%lu", ev.disconnects);
+	snprintf(r, sizeof(r), "%lu", ev.reconnects);
+	snprintf(a, sizeof(a), "%lu", ev.async_errors);
+	snprintf(s, sizeof(s), "%lu", suppressed);
+	log_kv(p->log, LOG_WARN, "NATS connection events", "url", p->urls, "connected_to", ev.url,
+	       "disconnects", d, "reconnects", r, "async_errors", a, "err", ev.last_error,
+	       "suppressed", s, NULL);
 }
 
 static void *poller_main(void *arg)
@@ -255,7 +382,7 @@ static void *poller_main(void *arg)
 		int64_t t0 = mono_ms();
 		struct errmsg e = {{0}};
 		struct js_snapshot *s = NULL;
-		int rc = js_poll_once(p->cfg.transport, &p->ps, &p->cfg.filter, timeout_ms, &s, &e);
+		int rc = js_poll_once(&p->cfg.transport, &p->ps, &p->filter, timeout_ms, &s, &e);
 		double dur = (double)(mono_ms() - t0) / 1000.0;
 		double now = wall_s();
 		struct js_snapshot *old = NULL;
@@ -277,6 +404,8 @@ static void *poller_main(void *arg)
 		} else {
 			p->up = false;
 			p->errors_total++;
+			if (p->ps.limit != JS_LIMIT_NONE)
+				p->limit_hits[p->ps.limit]++;
 			if (p->cfg.stale_after_s && p->snap &&
 			    now - p->last_success_s > (double)p->cfg.stale_after_s) {
 				old = p->snap;
@@ -285,9 +414,12 @@ static void *poller_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 		snap_unref(p, old);
+		if (p->reply.cap > REPLY_KEEP_BYTES) {
+			mbuf_free(&p->reply);
+			mbuf_init(&p->reply, JS_REPLY_MAX);
+		}
 
-		if (p->cfg.log_events)
-			p->cfg.log_events(p->cfg.transport->ctx, p->log);
+		log_events(p);
 		log_result(p, rc, &e, s, dur);
 
 		int64_t next = t0 + interval_ms;
@@ -311,63 +443,109 @@ static void *poller_main(void *arg)
 	return NULL;
 }
 
-int js_poller_start(struct js_poller **out, const struct js_poller_config *cfg, struct logger *log)
+static void close_owned(const struct js_poller_config *cfg)
+{
+	if (cfg->transport.ops && cfg->transport.ops->close)
+		cfg->transport.ops->close(cfg->transport.ctx);
+	if (cfg->names) {
+		name_filter_fini(cfg->names);
+		free(cfg->names);
+	}
+}
+
+int js_poller_new(struct js_poller **out, const struct js_poller_config *cfg, struct logger *log)
 {
 	struct js_poller *p = calloc(1, sizeof(*p));
 	pthread_condattr_t ca;
-	sigset_t all, old;
-	int rc;
 
 	*out = NULL;
-	if (!p)
+	if (!p) {
+		close_owned(cfg);
 		return -ENOMEM;
+	}
 	p->cfg = *cfg;
+	p->urls = strdup(cfg->urls ? cfg->urls : "");
+	p->account_hint = cfg->account_hint ? strdup(cfg->account_hint) : NULL;
+	if (!p->urls || (cfg->account_hint && !p->account_hint)) {
+		free(p->urls);
+		free(p->account_hint);
+		free(p);
+		close_owned(cfg);
+		return -ENOMEM;
+	}
+	p->cfg.urls = p->urls;
+	p->cfg.account_hint = p->account_hint;
+	p->filter = (struct js_filter){.names = cfg->names, .max_streams = cfg->max_streams};
 	p->log = log;
 	unsigned iv = cfg->interval_s ? cfg->interval_s : 15;
 	for (size_t i = 0; i < sizeof(p->backoff) / sizeof(p->backoff[0]); i++)
 		p->backoff[i].interval_s = iv > LOG_MIN_INTERVAL_S ? iv : LOG_MIN_INTERVAL_S;
-	mbuf_init(&p->reply, REPLY_MAX);
+	p->events_backoff.interval_s = LOG_MIN_INTERVAL_S;
+	mbuf_init(&p->reply, JS_REPLY_MAX);
 	p->ps.reply = &p->reply;
-	p->ps.account_hint = cfg->account_hint;
+	p->ps.account_hint = p->account_hint;
 	p->ps.generation = UINT64_MAX;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	*out = p;
+	return 0;
+}
+
+int js_poller_start(struct js_poller *p)
+{
+	sigset_t all, old;
 
 	/* The thread (and the cnats threads it starts) takes no signals:
 	 * main handles SIGTERM. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&p->thread, NULL, poller_main, p);
+	int rc = pthread_create(&p->thread, NULL, poller_main, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		pthread_cond_destroy(&p->cond);
-		pthread_mutex_destroy(&p->lock);
-		mbuf_free(&p->reply);
-		free(p);
+	if (rc != 0)
 		return -rc;
-	}
-	*out = p;
+	p->started = true;
 	return 0;
 }
 
-void js_poller_stop(struct js_poller *p)
+void js_poller_free(struct js_poller *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stop = true;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	if (p->cfg.interrupt)
-		p->cfg.interrupt(p->cfg.transport->ctx);
-	pthread_join(p->thread, NULL);
+	if (p->started) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		if (p->cfg.transport.ops->interrupt)
+			p->cfg.transport.ops->interrupt(p->cfg.transport.ctx);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STOP_WAIT_MS / 1000;
+		until.tv_nsec += (long)(STOP_WAIT_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(p->thread, NULL, &until) != 0) {
+			/* Stuck in a call that ignored the interrupt (a DNS
+			 * lookup): leave it, and everything it uses, to the
+			 * process's exit rather than free it under its feet. */
+			log_kv(p->log, LOG_WARN,
+			       "JetStream poller did not stop in time; left running", "url",
+			       p->urls, NULL);
+			return;
+		}
+	}
 	snap_unref(p, p->snap);
+	close_owned(&p->cfg);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	mbuf_free(&p->reply);
+	free(p->urls);
+	free(p->account_hint);
 	free(p);
 }
 
@@ -382,6 +560,7 @@ void js_poller_view(struct js_poller *p, struct js_view *v)
 	v->last_duration_s = p->last_duration_s;
 	v->errors_total = p->errors_total;
 	v->dropped_total = p->dropped_total;
+	memcpy(v->limit_hits, p->limit_hits, sizeof(v->limit_hits));
 	struct js_snapshot *s = p->snap;
 	/* The poller drops stale values after its next failed poll; a scrape
 	 * between the deadline and that poll must not serve them either. */

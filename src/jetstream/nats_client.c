@@ -1,8 +1,9 @@
 /* nats_client: one cnats connection for request/reply (see nats_client.h).
  * The only file that includes cnats. It builds the options once, connects on
- * demand, lets cnats reconnect by itself while a connection lives, and turns
- * cnats statuses into -errno plus a sentence. It does not log and does not
- * parse replies. */
+ * demand within the caller's budget (abandoning a handshake that does not
+ * finish), builds a new connection when the last one was lost (cnats does
+ * not reconnect by itself here), and turns cnats statuses into -errno plus
+ * a sentence. It does not log and does not parse replies. */
 #include "memacct/jetstream/nats_client.h"
 
 #include <errno.h>
@@ -11,16 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nats/nats.h>
 
+#include "memacct/jetstream/connect_watchdog.h"
 #include "memacct/jetstream/nkey.h"
+#include "memacct/util/readfile.h"
 
 #define MAX_URLS 32
 #define SEED_FILE_MAX 65536
-#define AUTH_RETRIES 3 /* tries of one connect when creds/nkey are set */
+#define AUTH_RETRIES 3	   /* tries of one connect when creds/nkey are set */
+#define CLOSED_CB_WAIT_S 1 /* free waits this long for cnats's last callbacks */
 
 struct nats_client {
 	natsOptions *opts;
@@ -29,7 +34,8 @@ struct nats_client {
 	int n_urls;
 	bool key_auth; /* creds or nkey: retry auth failures (cnats 3.4.1 bug) */
 	bool tls;      /* a TLS flag was given */
-	unsigned reconnect_max_wait_ms;
+
+	struct connect_watchdog *watchdog; /* gives a hung handshake up */
 
 	pthread_mutex_t lock; /* nc, interrupted, generation */
 	natsConnection *nc;   /* destroyed only by the connecting thread */
@@ -38,7 +44,7 @@ struct nats_client {
 
 	pthread_mutex_t ev_lock; /* ev, closed_cbs; taken in cnats's callback threads */
 	pthread_cond_t ev_cond;	 /* signalled by on_closed */
-	struct nats_client_events ev;
+	struct js_transport_events ev;
 	/* Closed callbacks run so far. cnats runs a connection's callbacks on
 	 * its own thread after natsConnection_Close() has returned; each
 	 * connection that ever connected gets exactly one closed callback, its
@@ -101,15 +107,6 @@ static void on_disconnected(natsConnection *nc, void *closure)
 	pthread_mutex_unlock(&c->ev_lock);
 }
 
-static void on_reconnected(natsConnection *nc, void *closure)
-{
-	struct nats_client *c = closure;
-	(void)nc;
-	pthread_mutex_lock(&c->ev_lock);
-	c->ev.reconnects++;
-	pthread_mutex_unlock(&c->ev_lock);
-}
-
 static void on_closed(natsConnection *nc, void *closure)
 {
 	struct nats_client *c = closure;
@@ -128,25 +125,6 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, 
 	c->ev.async_errors++;
 	record_error(c, nc, natsStatus_GetText(err));
 	pthread_mutex_unlock(&c->ev_lock);
-}
-
-/* Exponential back-off for cnats's own reconnects: 100 ms doubling per pass
- * over the server list, capped, plus up to 20% jitter so a fleet of
- * exporters does not reconnect in step. */
-static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
-{
-	const struct nats_client *c = closure;
-	(void)nc;
-	int64_t cap = c->reconnect_max_wait_ms;
-	int64_t d = 100;
-	for (int i = 0; i < attempts && d < cap; i++)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	unsigned seed = (unsigned)ts.tv_nsec ^ (unsigned)attempts;
-	return d + (int64_t)(rand_r(&seed) % (int)(d / 5 + 1));
 }
 
 /* --- construction --- */
@@ -184,63 +162,48 @@ static int split_urls(struct nats_client *c, const char *urls, struct errmsg *e)
 	return 0;
 }
 
+/* A file cnats will read itself (at every connect): it must be a readable
+ * regular file; a FIFO there would block a connect. */
 static int check_readable(const char *flag, const char *path, struct errmsg *e)
 {
-	if (access(path, R_OK) < 0) {
+	struct stat st;
+	if (access(path, R_OK) < 0 || stat(path, &st) < 0) {
 		int err = errno;
 		errmsg_set(e, "%s: cannot read %s: %s", flag, path, strerror(err));
 		return -err;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		errmsg_set(e, "%s: %s is not a regular file", flag, path);
+		return -EINVAL;
+	}
 	return 0;
 }
 
-/* Reads the seed file to derive the public key; the buffer is wiped. */
+/* Reads the seed file (util/readfile: regular files only, capped) to derive
+ * the public key; the buffer is wiped. */
 static int nkey_public(const char *path, char pub[NKEY_PUBLIC_LEN + 1], struct errmsg *e)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
-		return rc;
-	}
-	buf = malloc(SEED_FILE_MAX);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, SEED_FILE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == SEED_FILE_MAX) {
-			rc = -EFBIG;
-			errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path,
-				   SEED_FILE_MAX);
-			goto out;
-		}
-	}
-	rc = nkey_public_from_seed_text(buf, len, pub);
-	if (rc == -EINVAL)
-		errmsg_set(e, "--nats.nkey: %s holds no valid user seed (SU...)", path);
+	char *buf = malloc(SEED_FILE_MAX + 1);
+	if (!buf)
+		return -ENOMEM;
+	struct readbuf b = {.data = buf, .cap = SEED_FILE_MAX + 1, .max = SEED_FILE_MAX};
+	int rc = readfile_at(AT_FDCWD, path, &b);
+	if (rc == -EFBIG)
+		errmsg_set(e, "--nats.nkey: %s is larger than %d bytes", path, SEED_FILE_MAX);
+	else if (rc == READFILE_NOT_REGULAR)
+		errmsg_set(e, "--nats.nkey: %s is not a regular file", path);
 	else if (rc < 0)
-		errmsg_set(e, "--nats.nkey: cannot derive the public key: %s", strerror(-rc));
-out:
-	if (buf) {
-		explicit_bzero(buf, len);
-		free(buf);
+		errmsg_set(e, "--nats.nkey: cannot read %s: %s", path, strerror(-rc));
+	if (rc == 0) {
+		rc = nkey_public_from_seed_text(buf, b.len, pub);
+		if (rc == -EINVAL)
+			errmsg_set(e, "--nats.nkey: %s holds no valid user seed (SU...)", path);
+		else if (rc < 0)
+			errmsg_set(e, "--nats.nkey: cannot derive the public key: %s",
+				   strerror(-rc));
 	}
-	close(fd);
+	explicit_bzero(buf, SEED_FILE_MAX + 1);
+	free(buf);
 	return rc;
 }
 
@@ -266,7 +229,6 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->ev_cond, &ca);
 	pthread_condattr_destroy(&ca);
-	c->reconnect_max_wait_ms = o->reconnect_max_wait_ms ? o->reconnect_max_wait_ms : 30000;
 
 	if (!o->urls) {
 		errmsg_set(e, "--nats.url: no URL given");
@@ -274,6 +236,8 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 		goto fail;
 	}
 	rc = split_urls(c, o->urls, e);
+	if (rc == 0)
+		rc = connect_watchdog_new(&c->watchdog, c->urls, c->n_urls);
 	if (rc < 0)
 		goto fail;
 
@@ -291,20 +255,23 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 	s = natsOptions_SetName(c->opts, o->name ? o->name : "memacct_exporter");
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(c->opts, cto);
+	/* No reconnects by cnats: its reconnect thread does the handshake
+	 * holding the connection's lock, and a server that never answers
+	 * CONNECT would then hang every call, natsConnection_Close included.
+	 * The next poll builds a new connection instead, within its budget. */
 	if (s == NATS_OK)
-		s = natsOptions_SetAllowReconnect(c->opts, true);
-	if (s == NATS_OK)
-		s = natsOptions_SetMaxReconnect(c->opts, -1);
-	if (s == NATS_OK)
-		s = natsOptions_SetCustomReconnectDelay(c->opts, reconnect_delay, c);
+		s = natsOptions_SetAllowReconnect(c->opts, false);
 	if (s == NATS_OK)
 		s = natsOptions_SetFailRequestsOnDisconnect(c->opts, true);
+	/* No write deadline: it makes the socket non-blocking, and cnats
+	 * 3.4.1 then spins (growing a buffer) on a handshake the server does
+	 * not answer. A write blocked on a server that stops reading is ended
+	 * by nats_client_interrupt(), which shuts the sockets down. */
+
 	if (s == NATS_OK)
 		s = natsOptions_SetPingInterval(c->opts, 30000);
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(c->opts, on_disconnected, c);
-	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(c->opts, on_reconnected, c);
 	if (s == NATS_OK)
 		s = natsOptions_SetClosedCB(c->opts, on_closed, c);
 	if (s == NATS_OK)
@@ -390,6 +357,11 @@ int nats_client_new(struct nats_client **out, const struct nats_client_opts *o, 
 			rc = -EINVAL;
 			goto fail;
 		}
+		rc = check_readable("--nats.tls.cert", o->tls_cert, e);
+		if (rc == 0)
+			rc = check_readable("--nats.tls.key", o->tls_key, e);
+		if (rc < 0)
+			goto fail;
 		s = natsOptions_LoadCertificatesChain(c->opts, o->tls_cert, o->tls_key);
 		if (s != NATS_OK) {
 			rc = opt_fail(s, "--nats.tls.cert/--nats.tls.key", e);
@@ -418,7 +390,7 @@ void nats_client_free(struct nats_client *c)
 	 * under its feet). */
 	struct timespec until;
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += 5;
+	until.tv_sec += CLOSED_CB_WAIT_S;
 	bool drained = true;
 	pthread_mutex_lock(&c->ev_lock);
 	while (c->closed_cbs < c->generation && drained)
@@ -429,6 +401,7 @@ void nats_client_free(struct nats_client *c)
 	c->opts = NULL;
 	if (!drained)
 		return; /* leaked on purpose, see above */
+	connect_watchdog_free(c->watchdog);
 	free(c->urls_buf);
 	pthread_cond_destroy(&c->ev_cond);
 	pthread_mutex_destroy(&c->lock);
@@ -458,11 +431,64 @@ static int map_connect_error(natsStatus s, const char *text)
 	}
 }
 
-int nats_client_connect(struct nats_client *c, struct errmsg *e)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- connecting --- */
+
+/* Forgets a connection that is no longer usable (cnats closed it: the
+ * server went away, or it was refused). Connecting thread only. */
+static void drop_connection(struct nats_client *c, natsConnection *nc)
+{
+	pthread_mutex_lock(&c->lock);
+	c->nc = NULL;
+	pthread_mutex_unlock(&c->lock);
+	natsConnection_Close(nc);
+	natsConnection_Destroy(nc);
+}
+
+static int connect_failed(struct nats_client *c, natsStatus s, const char *why, bool expired,
+			  unsigned timeout_ms, struct errmsg *e)
+{
+	int rc = map_connect_error(s, why);
+	pthread_mutex_lock(&c->lock);
+	bool stop = c->interrupted;
+	pthread_mutex_unlock(&c->lock);
+	if (stop) {
+		errmsg_set(e, "shutting down");
+		return -ECANCELED;
+	}
+	if (expired) {
+		errmsg_set(e,
+			   "no NATS handshake within the poll's %u ms (the server accepted the "
+			   "connection but did not answer): %s",
+			   timeout_ms, why);
+		return -ETIMEDOUT;
+	}
+	/* A TLS server that wants a client certificate we did not send (or
+	 * rejects ours) closes the connection after the handshake: cnats then
+	 * reports a missing PONG. Say what it likely is. */
+	if (c->tls && rc == -EIO && strstr(why, "PONG")) {
+		errmsg_set(e,
+			   "%s: the server closed the TLS connection; it may require a client "
+			   "certificate (--nats.tls.cert/--nats.tls.key) or refuse the one sent",
+			   why);
+		return -EPROTO;
+	}
+	errmsg_set(e, "%s", why);
+	return rc;
+}
+
+int nats_client_connect(struct nats_client *c, unsigned timeout_ms, struct errmsg *e)
 {
 	natsConnection *nc;
 	natsStatus s = NATS_OK;
 	char why[256] = "";
+	int rc;
 
 	pthread_mutex_lock(&c->lock);
 	bool stop = c->interrupted;
@@ -472,28 +498,27 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 		errmsg_set(e, "shutting down");
 		return -ECANCELED;
 	}
-
+	bool lost = nc != NULL;
 	if (nc) {
-		natsConnStatus st = natsConnection_Status(nc);
-		if (st == NATS_CONN_STATUS_CONNECTED)
+		if (natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED)
 			return 0;
-		if (st != NATS_CONN_STATUS_CLOSED) {
-			pthread_mutex_lock(&c->ev_lock);
-			copy_str(why, sizeof(why), c->ev.last_error);
-			pthread_mutex_unlock(&c->ev_lock);
-			errmsg_set(e, "reconnecting: %s", *why ? why : "connection lost");
-			return text_is_auth(why) ? -EACCES : -EAGAIN;
-		}
-		/* cnats gave up on it: build a new one below. */
-		pthread_mutex_lock(&c->lock);
-		c->nc = NULL;
-		pthread_mutex_unlock(&c->lock);
-		natsConnection_Destroy(nc);
+		/* Lost (cnats does not reconnect here): a new one below. */
+		drop_connection(c, nc);
 		nc = NULL;
 	}
 
+	if (timeout_ms == 0)
+		timeout_ms = 1;
+	int64_t deadline = mono_ms() + timeout_ms;
+	rc = connect_watchdog_arm(c->watchdog, timeout_ms, e);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	if (c->interrupted)
+		connect_watchdog_fire(c->watchdog); /* raced with shutdown */
+	pthread_mutex_unlock(&c->lock);
 	int tries = c->key_auth ? AUTH_RETRIES : 1;
-	for (int i = 0; i < tries; i++) {
+	for (int i = 0; i < tries && mono_ms() < deadline; i++) {
 		s = natsConnection_Connect(&nc, c->opts);
 		if (s == NATS_OK)
 			break;
@@ -506,21 +531,12 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 			pthread_mutex_unlock(&c->ev_lock);
 		}
 	}
-	if (s != NATS_OK) {
-		int rc = map_connect_error(s, why);
-		/* A TLS server that wants a client certificate we did not send
-		 * (or rejects ours) closes the connection after the handshake:
-		 * cnats then reports a missing PONG. Say what it likely is. */
-		if (c->tls && rc == -EIO && strstr(why, "PONG")) {
-			errmsg_set(e,
-				   "%s: the server closed the TLS connection; it may require a "
-				   "client certificate (--nats.tls.cert/--nats.tls.key) or refuse "
-				   "the one sent",
-				   why);
-			return -EPROTO;
-		}
-		errmsg_set(e, "%s", why);
-		return rc;
+	bool expired = connect_watchdog_disarm(c->watchdog);
+	if (s != NATS_OK)
+		return connect_failed(c, s, why, expired || mono_ms() >= deadline, timeout_ms, e);
+	if (!nc) {
+		errmsg_set(e, "no NATS handshake within the poll's %u ms", timeout_ms);
+		return -ETIMEDOUT;
 	}
 
 	pthread_mutex_lock(&c->lock);
@@ -535,6 +551,11 @@ int nats_client_connect(struct nats_client *c, struct errmsg *e)
 	c->nc = nc;
 	c->generation++;
 	pthread_mutex_unlock(&c->lock);
+	if (lost) {
+		pthread_mutex_lock(&c->ev_lock);
+		c->ev.reconnects++;
+		pthread_mutex_unlock(&c->ev_lock);
+	}
 	return 0;
 }
 
@@ -582,6 +603,12 @@ int nats_client_request(struct nats_client *c, const char *subject, const char *
 	}
 	mbuf_reset(reply);
 	int n = natsMsg_GetDataLength(m);
+	if (n > 0 && (size_t)n > reply->max) {
+		errmsg_set(e, "%s: a reply of %d bytes is larger than the %zu KiB cap", subject, n,
+			   reply->max >> 10);
+		natsMsg_Destroy(m);
+		return -EFBIG;
+	}
 	if (n > 0)
 		mbuf_add(reply, natsMsg_GetData(m), (size_t)n);
 	natsMsg_Destroy(m);
@@ -597,12 +624,17 @@ void nats_client_interrupt(struct nats_client *c)
 {
 	pthread_mutex_lock(&c->lock);
 	c->interrupted = true;
-	if (c->nc)
+	connect_watchdog_fire(c->watchdog); /* a handshake in flight gives up now */
+	if (c->nc) {
+		/* Anything blocked on the socket (a write to a server that
+		 * stopped reading holds the connection's lock) returns first. */
+		connect_watchdog_shutdown_all(c->watchdog);
 		natsConnection_Close(c->nc);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
-void nats_client_take_events(struct nats_client *c, struct nats_client_events *ev)
+void nats_client_take_events(struct nats_client *c, struct js_transport_events *ev)
 {
 	natsConnection *nc;
 
@@ -621,4 +653,52 @@ void nats_client_take_events(struct nats_client *c, struct nats_client_events *e
 	if (nc && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED)
 		natsConnection_GetConnectedUrl(nc, ev->url, sizeof(ev->url));
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* --- the poller's transport --- */
+
+static int t_connect(void *ctx, unsigned timeout_ms, struct errmsg *e)
+{
+	return nats_client_connect(ctx, timeout_ms, e);
+}
+
+static uint64_t t_generation(void *ctx)
+{
+	return nats_client_generation(ctx);
+}
+
+static int t_request(void *ctx, const char *subject, const char *data, size_t len,
+		     unsigned timeout_ms, struct mbuf *reply, struct errmsg *e)
+{
+	return nats_client_request(ctx, subject, data, len, timeout_ms, reply, e);
+}
+
+static void t_interrupt(void *ctx)
+{
+	nats_client_interrupt(ctx);
+}
+
+static void t_take_events(void *ctx, struct js_transport_events *ev)
+{
+	nats_client_take_events(ctx, ev);
+}
+
+static void t_close(void *ctx)
+{
+	nats_client_free(ctx);
+}
+
+static const struct js_transport_ops nats_ops = {
+    .connect = t_connect,
+    .generation = t_generation,
+    .request = t_request,
+    .interrupt = t_interrupt,
+    .take_events = t_take_events,
+    .close = t_close,
+};
+
+void nats_client_transport(struct nats_client *c, struct js_transport *t)
+{
+	t->ops = &nats_ops;
+	t->ctx = c;
 }

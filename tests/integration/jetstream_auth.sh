@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Authentication against a real nats-server configured for it:
 # user/password (password from --nats.password-file and from
-# MEMACCT_NATS_PASSWORD), token, nkey seed, and a .creds file against a
-# server in operator mode (JWTs made by jetstream_mkcreds). Right credentials: up 1 and the
-# values equal /jsz. A wrong password (and token): up 0, one clear log line
-# naming the server's reason however many polls fail, and the secret never
-# in the log. Then 1,000 nkey and 500 creds logins through the exporter's own
+# MEMACCT_NATS_PASSWORD), token (from --nats.token, --nats.token-file and
+# MEMACCT_NATS_TOKEN), nkey seed, and a .creds file against a server in
+# operator mode (JWTs made by jetstream_mkcreds). Right credentials: up 1 and
+# the values equal /jsz. A wrong password (and token, and token file): up 0,
+# one clear log line naming the server's reason however many polls fail, and
+# the secret never in the log. A token file that is missing, empty or a FIFO
+# stops the exporter at start with one line naming --nats.token-file. Then 1,000 nkey and 500 creds logins through the exporter's own
 # NATS client must all succeed: cnats 3.4.1 fails about 1 in 256 nkey
 # logins, and the retry must absorb it.
 set -euo pipefail
@@ -18,7 +20,7 @@ expect_up() {  # LOG ARGS...: exporter up with these credentials, values as /jsz
   js_exporter "$log" "$@"
   wait_metric "$m" '^memacct_jetstream_up 1$' 15 || { cat "$log"; fail "not up with $*"; }
   wait_fresh_poll "$m" "$(now)" 20 || fail "no fresh poll"
-  python3 "$JS_PY" compare "$NATS_MON" "$m" "$(now)" >/dev/null || fail "values differ from /jsz"
+  python3 "$JS_PY" compare "$NATS_MON" "$m" "$(now)" >"$JS_WORK/compare.out" || { cat "$JS_WORK/compare.out"; fail "values differ from /jsz"; }
   stop_exporter
 }
 
@@ -66,6 +68,32 @@ start_nats "$JS_WORK/token.conf"
 expect_up "$JS_WORK/token.log" --nats.token=t0ken-abc-123
 echo "token: up 1, values equal /jsz"
 expect_refused "$JS_WORK/badtoken.log" bad-t0ken-456 --nats.token=bad-t0ken-456
+printf 't0ken-abc-123\n' > "$JS_WORK/token"
+# The file wins over a wrong --nats.token and a wrong MEMACCT_NATS_TOKEN.
+MEMACCT_NATS_TOKEN=bad-env-t0ken expect_up "$JS_WORK/tokenfile.log" \
+  --nats.token-file="$JS_WORK/token" --nats.token=bad-flag-t0ken
+echo "token from --nats.token-file: up 1, values equal /jsz"
+MEMACCT_NATS_TOKEN=t0ken-abc-123 expect_up "$JS_WORK/tokenenv.log"
+echo "token from MEMACCT_NATS_TOKEN: up 1, values equal /jsz"
+printf 'bad-file-t0ken-789\n' > "$JS_WORK/badtoken"
+expect_refused "$JS_WORK/badtokenfile.log" bad-file-t0ken-789 --nats.token-file="$JS_WORK/badtoken"
+expect_start_error() {  # WANT ARGS...: the exporter refuses to start, one line
+  local want=$1; shift
+  local rc=0
+  "$MEMACCT_BIN" --web.listen-address=127.0.0.1:0 --nats.url="$NATS_URL" "$@" \
+    >"$JS_WORK/start.out" 2>"$JS_WORK/start.err" </dev/null || rc=$?
+  [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] || fail "exit $rc for: $*"
+  grep -qF -- "$want" "$JS_WORK/start.err" || { cat "$JS_WORK/start.err"; fail "no '$want' for: $*"; }
+  [ "$(wc -l < "$JS_WORK/start.err")" -eq 1 ] || { cat "$JS_WORK/start.err"; fail "not one line for: $*"; }
+  echo "refused at start: $(cat "$JS_WORK/start.err")"
+}
+expect_start_error "--nats.token-file: cannot read $JS_WORK/missing: No such file or directory" \
+  --nats.token-file="$JS_WORK/missing"
+: > "$JS_WORK/empty"
+expect_start_error "--nats.token-file: $JS_WORK/empty is empty" --nats.token-file="$JS_WORK/empty"
+mkfifo "$JS_WORK/fifo"
+expect_start_error "--nats.token-file: $JS_WORK/fifo is not a regular file" \
+  --nats.token-file="$JS_WORK/fifo"
 stop_nats
 
 # --- nkey (the seed/public pair of the NATS documentation's example) ---

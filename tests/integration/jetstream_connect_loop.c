@@ -63,8 +63,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "options: %s\n", e.msg);
 			return 2;
 		}
-		int rc = nats_client_connect(c, &e);
-		struct nats_client_events ev;
+		int rc = nats_client_connect(c, 5000, &e);
+		struct js_transport_events ev;
 		nats_client_take_events(c, &ev);
 		retries += ev.auth_retries;
 		if (rc < 0 && failures++ < 5)
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 		struct mbuf reply;
 		int rc = nats_client_new(&c, &o, &e);
 		if (rc == 0)
-			rc = nats_client_connect(c, &e);
+			rc = nats_client_connect(c, 5000, &e);
 		mbuf_init(&reply, 1 << 20);
 		for (int i = 0; rc == 0 && i < n_req; i++) {
 			rc = nats_client_request(c, req[i][0], req[i][1], strlen(req[i][1]), 5000,

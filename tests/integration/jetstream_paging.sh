@@ -15,7 +15,7 @@ storage=${MEMACCT_JS_STORAGE:-file}
 start_nats
 python3 "$JS_PY" mkstreams "$NATS_PORT" "$n" "$storage"
 created=$(now)
-js_exporter "$JS_WORK/exporter.log" --nats.poll-timeout=30
+js_exporter "$JS_WORK/exporter.log" --nats.poll-timeout=30 --nats.max-streams=0
 m="$JS_WORK/metrics.prom"
 wait_fresh_poll "$m" "$created" 60 || { cat "$JS_WORK/exporter.log"; fail "no fresh JetStream poll"; }
 scrape_time=$(now)

@@ -244,8 +244,8 @@ static void test_filter_match(void **state)
 	config_for(&c, NULL, NULL, 3);
 	assert_int_equal(cgroup_filter_init(&f, &c, &e), 0);
 	assert_int_equal(f.max_depth, 3);
-	assert_false(f.has_include);
-	assert_false(f.has_exclude);
+	assert_false(f.names.has_include);
+	assert_false(f.names.has_exclude);
 	assert_true(cgroup_filter_match(&f, "/anything"));
 	cgroup_filter_fini(&f);
 }
@@ -262,8 +262,8 @@ static void check_bad_regex(const char *inc, const char *exc, const char *prefix
 		print_error("want a message starting \"%s\", got \"%s\"\n", prefix, e.msg);
 	assert_int_equal(strncmp(e.msg, prefix, strlen(prefix)), 0);
 	assert_true(strlen(e.msg) > strlen(prefix)); /* regerror's reason follows */
-	assert_false(f.has_include);
-	assert_false(f.has_exclude);
+	assert_false(f.names.has_include);
+	assert_false(f.names.has_exclude);
 }
 
 static void test_invalid_regex(void **state)

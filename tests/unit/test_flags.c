@@ -83,7 +83,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.nats_stale_after_s, 0);
 	assert_null(c.nats_stream_include);
 	assert_null(c.nats_stream_exclude);
-	assert_int_equal(c.nats_max_streams, 0);
+	assert_int_equal(c.nats_max_streams, 2000);
 	assert_null(c.explain_target);
 	assert_int_equal(c.explain_watch_s, 0);
 	assert_false(c.explain_json);

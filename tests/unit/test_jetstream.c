@@ -2,9 +2,10 @@
  * the JSON decoding of API replies (jetstream_json.c), the snapshot's
  * finishing (order, duplicates, filters, cap, derived reservations), the
  * retention judgements, one poll's paging against a fake transport (pages of
- * 256 built here, like nats-server's), the NKey public key derivation, and
- * the collector's wiring (not configured, bad flags, a refused server). The
- * real server is tests/integration/jetstream_*.sh's job. */
+ * 256 built here, like nats-server's), the NKey public key derivation, the
+ * set-up from flags (bad flags) and the collector over main's poller (not
+ * configured, a refused server). The real server is
+ * tests/integration/jetstream_*.sh's job. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,18 +14,21 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "memacct/cli/flags.h"
 #include "memacct/collectors/collector.h"
 #include "memacct/expo/expfmt.h"
-#include "memacct/cli/flags.h"
-#include "memacct/jetstream/jetstream.h"
-#include "memacct/util/mbuf.h"
+#include "memacct/jetstream/jetstream_json.h"
+#include "memacct/jetstream/jetstream_model.h"
+#include "memacct/jetstream/jetstream_poll.h"
+#include "memacct/jetstream/jetstream_setup.h"
 #include "memacct/jetstream/nkey.h"
+#include "memacct/util/mbuf.h"
 
 /* ---- time ---- */
 
@@ -151,13 +155,12 @@ static const char page_29[] =
 static void test_stream_page(void **unused)
 {
 	(void)unused;
-	struct js_snapshot *s = js_snapshot_new();
+	struct js_snapshot *s = js_snapshot_new(NULL);
 	struct errmsg e = {{0}};
-	uint64_t total;
-	size_t count;
-	assert_int_equal(js_parse_stream_page(page_29, strlen(page_29), s, &total, &count, &e), 0);
-	assert_int_equal(total, 4);
-	assert_int_equal(count, 4);
+	struct js_page pg;
+	assert_int_equal(js_parse_stream_page(page_29, strlen(page_29), s, &pg, &e), 0);
+	assert_int_equal(pg.total, 4);
+	assert_int_equal(pg.count, 4);
 	assert_int_equal(s->n_streams, 2);
 
 	const struct js_stream *a = &s->streams[0];
@@ -193,13 +196,75 @@ static void test_stream_page(void **unused)
 	assert_int_equal(b->subjects, 0); /* omitted: 0 */
 	js_snapshot_free(s);
 
-	s = js_snapshot_new();
+	s = js_snapshot_new(NULL);
 	const char *empty = "{\"total\":0,\"offset\":0,\"limit\":256,\"streams\":null}";
-	assert_int_equal(js_parse_stream_page(empty, strlen(empty), s, &total, &count, &e), 0);
-	assert_int_equal(count, 0);
+	assert_int_equal(js_parse_stream_page(empty, strlen(empty), s, &pg, &e), 0);
+	assert_int_equal(pg.count, 0);
 	const char *bad = "{\"total\":1,\"streams\":{}}";
-	assert_int_equal(js_parse_stream_page(bad, strlen(bad), s, &total, &count, &e), -EINVAL);
+	assert_int_equal(js_parse_stream_page(bad, strlen(bad), s, &pg, &e), -EINVAL);
 	js_snapshot_free(s);
+}
+
+/* "total" is a count: 1e400 (json-c: a double, inf), 2^64 (clamped to
+ * 2^64 - 1), negative, a string or missing are refused, not read as
+ * 2^64 - 1 (which would page on for ever). */
+static void test_page_total_is_a_count(void **unused)
+{
+	(void)unused;
+	static const char *const bad[] = {
+	    "{\"total\":1e400,\"streams\":[]}",
+	    "{\"total\":18446744073709551616,\"streams\":[]}",
+	    "{\"total\":18446744073709551615,\"streams\":[]}",
+	    "{\"total\":-1,\"streams\":[]}",
+	    "{\"total\":2.5,\"streams\":[]}",
+	    "{\"total\":\"5\",\"streams\":[]}",
+	    "{\"streams\":[]}",
+	};
+	struct js_page pg;
+	struct errmsg e = {{0}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct js_snapshot *s = js_snapshot_new(NULL);
+		assert_int_equal(js_parse_stream_page(bad[i], strlen(bad[i]), s, &pg, &e), -EINVAL);
+		assert_non_null(strstr(e.msg, "total"));
+		js_snapshot_free(s);
+	}
+	const char *ok = "{\"total\":9223372036854775807,\"streams\":[]}";
+	struct js_snapshot *s = js_snapshot_new(NULL);
+	assert_int_equal(js_parse_stream_page(ok, strlen(ok), s, &pg, &e), 0);
+	assert_true(pg.total == 9223372036854775807ULL);
+	js_snapshot_free(s);
+}
+
+/* A reply that json-c would blow up (an object costs ~800 bytes decoded):
+ * refused before decoding, with the size it would take; a real page of
+ * the same size passes. */
+static void test_decode_cost_is_capped(void **unused)
+{
+	(void)unused;
+	struct mbuf b;
+	mbuf_init(&b, 8 << 20);
+	mbuf_addstr(&b, "{\"total\":1,\"streams\":[");
+	for (int i = 0; i < 100000; i++) /* 300 KB: ~80 MB as a json-c tree */
+		mbuf_addstr(&b, i ? ",{}" : "{}");
+	mbuf_addstr(&b, "]}");
+	assert_int_equal(mbuf_error(&b), 0);
+	struct js_snapshot *s = js_snapshot_new(NULL);
+	struct js_page pg;
+	struct errmsg e = {{0}};
+	assert_int_equal(js_parse_stream_page(b.data, b.len, s, &pg, &e), -EFBIG);
+	assert_non_null(strstr(e.msg, "to decode"));
+	struct js_account a;
+	assert_int_equal(js_parse_account_info(b.data, b.len, &a, &e), -EFBIG);
+	/* Quotes and braces inside strings do not count. */
+	mbuf_reset(&b);
+	mbuf_addstr(&b, "{\"total\":1,\"streams\":[{\"config\":{\"name\":\"");
+	for (int i = 0; i < 200000; i++)
+		mbuf_addstr(&b, "{\\\"[");
+	mbuf_addstr(&b, "\"}}]}");
+	assert_int_equal(js_parse_stream_page(b.data, b.len, s, &pg, &e), 0);
+	assert_int_equal(pg.count, 1);
+	js_snapshot_free(s);
+	mbuf_free(&b);
 }
 
 /* ---- judgements ---- */
@@ -262,11 +327,12 @@ static void add(struct js_snapshot *s, const char *name, enum js_storage st, int
 static void test_snapshot_finish(void **unused)
 {
 	(void)unused;
-	regex_t inc, exc;
-	assert_int_equal(regcomp(&inc, "^(orders|audit)", REG_EXTENDED | REG_NOSUB), 0);
-	assert_int_equal(regcomp(&exc, "tmp$", REG_EXTENDED | REG_NOSUB), 0);
+	struct name_filter names;
+	assert_int_equal(name_filter_init(&names, "^(orders|audit)", "--i", "tmp$", "--e", NULL),
+			 0);
 
-	struct js_snapshot *s = js_snapshot_new();
+	struct js_filter f = {.names = &names, .max_streams = 3};
+	struct js_snapshot *s = js_snapshot_new(&f);
 	add(s, "orders-2", JS_STORAGE_FILE, 1000, 3, 1);
 	add(s, "audit", JS_STORAGE_MEMORY, 500, 1, 1);
 	add(s, "orders-1", JS_STORAGE_FILE, -1, 1, 1);
@@ -274,8 +340,7 @@ static void test_snapshot_finish(void **unused)
 	add(s, "orders-tmp", JS_STORAGE_FILE, 10, 1, 1);
 	add(s, "other", JS_STORAGE_FILE, 7, 1, 1);
 	add(s, "orders-3", JS_STORAGE_MEMORY, 0, 1, 1);
-	struct js_filter f = {.include = &inc, .exclude = &exc, .max_streams = 3};
-	js_snapshot_finish(s, &f);
+	js_snapshot_finish(s);
 
 	assert_int_equal(s->seen, 6);
 	assert_int_equal(s->filtered, 2); /* orders-tmp, other */
@@ -290,16 +355,46 @@ static void test_snapshot_finish(void **unused)
 	js_snapshot_free(s);
 
 	/* A server that reports reservations is believed. */
-	s = js_snapshot_new();
+	s = js_snapshot_new(NULL);
 	s->account.has_reserved = true;
 	s->account.reserved_storage = 42;
 	add(s, "x", JS_STORAGE_FILE, 1000, 1, 0);
-	js_snapshot_finish(s, NULL);
+	js_snapshot_finish(s);
 	assert_int_equal(s->account.reserved_storage, 42);
 	assert_int_equal(s->n_streams, 1);
 	js_snapshot_free(s);
-	regfree(&inc);
-	regfree(&exc);
+	name_filter_fini(&names);
+}
+
+/* Memory follows the cap, not the server: 20,000 streams arriving in a
+ * scrambled order through a cap of 100 are never more than 200 at a time,
+ * and the 100 kept are the first names in byte order. */
+static void test_snapshot_bounded_by_cap(void **unused)
+{
+	(void)unused;
+	struct js_filter f = {.max_streams = 100};
+	struct js_snapshot *s = js_snapshot_new(&f);
+	size_t most = 0;
+	for (unsigned i = 0; i < 20000; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "S%05u", (i * 7919u) % 20000u);
+		add(s, name, JS_STORAGE_FILE, 10, 1, 1);
+		if (s->cap_streams > most)
+			most = s->cap_streams;
+	}
+	assert_true(most <= 200);
+	js_snapshot_finish(s);
+	assert_int_equal(s->n_streams, 100);
+	assert_int_equal(s->dropped, 19900);
+	assert_int_equal(s->seen, 20000);
+	for (unsigned i = 0; i < 100; i++) {
+		char want[16];
+		snprintf(want, sizeof(want), "S%05u", i);
+		assert_string_equal(s->streams[i].name, want);
+	}
+	/* Every listed stream reserves, dropped ones included. */
+	assert_int_equal(s->account.reserved_storage, 20000 * 10);
+	js_snapshot_free(s);
 }
 
 /* ---- one poll against a fake transport ---- */
@@ -311,12 +406,15 @@ struct fake {
 	int user_info_rc;	   /* 0: answers with account "APP" */
 	int fail_list_at;	   /* offset whose page fails with -ETIMEDOUT; -1 none */
 	unsigned grow_after_first; /* streams created after page 1 (shifts names) */
+	bool ignore_offset;	   /* always the first page (total never reached) */
+	int list_rc;		   /* what every list request returns, when not 0 */
 	unsigned requests, list_requests, user_info_requests;
 	uint64_t generation;
 };
 
-static int f_connect(void *ctx, struct errmsg *e)
+static int f_connect(void *ctx, unsigned timeout_ms, struct errmsg *e)
 {
+	(void)timeout_ms;
 	struct fake *f = ctx;
 	if (f->connect_rc)
 		errmsg_set(e, "fake connect failure");
@@ -357,7 +455,12 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 		return 0;
 	}
 	assert_string_equal(subject, "$JS.API.STREAM.LIST");
-	unsigned off = parse_offset(data, len);
+	unsigned off = f->ignore_offset ? 0 : parse_offset(data, len);
+	if (f->list_rc) {
+		f->list_requests++;
+		errmsg_set(e, "fake: %d", f->list_rc);
+		return f->list_rc;
+	}
 	if ((int)off == f->fail_list_at) {
 		errmsg_set(e, "fake timeout");
 		return -ETIMEDOUT;
@@ -386,11 +489,13 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 	return mbuf_error(reply);
 }
 
+static const struct js_transport_ops fake_ops = {
+    .connect = f_connect, .generation = f_generation, .request = f_request};
+
 static void poll_with(struct fake *f, const struct js_filter *filt, int want_rc,
 		      struct js_snapshot **out)
 {
-	struct js_transport t = {
-	    .ctx = f, .connect = f_connect, .generation = f_generation, .request = f_request};
+	struct js_transport t = {.ops = &fake_ops, .ctx = f};
 	struct mbuf reply;
 	mbuf_init(&reply, 1 << 24);
 	struct js_poll_state ps = {.generation = UINT64_MAX, .reply = &reply};
@@ -475,12 +580,58 @@ static void test_poll_failures(void **unused)
 	js_snapshot_free(s);
 }
 
+/* The limits a hostile server meets: the same page again (the offset
+ * ignored) stops at the second request; a list that never ends stops at
+ * JS_MAX_PAGES requests; a reply over the cap. Each says which limit. */
+static void test_poll_limits(void **unused)
+{
+	(void)unused;
+	struct js_transport t = {.ops = &fake_ops};
+	struct mbuf reply;
+	mbuf_init(&reply, JS_REPLY_MAX);
+	struct js_poll_state ps = {.generation = UINT64_MAX, .reply = &reply};
+	struct js_snapshot *s = NULL;
+	struct errmsg e = {{0}};
+
+	struct fake f = {
+	    .n_streams = 1000000, .page = 256, .fail_list_at = -1, .ignore_offset = true};
+	t.ctx = &f;
+	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), -ELOOP);
+	assert_null(s);
+	assert_int_equal(ps.limit, JS_LIMIT_REPEATED_PAGE);
+	assert_string_equal(js_limit_name(ps.limit), "repeated_page");
+	assert_int_equal(f.list_requests, 2);
+	assert_non_null(strstr(e.msg, "repeats an earlier one"));
+
+	/* A million streams at 256 a page: more than JS_MAX_PAGES. */
+	f = (struct fake){.n_streams = 1000000, .page = 256, .fail_list_at = -1};
+	struct js_filter cap = {.max_streams = 10};
+	assert_int_equal(js_poll_once(&t, &ps, &cap, 60000, &s, &e), -EFBIG);
+	assert_null(s);
+	assert_int_equal(ps.limit, JS_LIMIT_PAGES);
+	assert_string_equal(js_limit_name(ps.limit), "pages");
+	assert_int_equal(f.list_requests, JS_MAX_PAGES);
+
+	f = (struct fake){.n_streams = 10, .page = 256, .fail_list_at = -1, .list_rc = -EFBIG};
+	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), -EFBIG);
+	assert_int_equal(ps.limit, JS_LIMIT_REPLY_BYTES);
+	assert_string_equal(js_limit_name(ps.limit), "reply_bytes");
+
+	/* A good poll after them clears the limit. */
+	f = (struct fake){.n_streams = 10, .page = 256, .fail_list_at = -1};
+	assert_int_equal(js_poll_once(&t, &ps, NULL, 5000, &s, &e), 0);
+	assert_int_equal(ps.limit, JS_LIMIT_NONE);
+	assert_int_equal(s->n_streams, 10);
+	js_snapshot_free(s);
+	mbuf_free(&reply);
+}
+
 static void test_poll_filters_and_cap(void **unused)
 {
 	(void)unused;
-	regex_t exc;
-	assert_int_equal(regcomp(&exc, "7$", REG_EXTENDED | REG_NOSUB), 0);
-	struct js_filter filt = {.exclude = &exc, .max_streams = 100};
+	struct name_filter names;
+	assert_int_equal(name_filter_init(&names, NULL, NULL, "7$", "--e", NULL), 0);
+	struct js_filter filt = {.names = &names, .max_streams = 100};
 	struct fake f = {.n_streams = 1000, .page = 256, .fail_list_at = -1};
 	struct js_snapshot *s = NULL;
 	poll_with(&f, &filt, 0, &s);
@@ -490,7 +641,7 @@ static void test_poll_filters_and_cap(void **unused)
 	assert_int_equal(s->dropped, 800);
 	assert_int_equal(s->account.streams, 1000);
 	js_snapshot_free(s);
-	regfree(&exc);
+	name_filter_fini(&names);
 }
 
 /* ---- nkey ---- */
@@ -550,7 +701,7 @@ static void test_creds_account(void **unused)
 	assert_int_equal(js_parse_creds_account(bad, strlen(bad), name, sizeof(name)), -EINVAL);
 }
 
-/* ---- the collector's wiring ---- */
+/* ---- set-up from flags, and the collector over main's poller ---- */
 
 static void base_config(struct config *cfg)
 {
@@ -575,9 +726,13 @@ static void test_collector_not_configured(void **unused)
 	(void)unused;
 	struct config cfg;
 	base_config(&cfg);
-	void *state = (void *)1;
+	struct js_poller *p = (void *)1;
 	struct errmsg e = {{0}};
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
+	assert_int_equal(jetstream_setup(&cfg, NULL, &p, &e), 0);
+	assert_null(p); /* no --nats.url: no poller */
+	void *state = (void *)1;
+	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e),
+			 0);
 	assert_null(state);
 	struct registry *reg = registry_new(1 << 20);
 	assert_int_equal(collector_jetstream.collect(NULL, NULL, reg, &e), 0);
@@ -587,35 +742,89 @@ static void test_collector_not_configured(void **unused)
 	registry_free(reg);
 }
 
-static void test_collector_bad_flags(void **unused)
+static void expect_setup_error(struct config *cfg, int want_rc, const char *want_flag)
+{
+	struct js_poller *p = (void *)1;
+	struct errmsg e = {{0}};
+	assert_int_equal(jetstream_setup(cfg, NULL, &p, &e), want_rc);
+	assert_null(p);
+	if (!strstr(e.msg, want_flag))
+		print_error("want %s in \"%s\"\n", want_flag, e.msg);
+	assert_non_null(strstr(e.msg, want_flag));
+}
+
+static void test_setup_bad_flags(void **unused)
 {
 	(void)unused;
 	struct config cfg;
 	base_config(&cfg);
-	void *state = NULL;
-	struct errmsg e = {{0}};
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_stream_include = "([unclosed";
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "--nats.stream-include"));
-	assert_null(state);
+	expect_setup_error(&cfg, -EINVAL, "--nats.stream-include");
 
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_password_file = "/nonexistent/memacct-test-password";
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -ENOENT);
-	assert_non_null(strstr(e.msg, "--nats.password-file"));
+	expect_setup_error(&cfg, -ENOENT, "--nats.password-file");
+
+	/* Secret files: missing, a FIFO (never opened blocking), empty (a
+	 * trailing newline is not a token), a NUL byte, too large. */
+	char dir[] = "/tmp/memacct-test-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	base_config(&cfg);
+	cfg.nats_urls = "nats://127.0.0.1:1";
+	cfg.nats_token_file = "/nonexistent/memacct-test-token";
+	expect_setup_error(&cfg, -ENOENT,
+			   "--nats.token-file: cannot read /nonexistent/memacct-test-token");
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	cfg.nats_token_file = path;
+	expect_setup_error(&cfg, -EBADFD, "is not a regular file");
+	unlink(path);
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *want;
+	} bad[] = {
+	    {"\n", 1, "is empty"},
+	    {"tok\0en\n", 7, "holds a NUL byte"},
+	};
+	snprintf(path, sizeof(path), "%s/token", dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(bad[i].text, 1, bad[i].len, f), bad[i].len);
+		fclose(f);
+		cfg.nats_token_file = path;
+		expect_setup_error(&cfg, -EINVAL, bad[i].want);
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 4097; i++)
+		fputc('t', f);
+	fclose(f);
+	expect_setup_error(&cfg, -EFBIG, "is larger than 4096 bytes");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("good-token\n", f);
+	fclose(f);
+	struct js_poller *p = NULL;
+	struct errmsg e = {{0}};
+	assert_int_equal(jetstream_setup(&cfg, NULL, &p, &e), 0);
+	assert_non_null(p);
+	js_poller_free(p); /* never started: frees what it owns */
+	unlink(path);
+	rmdir(dir);
 
 	base_config(&cfg);
 	cfg.nats_urls = " , ";
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "--nats.url"));
+	expect_setup_error(&cfg, -EINVAL, "--nats.url");
 
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_user = "u"; /* no password */
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "--nats.user"));
+	expect_setup_error(&cfg, -EINVAL, "--nats.user");
 }
 
 /* A server that is not there: the first poll fails quickly, up is 0, the
@@ -628,10 +837,16 @@ static void test_collector_refused(void **unused)
 	base_config(&cfg);
 	cfg.nats_urls = "nats://127.0.0.1:1";
 	cfg.nats_poll_interval_s = 1;
-	void *state = NULL;
+	struct js_poller *poller = NULL;
 	struct errmsg e = {{0}};
-	assert_int_equal(collector_jetstream.init(&(struct collector_env){.cfg = &cfg}, &state, &e), 0);
-	assert_non_null(state);
+	assert_int_equal(jetstream_setup(&cfg, NULL, &poller, &e), 0);
+	assert_non_null(poller);
+	void *state = NULL;
+	assert_int_equal(collector_jetstream.init(
+			     &(struct collector_env){.cfg = &cfg, .poller = poller}, &state, &e),
+			 0);
+	assert_ptr_equal(state, poller);
+	assert_int_equal(js_poller_start(poller), 0);
 
 	char *s = NULL;
 	for (int i = 0; i < 100; i++) {
@@ -647,11 +862,17 @@ static void test_collector_refused(void **unused)
 	assert_non_null(strstr(s, "\nmemacct_jetstream_up 0\n"));
 	assert_non_null(strstr(s, "\nmemacct_jetstream_poll_errors_total 1\n"));
 	assert_non_null(strstr(s, "\nmemacct_jetstream_streams_dropped_total 0\n"));
+	/* Every limit has its series from the start, at 0. */
+	assert_non_null(
+	    strstr(s, "\nmemacct_jetstream_poll_limit_hits_total{limit=\"reply_bytes\"} 0\n"));
+	assert_non_null(
+	    strstr(s, "\nmemacct_jetstream_poll_limit_hits_total{limit=\"repeated_page\"} 0\n"));
+	assert_null(strstr(s, "limit=\"none\""));
 	assert_null(strstr(s, "memacct_jetstream_last_poll_success_timestamp_seconds "));
 	assert_null(strstr(s, "memacct_jetstream_stream_"));
 	assert_null(strstr(s, "memacct_jetstream_account_"));
 	free(s);
-	collector_jetstream.fini(state);
+	js_poller_free(poller);
 }
 
 int main(void)
@@ -661,16 +882,20 @@ int main(void)
 	    cmocka_unit_test(test_account_info),
 	    cmocka_unit_test(test_user_account),
 	    cmocka_unit_test(test_stream_page),
+	    cmocka_unit_test(test_page_total_is_a_count),
+	    cmocka_unit_test(test_decode_cost_is_capped),
 	    cmocka_unit_test(test_retention_judgement),
 	    cmocka_unit_test(test_snapshot_finish),
+	    cmocka_unit_test(test_snapshot_bounded_by_cap),
 	    cmocka_unit_test(test_poll_paging),
 	    cmocka_unit_test(test_poll_streams_change_while_paging),
 	    cmocka_unit_test(test_poll_failures),
+	    cmocka_unit_test(test_poll_limits),
 	    cmocka_unit_test(test_poll_filters_and_cap),
 	    cmocka_unit_test(test_nkey),
 	    cmocka_unit_test(test_creds_account),
 	    cmocka_unit_test(test_collector_not_configured),
-	    cmocka_unit_test(test_collector_bad_flags),
+	    cmocka_unit_test(test_setup_bad_flags),
 	    cmocka_unit_test(test_collector_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

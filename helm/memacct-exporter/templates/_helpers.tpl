@@ -162,6 +162,10 @@ Items of the NATS auth Secret volume: only the keys in use, as files.
 - key: {{ $a.passwordKey }}
   path: password
 {{- end }}
+{{- if $a.tokenKey }}
+- key: {{ $a.tokenKey }}
+  path: token
+{{- end }}
 {{- end }}
 
 {{/*
@@ -277,7 +281,7 @@ exporter's own process_* series), the NATS settings, nats.extraArgs.
 - --nats.password-file=/etc/memacct/nats/auth/password
 {{- end }}
 {{- if $a.tokenKey }}
-- --nats.token=$(MEMACCT_NATS_TOKEN)
+- --nats.token-file=/etc/memacct/nats/auth/token
 {{- end }}
 {{- end }}
 {{- $t := $n.tls }}

@@ -6,17 +6,16 @@
 #ifndef MEMACCT_CGROUP_WALK_H
 #define MEMACCT_CGROUP_WALK_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "memacct/util/errmsg.h"
 #include "memacct/cli/flags.h"
+#include "memacct/util/name_filter.h"
 
 struct cgroup_filter {
-	regex_t include, exclude;
-	bool has_include, has_exclude;
-	int max_depth; /* -1: unlimited */
+	struct name_filter names; /* on the path ("/a/b") */
+	int max_depth;		  /* -1: unlimited */
 };
 
 /* Compiles the regexes of cfg; -EINVAL with e naming the flag. */

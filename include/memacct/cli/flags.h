@@ -71,7 +71,7 @@ struct config {
 	unsigned nats_stale_after_s;	/* 0: keep stale values; else drop after */
 	const char *nats_stream_include;
 	const char *nats_stream_exclude;
-	unsigned nats_max_streams;	/* 0: no cap */
+	unsigned nats_max_streams;	/* 2000; 0: up to JS_MAX_STREAMS_HARD */
 
 	/* explain */
 	const char *explain_target; /* NULL: all cgroups */

@@ -20,6 +20,8 @@
 
 #include <stdbool.h>
 
+struct js_poller;
+
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/util/errmsg.h"
@@ -44,6 +46,9 @@ struct collector_env {
 	 * the cgroup and process collectors and explain; NULL when neither
 	 * cgroup collector is on. */
 	const struct cgroup_scope *scope;
+	/* The JetStream poller (jetstream_poll.h), read by the jetstream
+	 * collector and /explain; NULL without --nats.url. */
+	struct js_poller *poller;
 };
 
 struct collector {
@@ -60,5 +65,11 @@ extern const struct collector collector_node;
 extern const struct collector collector_jetstream;
 extern const struct collector collector_self;
 extern const struct collector collector_pagecache;
+
+/* The /explain page's stream rows from the JetStream poller: an
+ * explain_streams_fn (explain.h) whose arg is the struct js_poller. Takes a
+ * reference to the last poll, never waits on NATS; thread-safe. */
+struct explain_stream_sink;
+int jetstream_explain_streams(void *poller, struct explain_stream_sink *sink);
 
 #endif

@@ -48,10 +48,6 @@ int scraper_filter_arg(const struct scraper *s, struct scrape_filter *f, const c
 int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf *out,
 		   enum expfmt_format fmt);
 
-/* The state of the active collector called name (opaque: only its own
- * module may use it), or NULL when it is off or not configured. */
-void *scraper_collector_state(struct scraper *s, const char *name);
-
 /* Upper bound on one scrape's output. */
 #define SCRAPE_MAX_BYTES ((size_t)512 << 20)
 

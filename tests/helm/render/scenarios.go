@@ -119,7 +119,7 @@ func scenarios() []Scenario {
 					"--nats.max-streams=500",
 					"--nats.creds=/etc/memacct/nats/auth/nats.creds", "--nats.nkey=/etc/memacct/nats/auth/nkey.seed",
 					"--nats.user=$(MEMACCT_NATS_USER)", "--nats.password-file=/etc/memacct/nats/auth/password",
-					"--nats.token=$(MEMACCT_NATS_TOKEN)",
+					"--nats.token-file=/etc/memacct/nats/auth/token",
 					"--nats.tls.ca=/etc/memacct/nats/tls/ca.crt", "--nats.tls.cert=/etc/memacct/nats/tls/tls.crt",
 					"--nats.tls.key=/etc/memacct/nats/tls/tls.key",
 				} {
@@ -131,7 +131,9 @@ func scenarios() []Scenario {
 				s.Check(!contains(jargs, "--collector.process.pss") && !hasPrefix(jargs, "--collector.cgroup"),
 					"poller args: none of the node exporter's collector settings")
 				s.Check(envVar(jc, "MEMACCT_NATS_PASSWORD") == nil, "passwordFrom file: no MEMACCT_NATS_PASSWORD env")
-				for name, key := range map[string]string{"MEMACCT_NATS_USER": "username", "MEMACCT_NATS_TOKEN": "token"} {
+				s.Check(envVar(jc, "MEMACCT_NATS_TOKEN") == nil && !hasPrefix(jargs, "--nats.token="),
+					"token: a file (--nats.token-file), never in env or argv")
+				for name, key := range map[string]string{"MEMACCT_NATS_USER": "username"} {
 					e := envVar(jc, name)
 					ref := mapOf(dig(e, "valueFrom", "secretKeyRef"))
 					s.Check(str(ref["name"]) == "memacct-nats" && str(ref["key"]) == key, "poller env: "+name+" from Secret memacct-nats key "+key)
@@ -141,8 +143,8 @@ func scenarios() []Scenario {
 				s.Check(num(dig(jpod, "securityContext", "runAsUser")) == 65534, "poller: pss does not make it root (it reads no /proc)")
 				auth := volume(jpod, "nats-auth")
 				s.Check(str(dig(auth, "secret", "secretName")) == "memacct-nats" &&
-					reflect.DeepEqual(secretItems(auth), map[string]string{"user.creds": "nats.creds", "user.nk": "nkey.seed", "password": "password"}),
-					"volume nats-auth: only the creds, nkey and password keys of memacct-nats, as files", "got %v", auth)
+					reflect.DeepEqual(secretItems(auth), map[string]string{"user.creds": "nats.creds", "user.nk": "nkey.seed", "password": "password", "token": "token"}),
+					"volume nats-auth: only the creds, nkey, password and token keys of memacct-nats, as files", "got %v", auth)
 				s.Check(num(dig(auth, "secret", "defaultMode")) == 0o440, "volume nats-auth: mode 0440")
 				tls := volume(jpod, "nats-tls")
 				s.Check(str(dig(tls, "secret", "secretName")) == "memacct-nats-tls" &&
@@ -175,8 +177,8 @@ func scenarios() []Scenario {
 					s.Check(str(dig(cm, "metadata", "namespace")) == "grafana" && str(dig(cm, "metadata", "annotations", "grafana_folder")) == "Memory",
 						"dashboard ConfigMap "+str(dig(cm, "metadata", "name"))+": namespace and annotations")
 				}
-				s.Check(strings.Contains(r.Notes, "SYS_PTRACE") && strings.Contains(r.Notes, "--nats.token"),
-					"NOTES.txt: says that PSS runs as root with SYS_PTRACE, and warns about the token in argv")
+				s.Check(strings.Contains(r.Notes, "SYS_PTRACE") && !strings.Contains(r.Notes, "--nats.token"),
+					"NOTES.txt: says that PSS runs as root with SYS_PTRACE; no token warning (the token is a file)")
 			},
 		},
 		{
