@@ -4,10 +4,12 @@
  * --web.config.file it serves HTTPS through libmicrohttpd's GnuTLS support,
  * adds the configured response headers, and asks for Basic credentials on
  * every path but /healthz. It does not build metrics (scrape.c does) nor
- * parse the web config or check passwords (web_config.c does). */
+ * parse the web config (web_config.c does) or check passwords (basic_auth.c
+ * does). */
 #include "memacct/http/http.h"
 
 #include "memacct/explain/explain.h"
+#include "memacct/http/basic_auth.h"
 #include "memacct/http/gzip.h"
 #include "memacct/http/negotiate.h"
 #include "memacct/http/web_config.h"
@@ -289,10 +291,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	/* With basic_auth_users, everything but /healthz needs credentials (401
 	 * before 404 or 405, as exporter-toolkit); /healthz tells nothing but
 	 * "the process serves", so probes need no secret. */
-	if (h->web && !healthz &&
-	    web_config_check_basic(h->web, MHD_lookup_connection_value(
-						   c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
-		return send_unauthorized(h, c);
+	struct basic_auth *auth = h->web ? web_config_auth(h->web) : NULL;
+	if (auth && !healthz) {
+		int arc = basic_auth_check(auth, MHD_lookup_connection_value(
+							 c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+		if (arc == -EBUSY || arc == -ECANCELED)
+			return send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+					 "too many logins at once; retry\n");
+		if (arc)
+			return send_unauthorized(h, c);
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 			19, (void *)(uintptr_t) "method not allowed\n", MHD_RESPMEM_PERSISTENT);
@@ -366,7 +374,8 @@ static void log_web_config(struct http_server *h, const char *path)
 {
 	const struct web_tls *t = web_config_tls(h->web);
 	char users[24];
-	snprintf(users, sizeof(users), "%zu", web_config_users(h->web));
+	struct basic_auth *auth = web_config_auth(h->web);
+	snprintf(users, sizeof(users), "%zu", auth ? basic_auth_users(auth) : 0);
 	log_kv(h->log, LOG_INFO, "web config loaded", "file", path, "tls",
 	       t->enabled ? "true" : "false", "tls_priorities", t->enabled ? h->priorities : "",
 	       "basic_auth_users", users, NULL);
