@@ -331,55 +331,83 @@ void basic_auth_cancel(struct basic_auth *a)
 	pthread_mutex_unlock(&a->slot_lock);
 }
 
+/* One request's credentials, parsed and keyed. */
+struct creds {
+	char buf[BASIC_AUTH_CREDENTIALS_MAX_BYTES + 1];
+	const char *user, *pass;
+	unsigned char key[MAC_LEN]; /* HMAC(user, password): the cache key */
+	size_t found, idx;	    /* whether the user exists, and which */
+};
+
+static void creds_wipe(struct creds *cr)
+{
+	OPENSSL_cleanse(cr, sizeof(*cr));
+}
+
+/* Parses the header and looks in the cache: 0 (a cached success), -EACCES
+ * (malformed, or cached for an unknown user: never), or -EAGAIN (bcrypt
+ * must decide; cr is filled). */
+static int lookup(struct basic_auth *a, const char *authorization, struct creds *cr)
+{
+	if (!authorization || strlen(authorization) > 2 * BASIC_AUTH_CREDENTIALS_MAX_BYTES)
+		return -EACCES;
+	int rc = basic_auth_parse(authorization, cr->buf, sizeof(cr->buf), &cr->user, &cr->pass);
+	if (rc)
+		return rc;
+	size_t ulen = strlen(cr->user);
+	unsigned char umac[MAC_LEN];
+	if (ulen > BASIC_AUTH_USER_MAX_BYTES || mac(a, 'u', cr->user, ulen, NULL, 0, umac) ||
+	    mac(a, 'p', cr->user, ulen, cr->pass, strlen(cr->pass), cr->key))
+		return -EACCES;
+	/* Every user is compared, without branching on the result, so the
+	 * time does not depend on which (if any) matched. */
+	cr->found = 0;
+	cr->idx = 0;
+	for (size_t i = 0; i < a->n_users; i++) {
+		size_t eq = (size_t)(CRYPTO_memcmp(umac, a->users[i].name_mac, MAC_LEN) == 0);
+		size_t mask = (size_t)0 - eq;
+		cr->idx = (cr->idx & ~mask) | (i & mask);
+		cr->found |= eq;
+	}
+	if (cache_hit(a, cr->key))
+		return cr->found ? 0 : -EACCES;
+	return -EAGAIN;
+}
+
+int basic_auth_quick(struct basic_auth *a, const char *authorization)
+{
+	if (!a->n_users)
+		return 0;
+	struct creds cr;
+	int rc = lookup(a, authorization, &cr);
+	creds_wipe(&cr);
+	return rc;
+}
+
 int basic_auth_check(struct basic_auth *a, const char *authorization)
 {
 	if (!a->n_users)
 		return 0;
-	if (!authorization || strlen(authorization) > 2 * BASIC_AUTH_CREDENTIALS_MAX_BYTES)
-		return -EACCES;
-	char buf[BASIC_AUTH_CREDENTIALS_MAX_BYTES + 1];
-	unsigned char umac[MAC_LEN], key[MAC_LEN] = {0};
-	const char *user, *pass;
-	int rc = basic_auth_parse(authorization, buf, sizeof(buf), &user, &pass);
-	if (rc)
+	struct creds cr;
+	int rc = lookup(a, authorization, &cr);
+	if (rc != -EAGAIN)
 		goto out;
+	rc = slot_take(a);
+	if (rc < 0)
+		goto out;
+	int slot = rc;
 	rc = -EACCES;
-	size_t ulen = strlen(user);
-	if (ulen > BASIC_AUTH_USER_MAX_BYTES)
-		goto out;
-	if (mac(a, 'u', user, ulen, NULL, 0, umac) ||
-	    mac(a, 'p', user, ulen, pass, strlen(pass), key))
-		goto out;
-	/* Every user is compared, without branching on the result, so the
-	 * time does not depend on which (if any) matched. */
-	size_t found = 0, idx = 0;
-	for (size_t i = 0; i < a->n_users; i++) {
-		size_t eq = (size_t)(CRYPTO_memcmp(umac, a->users[i].name_mac, MAC_LEN) == 0);
-		size_t mask = (size_t)0 - eq;
-		idx = (idx & ~mask) | (i & mask);
-		found |= eq;
-	}
-	if (cache_hit(a, key)) {
-		rc = found ? 0 : -EACCES;
-		goto out;
-	}
-	int slot = slot_take(a);
-	if (slot < 0) {
-		rc = slot;
-		goto out;
-	}
-	const char *hash = found ? a->users[idx].hash : a->dummy_hash;
+	const char *hash = cr.found ? a->users[cr.idx].hash : a->dummy_hash;
 	size_t hlen = strlen(hash);
-	const char *got = crypt_rn(pass, hash, a->slot[slot], (int)sizeof(*a->slot[slot]));
+	const char *got = crypt_rn(cr.pass, hash, a->slot[slot], (int)sizeof(*a->slot[slot]));
 	atomic_fetch_add(&a->bcrypt_runs, 1);
 	bool match = got && strlen(got) == hlen && CRYPTO_memcmp(got, hash, hlen) == 0;
 	slot_give(a, slot);
-	if (match && found) {
-		cache_put(a, key);
+	if (match && cr.found) {
+		cache_put(a, cr.key);
 		rc = 0;
 	}
 out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(buf, sizeof(buf));
+	creds_wipe(&cr);
 	return rc;
 }

@@ -1,161 +1,64 @@
-/* http: serves /metrics, / and /healthz with libmicrohttpd (the only file
- * that includes it): one thread per connection, a cap on concurrent scrapes
- * (503 past it), a cap on connections and an idle timeout. With
- * --web.config.file it serves HTTPS through libmicrohttpd's GnuTLS support,
- * adds the configured response headers, and asks for Basic credentials on
- * every path but /healthz. It does not build metrics (scrape.c does) nor
- * parse the web config (web_config.c does) or check passwords (basic_auth.c
- * does). */
-#include "memacct/http/http.h"
+/* routes: the request side of the HTTP server, as libmicrohttpd callbacks
+ * (see routes.h). Cheap answers (/healthz, /, 404, 405, 401 for a malformed
+ * or missing Authorization, a cached login) are given in libmicrohttpd's
+ * worker. Work that blocks (a scrape, /explain, a bcrypt check) runs on a
+ * thread of its own while the connection is suspended, so a worker never
+ * waits and every other connection it holds is served meanwhile; the thread
+ * prepares a reply, resumes the connection, and the worker sends the reply
+ * when libmicrohttpd calls back. The number of such threads is bounded by
+ * --web.max-requests (scrapes, /explain) and by basic_auth's bounds
+ * (logins); past them the answer is 503 at once. It does not start or stop
+ * daemons (http.c), build metrics (scrape.c), parse the web config
+ * (web_config.c) or check passwords (basic_auth.c). */
+#include "memacct/http/routes.h"
 
-#include "memacct/explain/explain.h"
 #include "memacct/http/basic_auth.h"
 #include "memacct/http/gzip.h"
 #include "memacct/http/negotiate.h"
-#include "memacct/http/web_config.h"
 
 #include <errno.h>
-#include <microhttpd.h>
-#include <netdb.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-struct http_server {
-	struct MHD_Daemon *daemon;
-	struct scraper *scraper;
-	struct logger *log;
-	const char *telemetry_path;
-	unsigned max_requests;
-	atomic_uint in_flight;
-	int listen_fd;
-	struct web_config *web; /* NULL without --web.config.file */
-	struct explain_page *explain; /* the /explain page's state */
-	char priorities[128];	/* GnuTLS priority string when TLS is on */
-	atomic_bool starting;	/* mhd_log keeps the message for start errors */
-	char start_error[256];
+/* Scrapes (and /explain renders) at once with --web.max-requests=0. */
+#define UNCAPPED_REQUESTS 1024
+#define TEXT "text/plain; charset=utf-8"
+
+enum route { ROUTE_METRICS, ROUTE_EXPLAIN, ROUTE_LANDING, ROUTE_HEALTHZ, ROUTE_NOT_FOUND,
+	     ROUTE_NO_METHOD };
+enum body_kind { BODY_PLAIN, BODY_NEGOTIATED, BODY_NEGOTIATED_GZIP };
+enum extra_header { EXTRA_NONE, EXTRA_AUTHENTICATE, EXTRA_ALLOW };
+
+/* A reply, built anywhere, sent by the worker. */
+struct reply {
+	unsigned code;
+	const char *ctype;
+	enum body_kind kind;
+	enum extra_header extra;
+	const char *text; /* static body, or NULL: */
+	char *owned;	  /* malloc'd body of len bytes */
+	size_t len;
 };
 
-int http_split_address(const char *addr, char *host, size_t hostlen, char *port,
-		       size_t portlen)
-{
-	const char *colon;
-	const char *h = addr;
-	size_t hl;
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		h = addr + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(addr, ':');
-		if (!colon || memchr(addr, ':', (size_t)(colon - addr)))
-			return -EINVAL; /* bare IPv6 must be bracketed */
-		hl = (size_t)(colon - addr);
-	}
-	const char *p = colon + 1;
-	size_t pl = strlen(p);
-	if (pl == 0 || pl >= portlen || hl >= hostlen || strspn(p, "0123456789") != pl)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memcpy(port, p, pl + 1);
-	return 0;
-}
+/* Blocking work for one request, on its own thread. */
+struct job {
+	struct http_gen *g;
+	struct MHD_Connection *c;
+	enum route route;
+	bool check_auth;     /* run bcrypt first */
+	bool admitted;	     /* holds a --web.max-requests slot */
+	char *authorization; /* copy, wiped after use */
+	enum expfmt_format fmt;
+	bool gzip;
+	struct reply reply;
+};
 
-/* Creates, binds and listens on addr; returns the fd or -errno. */
-static int listen_on(const char *addr, struct errmsg *e)
-{
-	char host[256], port[16];
-	if (http_split_address(addr, host, sizeof(host), port, sizeof(port))) {
-		errmsg_set(e, "--web.listen-address: invalid address \"%s\" (want [host]:port)",
-			   addr);
-		return -EINVAL;
-	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	int grc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (grc) {
-		errmsg_set(e, "--web.listen-address: cannot resolve \"%s\": %s", addr,
-			   gai_strerror(grc));
-		return -EINVAL;
-	}
-	int err = EADDRNOTAVAIL;
-	int fd = -1;
-	/* For ":port", prefer a dual-stack IPv6 socket, else IPv4. */
-	for (int pass = 0; pass < 2 && fd < 0; pass++) {
-		for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-			if (!host[0] && (pass == 0) != (ai->ai_family == AF_INET6))
-				continue;
-			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-			if (fd < 0) {
-				err = errno;
-				continue;
-			}
-			int one = 1, zero = 0;
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if (ai->ai_family == AF_INET6 && !host[0])
-				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
-				err = errno;
-				close(fd);
-				fd = -1;
-			}
-		}
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		errmsg_set(e, "--web.listen-address: cannot listen on %s: %s", addr,
-			   strerror(err));
-		return -err;
-	}
-	return fd;
-}
-
-/* Adds the web config's headers, queues and releases r. */
-static enum MHD_Result queue(struct http_server *h, struct MHD_Connection *c, unsigned code,
-			     struct MHD_Response *r)
-{
-	if (h->web) {
-		const struct web_header *hd;
-		size_t n = web_config_headers(h->web, &hd);
-		for (size_t i = 0; i < n; i++)
-			MHD_add_response_header(r, hd[i].name, hd[i].value);
-	}
-	enum MHD_Result ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result send_text(struct http_server *h, struct MHD_Connection *c, unsigned code,
-				 const char *ctype, const char *body)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	return queue(h, c, code, r);
-}
-
-static enum MHD_Result send_unauthorized(struct http_server *h, struct MHD_Connection *c)
-{
-	static const char body[] = "unauthorized\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		sizeof(body) - 1, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-				"Basic realm=\"memacct_exporter\", charset=\"UTF-8\"");
-	return queue(h, c, MHD_HTTP_UNAUTHORIZED, r);
-}
+/* A request's state between libmicrohttpd's calls (its con_cls). */
+struct request {
+	struct job *job; /* done once the connection is resumed */
+};
 
 static const char landing_page[] =
 	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>memacct_exporter</title>"
@@ -166,85 +69,107 @@ static const char landing_page[] =
 	"<li><a href=\"explain\">Explain</a>: the split per cgroup, for people</li>\n"
 	"<li><a href=\"healthz\">Health</a></li>\n</ul>\n</body></html>\n";
 
-/* Counts a request that walks the cgroups against --web.max-requests.
- * Returns false (with a 503 queued in *ret) past the limit; either way the
- * caller calls release() when done. */
-static bool admit(struct http_server *h, struct MHD_Connection *c, enum MHD_Result *ret)
+static struct reply text_reply(unsigned code, const char *ctype, const char *body)
 {
-	unsigned n = atomic_fetch_add(&h->in_flight, 1) + 1;
-	if (!h->max_requests || n <= h->max_requests)
+	return (struct reply){.code = code, .ctype = ctype, .text = body, .len = strlen(body)};
+}
+
+/* The connection's deadline record (routes_connection put it there). */
+static struct deadline_conn *conn_deadline(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Queues r (taking its owned body) with the web config's headers. */
+static enum MHD_Result send_reply(struct http_gen *g, struct MHD_Connection *c, struct reply *r)
+{
+	deadline_received(g->site->deadline, conn_deadline(c));
+	struct MHD_Response *resp =
+		r->owned ? MHD_create_response_from_buffer(r->len, r->owned, MHD_RESPMEM_MUST_FREE)
+			 : MHD_create_response_from_buffer(r->len, (void *)(uintptr_t)r->text,
+							   MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(r->owned);
+		r->owned = NULL;
+		return MHD_NO;
+	}
+	r->owned = NULL; /* libmicrohttpd frees it now */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+	if (r->kind != BODY_PLAIN)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (r->kind == BODY_NEGOTIATED_GZIP)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (r->extra == EXTRA_AUTHENTICATE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Basic realm=\"memacct_exporter\", charset=\"UTF-8\"");
+	if (r->extra == EXTRA_ALLOW)
+		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+	if (g->web) {
+		const struct web_header *hd;
+		size_t n = web_config_headers(g->web, &hd);
+		for (size_t i = 0; i < n; i++)
+			MHD_add_response_header(resp, hd[i].name, hd[i].value);
+	}
+	enum MHD_Result ret = MHD_queue_response(c, r->code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static struct reply unauthorized(void)
+{
+	struct reply r = text_reply(MHD_HTTP_UNAUTHORIZED, TEXT, "unauthorized\n");
+	r.extra = EXTRA_AUTHENTICATE;
+	return r;
+}
+
+/* Takes a --web.max-requests slot; false past the cap. */
+static bool admit(struct http_site *s)
+{
+	unsigned cap = s->max_requests ? s->max_requests : UNCAPPED_REQUESTS;
+	if (atomic_fetch_add(&s->in_flight, 1) < cap)
 		return true;
-	*ret = send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-			 "too many concurrent scrapes (--web.max-requests)\n");
+	atomic_fetch_sub(&s->in_flight, 1);
 	return false;
 }
 
-static void release(struct http_server *h)
+static struct reply too_many_scrapes(void)
 {
-	atomic_fetch_sub(&h->in_flight, 1);
+	return text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT,
+			  "too many concurrent scrapes (--web.max-requests)\n");
 }
 
-enum body_kind { BODY_PLAIN, BODY_NEGOTIATED, BODY_NEGOTIATED_GZIP };
-
-/* Sends data[0..len) (takes ownership: freed by libmicrohttpd, or here on
- * failure) with a Content-Type; a negotiated body also says Vary, and a
- * gzipped one Content-Encoding. */
-static enum MHD_Result send_owned(struct http_server *h, struct MHD_Connection *c,
-				  const char *ctype, enum body_kind kind, char *data, size_t len)
+static void render_explain(struct job *j)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(data);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (kind != BODY_PLAIN)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
-	if (kind == BODY_NEGOTIATED_GZIP)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	return queue(h, c, MHD_HTTP_OK, r);
-}
-
-static enum MHD_Result serve_explain(struct http_server *h, struct MHD_Connection *c)
-{
-	enum MHD_Result ret;
-	if (!admit(h, c, &ret))
-		goto out;
+	struct http_site *s = j->g->site;
 	struct mbuf body;
 	struct errmsg e = {{0}};
 	mbuf_init(&body, 64 << 20);
-	int rc = explain_page_render(h->explain, &body, &e);
+	int rc = explain_page_render(s->explain, &body, &e);
 	size_t len = 0;
 	char *data = rc ? NULL : mbuf_detach(&body, &len);
 	mbuf_free(&body);
 	if (!data) {
-		log_kv(h->log, LOG_ERROR, "explain page failed", "err",
+		log_kv(s->log, LOG_ERROR, "explain page failed", "err",
 		       e.msg[0] ? e.msg : strerror(rc ? -rc : ENOMEM), NULL);
-		ret = send_text(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-				"explain page failed; see the exporter's log\n");
-		goto out;
+		j->reply = text_reply(MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT,
+				      "explain page failed; see the exporter's log\n");
+		return;
 	}
-	ret = send_owned(h, c, "text/html; charset=utf-8", BODY_PLAIN, data, len);
-out:
-	release(h);
-	return ret;
+	j->reply = (struct reply){.code = MHD_HTTP_OK, .ctype = "text/html; charset=utf-8",
+				  .owned = data, .len = len};
 }
 
-static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connection *c)
+static void scrape(struct job *j)
 {
-	enum MHD_Result ret;
-	if (!admit(h, c, &ret))
-		goto out;
-	enum expfmt_format fmt = negotiate_format(
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
-	bool gzip = negotiate_gzip(
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	struct http_site *s = j->g->site;
 	struct mbuf body;
 	mbuf_init(&body, SCRAPE_MAX_BYTES);
-	int rc = scraper_scrape(h->scraper, &body, fmt);
+	int rc = scraper_scrape(s->scraper, &body, j->fmt);
 	size_t len = 0;
 	char *data = rc ? NULL : mbuf_detach(&body, &len);
-	if (data && gzip) {
+	if (data && j->gzip) {
 		char *z = NULL;
 		size_t zlen = 0;
 		rc = gzip_compress(data, len, &z, &zlen);
@@ -254,216 +179,337 @@ static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connectio
 	}
 	if (!data) {
 		mbuf_free(&body);
-		log_kv(h->log, LOG_ERROR, "scrape failed", "err", strerror(rc ? -rc : ENOMEM),
-		       NULL);
-		ret = send_text(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-				"scrape failed; see the exporter's log\n");
-		goto out;
+		log_kv(s->log, LOG_ERROR, "scrape failed", "err", strerror(rc ? -rc : ENOMEM), NULL);
+		j->reply = text_reply(MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT,
+				      "scrape failed; see the exporter's log\n");
+		return;
 	}
-	ret = send_owned(h, c,
-			 fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
-						       : EXPFMT_CONTENT_TYPE_TEXT,
-			 gzip ? BODY_NEGOTIATED_GZIP : BODY_NEGOTIATED, data, len);
-out:
-	release(h);
-	return ret;
+	j->reply = (struct reply){
+		.code = MHD_HTTP_OK,
+		.ctype = j->fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
+							  : EXPFMT_CONTENT_TYPE_TEXT,
+		.kind = j->gzip ? BODY_NEGOTIATED_GZIP : BODY_NEGOTIATED,
+		.owned = data,
+		.len = len};
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+/* The reply to an authorized request on route r that does not block. */
+static struct reply quick_reply(enum route r)
 {
-	struct http_server *h = cls;
+	switch (r) {
+	case ROUTE_HEALTHZ:
+		return text_reply(MHD_HTTP_OK, TEXT, "ok\n");
+	case ROUTE_LANDING:
+		return text_reply(MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
+	case ROUTE_NO_METHOD: {
+		struct reply rep = text_reply(MHD_HTTP_METHOD_NOT_ALLOWED, TEXT,
+					      "method not allowed\n");
+		rep.extra = EXTRA_ALLOW;
+		return rep;
+	}
+	default:
+		return text_reply(MHD_HTTP_NOT_FOUND, TEXT, "not found\n");
+	}
+}
+
+/* The job's blocking work: bcrypt when asked, then the route's reply. */
+static void job_work(struct job *j)
+{
+	if (j->check_auth) {
+		int rc = basic_auth_check(web_config_auth(j->g->web), j->authorization);
+		if (rc == -EBUSY || rc == -ECANCELED) {
+			j->reply = text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT,
+					      "too many logins being checked at once; retry\n");
+			return;
+		}
+		if (rc) {
+			j->reply = unauthorized();
+			return;
+		}
+	}
+	if (j->route != ROUTE_METRICS && j->route != ROUTE_EXPLAIN) {
+		j->reply = quick_reply(j->route);
+		return;
+	}
+	if (!j->admitted && !(j->admitted = admit(j->g->site))) {
+		j->reply = too_many_scrapes();
+		return;
+	}
+	if (j->route == ROUTE_METRICS)
+		scrape(j);
+	else
+		render_explain(j);
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (j->authorization) {
+		explicit_bzero(j->authorization, strlen(j->authorization));
+		free(j->authorization);
+	}
+	free(j->reply.owned);
+	free(j);
+}
+
+/* Hands the finished job back: the worker sends its reply once resumed. */
+static void job_finish(struct job *j)
+{
+	struct http_gen *g = j->g;
+	if (j->admitted)
+		atomic_fetch_sub(&g->site->in_flight, 1);
+	if (j->check_auth)
+		atomic_fetch_sub(&g->auth_jobs, 1);
+	MHD_resume_connection(j->c); /* j belongs to the worker from here */
+	pthread_mutex_lock(&g->job_lock);
+	if (--g->jobs == 0)
+		pthread_cond_broadcast(&g->jobs_done);
+	pthread_mutex_unlock(&g->job_lock);
+}
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+	job_work(j);
+	job_finish(j);
+	return NULL;
+}
+
+/* Suspends c and runs j on a thread of its own. Returns false (j not taken)
+ * while the daemon is stopping. */
+static bool job_start(struct http_gen *g, struct MHD_Connection *c, struct request *req,
+		      struct job *j)
+{
+	pthread_mutex_lock(&g->job_lock);
+	bool stopping = g->stopping;
+	if (!stopping)
+		g->jobs++;
+	pthread_mutex_unlock(&g->job_lock);
+	if (stopping)
+		return false;
+	j->g = g;
+	j->c = c;
+	req->job = j;
+	deadline_received(g->site->deadline, conn_deadline(c)); /* all of it is here */
+	MHD_suspend_connection(c);
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&t, &attr, job_run, j);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		j->reply = text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT,
+				      "cannot start a thread; retry\n");
+		job_finish(j);
+	}
+	return true;
+}
+
+/* Exact paths only: "/metrics/x", "/healthz.x" and (with routes_unescape)
+ * "/metrics%00.html" are 404. */
+static enum route route_of(const struct http_site *s, const char *url, const char *method)
+{
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return ROUTE_NO_METHOD;
+	if (strcmp(url, "/healthz") == 0)
+		return ROUTE_HEALTHZ;
+	if (strcmp(url, s->telemetry_path) == 0)
+		return ROUTE_METRICS;
+	if (strcmp(url, "/") == 0)
+		return ROUTE_LANDING;
+	if (strcmp(url, "/explain") == 0)
+		return ROUTE_EXPLAIN;
+	return ROUTE_NOT_FOUND;
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Answers the request now, or hands it to a job. */
+static enum MHD_Result dispatch(struct http_gen *g, struct MHD_Connection *c, struct request *req,
+				const char *url, const char *method)
+{
+	enum route r = route_of(g->site, url, method);
+	struct reply rep;
+	/* With basic_auth_users, everything but /healthz needs credentials (401
+	 * before 404 or 405, as exporter-toolkit); /healthz tells nothing but
+	 * "the process serves", so probes need no secret. */
+	struct basic_auth *auth = g->web ? web_config_auth(g->web) : NULL;
+	bool check_auth = false;
+	if (auth && strcmp(url, "/healthz") != 0) {
+		int q = basic_auth_quick(auth, header(c, MHD_HTTP_HEADER_AUTHORIZATION));
+		if (q == -EAGAIN)
+			check_auth = true;
+		else if (q) {
+			rep = unauthorized();
+			return send_reply(g, c, &rep);
+		}
+	}
+	bool scrapes = r == ROUTE_METRICS || r == ROUTE_EXPLAIN;
+	if (!check_auth && !scrapes) {
+		rep = quick_reply(r);
+		return send_reply(g, c, &rep);
+	}
+	/* Blocking work: admitted here, so threads stay within the caps. */
+	if (check_auth) {
+		unsigned most = BASIC_AUTH_MAX_RUNNING + BASIC_AUTH_MAX_WAITING;
+		if (atomic_fetch_add(&g->auth_jobs, 1) >= most) {
+			atomic_fetch_sub(&g->auth_jobs, 1);
+			rep = text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT,
+					 "too many logins being checked at once; retry\n");
+			return send_reply(g, c, &rep);
+		}
+	}
+	struct job *j = calloc(1, sizeof(*j));
+	const char *authz = check_auth ? header(c, MHD_HTTP_HEADER_AUTHORIZATION) : NULL;
+	if (j && authz && !(j->authorization = strdup(authz))) {
+		free(j);
+		j = NULL;
+	}
+	bool admitted = j && scrapes && !check_auth ? admit(g->site) : false;
+	if (!j || (scrapes && !check_auth && !admitted)) {
+		if (check_auth)
+			atomic_fetch_sub(&g->auth_jobs, 1);
+		rep = j ? too_many_scrapes()
+			: text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT, "out of memory\n");
+		job_free(j);
+		return send_reply(g, c, &rep);
+	}
+	j->route = r;
+	j->check_auth = check_auth;
+	j->admitted = admitted;
+	j->fmt = negotiate_format(header(c, MHD_HTTP_HEADER_ACCEPT));
+	j->gzip = negotiate_gzip(header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	if (job_start(g, c, req, j))
+		return MHD_YES;
+	if (admitted)
+		atomic_fetch_sub(&g->site->in_flight, 1);
+	if (check_auth)
+		atomic_fetch_sub(&g->auth_jobs, 1);
+	job_free(j);
+	rep = text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT, "shutting down\n");
+	return send_reply(g, c, &rep);
+}
+
+enum MHD_Result routes_request(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct http_gen *g = cls;
 	(void)version;
 	(void)upload;
 	/* The first call only announces the request: answering there makes
-	 * libmicrohttpd close the connection (no keep-alive for scrapers). */
-	static const int request_seen = 1;
+	 * libmicrohttpd close the connection (no keep-alive for scrapers).
+	 * routes_completed frees the state and undoes the count. */
 	if (!*con_cls) {
-		*con_cls = (void *)(uintptr_t)&request_seen;
+		struct request *req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		*con_cls = req;
+		atomic_fetch_add(&g->active, 1);
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		*upload_size = 0; /* a body is never used: discard it, answer at the end */
 		return MHD_YES;
 	}
-	bool healthz = strcmp(url, "/healthz") == 0;
-	/* With basic_auth_users, everything but /healthz needs credentials (401
-	 * before 404 or 405, as exporter-toolkit); /healthz tells nothing but
-	 * "the process serves", so probes need no secret. */
-	struct basic_auth *auth = h->web ? web_config_auth(h->web) : NULL;
-	if (auth && !healthz) {
-		int arc = basic_auth_check(auth, MHD_lookup_connection_value(
-							 c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
-		if (arc == -EBUSY || arc == -ECANCELED)
-			return send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-					 "too many logins at once; retry\n");
-		if (arc)
-			return send_unauthorized(h, c);
+	struct request *req = *con_cls;
+	if (req->job) { /* resumed: the job's reply is ready */
+		struct job *j = req->job;
+		req->job = NULL;
+		enum MHD_Result ret = send_reply(g, c, &j->reply);
+		job_free(j);
+		return ret;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-			19, (void *)(uintptr_t) "method not allowed\n", MHD_RESPMEM_PERSISTENT);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, "Allow", "GET, HEAD");
-		return queue(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-	}
-	if (strcmp(url, h->telemetry_path) == 0)
-		return serve_metrics(h, c);
-	if (strcmp(url, "/") == 0)
-		return send_text(h, c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
-	if (strcmp(url, "/explain") == 0)
-		return serve_explain(h, c);
-	if (healthz)
-		return send_text(h, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
-	return send_text(h, c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+	return dispatch(g, c, req, url, method);
 }
 
-__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+void routes_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
 {
-	struct http_server *h = cls;
+	struct http_gen *g = cls;
+	(void)toe;
+	struct request *req = *con_cls;
+	if (req) {
+		job_free(req->job); /* a reply never sent (the client went away) */
+		free(req);
+		atomic_fetch_sub(&g->active, 1);
+	}
+	*con_cls = NULL;
+	deadline_replied(g->site->deadline, conn_deadline(c));
+}
+
+void routes_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+		       enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_gen *g = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? deadline_open(g->site->deadline, ci->connect_fd) : NULL;
+	} else {
+		/* libmicrohttpd closes the fd after this call. */
+		deadline_close(g->site->deadline, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+size_t routes_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+void routes_log(void *cls, const char *fmt, va_list ap)
+{
+	struct http_gen *g = cls;
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	if (atomic_load(&h->starting) && !h->start_error[0]) /* the first is the cause */
-		snprintf(h->start_error, sizeof(h->start_error), "%s", msg);
-	log_kv(h->log, LOG_DEBUG, "http", "detail", msg, NULL);
+	if (atomic_load(&g->starting) && !g->start_error[0]) /* the first is the cause */
+		snprintf(g->start_error, sizeof(g->start_error), "%s", msg);
+	log_kv(g->site->log, LOG_DEBUG, "http", "detail", msg, NULL);
 }
 
-/* exporter-toolkit's min/max_version and prefer_server_cipher_suites as a
- * GnuTLS priority string over its NORMAL set. */
-static void tls_priorities(const struct web_tls *t, char *out, size_t cap)
+int routes_gen_init(struct http_gen *g)
 {
-	static const char *const vers[] = {"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"};
-	size_t n = (size_t)snprintf(out, cap, "NORMAL:-VERS-ALL");
-	for (int v = (int)t->min_version; v <= (int)t->max_version && n < cap; v++)
-		n += (size_t)snprintf(out + n, cap - n, ":+VERS-%s", vers[v - WEB_TLS10]);
-	if (t->prefer_server_cipher_suites && n < cap)
-		snprintf(out + n, cap - n, ":%%SERVER_PRECEDENCE");
-}
-
-static void free_server(struct http_server *h)
-{
-	web_config_free(h->web);
-	explain_page_free(h->explain);
-	free(h);
-}
-
-/* Loads --web.config.file into h. */
-static int load_web_config(struct http_server *h, const char *path, struct errmsg *e)
-{
-	int rc = web_config_load(path, &h->web, e);
+	atomic_init(&g->active, 0);
+	atomic_init(&g->auth_jobs, 0);
+	atomic_init(&g->starting, false);
+	int rc = pthread_mutex_init(&g->job_lock, NULL);
 	if (rc)
-		return rc;
-	const struct web_tls *t = web_config_tls(h->web);
-	if (t->enabled && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		errmsg_set(e, "--web.config.file=%s: tls_server_config: this libmicrohttpd is built"
-			      " without TLS support", path);
-		return -ENOTSUP;
+		return -rc;
+	rc = pthread_cond_init(&g->jobs_done, NULL);
+	if (rc) {
+		pthread_mutex_destroy(&g->job_lock);
+		return -rc;
 	}
-	if (t->enabled)
-		tls_priorities(t, h->priorities, sizeof(h->priorities));
 	return 0;
 }
 
-/* Logs what the web config turned on, once the server runs. */
-static void log_web_config(struct http_server *h, const char *path)
+void routes_stop_jobs(struct http_gen *g)
 {
-	const struct web_tls *t = web_config_tls(h->web);
-	char users[24];
-	struct basic_auth *auth = web_config_auth(h->web);
-	snprintf(users, sizeof(users), "%zu", auth ? basic_auth_users(auth) : 0);
-	log_kv(h->log, LOG_INFO, "web config loaded", "file", path, "tls",
-	       t->enabled ? "true" : "false", "tls_priorities", t->enabled ? h->priorities : "",
-	       "basic_auth_users", users, NULL);
-	if (web_config_http2_requested(h->web))
-		log_kv(h->log, LOG_INFO,
-		       "http_server_config.http2 ignored: libmicrohttpd serves HTTP/1.1 only", NULL);
+	pthread_mutex_lock(&g->job_lock);
+	g->stopping = true;
+	pthread_mutex_unlock(&g->job_lock);
+	struct basic_auth *auth = g->web ? web_config_auth(g->web) : NULL;
+	if (auth)
+		basic_auth_cancel(auth);
+	pthread_mutex_lock(&g->job_lock);
+	while (g->jobs)
+		pthread_cond_wait(&g->jobs_done, &g->job_lock);
+	pthread_mutex_unlock(&g->job_lock);
 }
 
-int http_start(const struct config *cfg, struct scraper *s, const struct explain_sources *src,
-	       struct logger *log, struct http_server **out, struct errmsg *e)
+void routes_gen_fini(struct http_gen *g)
 {
-	if (cfg->telemetry_path[0] != '/' || strcmp(cfg->telemetry_path, "/") == 0 ||
-	    strcmp(cfg->telemetry_path, "/healthz") == 0) {
-		errmsg_set(e, "--web.telemetry-path: \"%s\" must start with / and not be / or /healthz",
-			   cfg->telemetry_path);
-		return -EINVAL;
-	}
-	struct http_server *h = calloc(1, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	h->scraper = s;
-	h->log = log;
-	h->telemetry_path = cfg->telemetry_path;
-	h->max_requests = cfg->max_requests;
-	atomic_init(&h->in_flight, 0);
-	atomic_init(&h->starting, true);
-	if (cfg->web_config_file) {
-		int rc = load_web_config(h, cfg->web_config_file, e);
-		if (rc) {
-			free_server(h);
-			return rc;
-		}
-	}
-	int prc = explain_page_new(cfg, src, &h->explain, e);
-	if (prc) {
-		free_server(h);
-		return prc;
-	}
-	const struct web_tls *tls = h->web ? web_config_tls(h->web) : NULL;
-	bool use_tls = tls && tls->enabled;
-	/* TLS options go in an array so the plain-HTTP call stays the same. */
-	struct MHD_OptionItem tls_opts[] = {
-		{use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
-		 use_tls ? tls->cert_pem : NULL},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, use_tls ? tls->key_pem : NULL},
-		{MHD_OPTION_HTTPS_PRIORITIES, 0, h->priorities},
-		{MHD_OPTION_END, 0, NULL},
-	};
-	h->listen_fd = listen_on(cfg->listen_address, e);
-	if (h->listen_fd < 0) {
-		int rc = h->listen_fd;
-		free_server(h);
-		return rc;
-	}
-	h->daemon = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-			/* wake the polling thread to reap closed connections at once */
-			MHD_USE_ITC |
-			(use_tls ? MHD_USE_TLS : 0),
-		0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-		MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-		MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
-	atomic_store(&h->starting, false);
-	if (!h->daemon) {
-		if (use_tls)
-			errmsg_set(e, "--web.config.file=%s: tls_server_config: cannot start HTTPS on %s: %s",
-				   cfg->web_config_file, cfg->listen_address,
-				   h->start_error[0] ? h->start_error : "libmicrohttpd refused the"
-									" certificate or key");
-		else
-			errmsg_set(e, "--web.listen-address: cannot start the HTTP server on %s",
-				   cfg->listen_address);
-		/* No close(listen_fd): libmicrohttpd closed it already. */
-		free_server(h);
-		return -EIO;
-	}
-	if (h->web)
-		log_web_config(h, cfg->web_config_file);
-	*out = h;
-	return 0;
-}
-
-void http_stop(struct http_server *h)
-{
-	if (!h)
-		return;
-	MHD_stop_daemon(h->daemon); /* closes listen_fd too: it owns it once started */
-	free_server(h);
+	pthread_cond_destroy(&g->jobs_done);
+	pthread_mutex_destroy(&g->job_lock);
 }

@@ -69,6 +69,12 @@ int basic_auth_parse(const char *header, char *buf, size_t cap, const char **use
  * and never waits. Thread-safe. */
 int basic_auth_check(struct basic_auth *a, const char *authorization);
 
+/* basic_auth_check without bcrypt, which never blocks: 0 when allowed (no
+ * users, or a cached success), -EACCES when the header alone decides
+ * (absent, not Basic, malformed), -EAGAIN when only basic_auth_check can
+ * tell (any well-formed credentials not in the cache). */
+int basic_auth_quick(struct basic_auth *a, const char *authorization);
+
 /* Makes waiting and later checks that need bcrypt return -ECANCELED at once
  * (shutdown); cache hits still pass. A running bcrypt finishes. */
 void basic_auth_cancel(struct basic_auth *a);
