@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include <crypt.h>
 #include <openssl/crypto.h>
@@ -20,6 +19,7 @@
 #include <openssl/hmac.h>
 
 #include "memacct/util/base64.h"
+#include "memacct/util/mono.h"
 
 #define MAC_LEN 32
 
@@ -61,13 +61,12 @@ int basic_auth_new(struct basic_auth **out)
 		return -ENOMEM;
 	pthread_mutex_init(&a->cache_lock, NULL);
 	pthread_mutex_init(&a->slot_lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->slot_freed, &ca);
-	pthread_condattr_destroy(&ca);
 	atomic_init(&a->bcrypt_runs, 0);
-	int rc = 0;
+	int rc = -mono_cond_init(&a->slot_freed);
+	if (rc) {
+		free(a);
+		return rc;
+	}
 	if (getrandom(a->key, sizeof(a->key), 0) != (ssize_t)sizeof(a->key))
 		rc = -errno;
 	for (size_t i = 0; rc == 0 && i < BASIC_AUTH_MAX_RUNNING; i++) {
@@ -276,14 +275,7 @@ static void cache_put(struct basic_auth *a, const unsigned char key[MAC_LEN])
  * BASIC_AUTH_MAX_WAITING others. Returns its index, -EBUSY or -ECANCELED. */
 static int slot_take(struct basic_auth *a)
 {
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += BASIC_AUTH_WAIT_MS / 1000;
-	deadline.tv_nsec += (long)(BASIC_AUTH_WAIT_MS % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	struct timespec deadline = mono_after_ms(BASIC_AUTH_WAIT_MS);
 	int rc = -EBUSY;
 	bool queued = false;
 	pthread_mutex_lock(&a->slot_lock);

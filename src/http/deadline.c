@@ -5,15 +5,16 @@
  * is always still that connection's. It does not close fds, read or write. */
 #include "memacct/http/deadline.h"
 
+#include "memacct/util/mono.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <time.h>
 
-#define CHECK_EVERY_NS (250L * 1000 * 1000)
+#define CHECK_EVERY_MS 250
 
 struct deadline_conn {
 	struct deadline_conn *prev, *next;
@@ -32,19 +33,12 @@ struct deadline {
 	atomic_uint_fast64_t cut;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 static void *watch(void *arg)
 {
 	struct deadline *d = arg;
 	pthread_mutex_lock(&d->lock);
 	while (!d->stopping) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_now_ns();
 		for (struct deadline_conn *c = d->head; c; c = c->next) {
 			if (c->cut || !c->due_ns || now < c->due_ns)
 				continue;
@@ -52,13 +46,7 @@ static void *watch(void *arg)
 			c->cut = true;
 			atomic_fetch_add(&d->cut, 1);
 		}
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += CHECK_EVERY_NS;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = mono_after_ms(CHECK_EVERY_MS);
 		pthread_cond_timedwait(&d->wake, &d->lock, &until);
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -77,14 +65,13 @@ int deadline_start(unsigned limit_s, unsigned idle_s, struct deadline **out)
 	d->idle_ns = (uint64_t)idle_s * 1000000000u;
 	atomic_init(&d->cut, 0);
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->wake, &ca);
-	pthread_condattr_destroy(&ca);
-	int rc = pthread_create(&d->thread, NULL, watch, d);
+	int rc = mono_cond_init(&d->wake);
+	if (rc == 0) {
+		rc = pthread_create(&d->thread, NULL, watch, d);
+		if (rc)
+			pthread_cond_destroy(&d->wake);
+	}
 	if (rc) {
-		pthread_cond_destroy(&d->wake);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		return -rc;
@@ -120,7 +107,7 @@ struct deadline_conn *deadline_open(struct deadline *d, int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
-	c->due_ns = now_ns() + d->limit_ns;
+	c->due_ns = mono_now_ns() + d->limit_ns;
 	pthread_mutex_lock(&d->lock);
 	c->next = d->head;
 	if (d->head)
@@ -143,7 +130,7 @@ void deadline_replied(struct deadline *d, struct deadline_conn *c)
 {
 	if (!d || !c)
 		return;
-	uint64_t due = d->idle_ns ? now_ns() + d->idle_ns + d->limit_ns : 0;
+	uint64_t due = d->idle_ns ? mono_now_ns() + d->idle_ns + d->limit_ns : 0;
 	pthread_mutex_lock(&d->lock);
 	c->due_ns = due;
 	pthread_mutex_unlock(&d->lock);
