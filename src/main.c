@@ -1,8 +1,9 @@
 /* main: wiring only. Parses flags, sets up logging and what is shared, once
  * (the cgroup scope; the JetStream poller), hands it to the collectors, the
  * /explain page and the explain subcommand, starts the HTTP server and the
- * poller, then waits for SIGTERM/SIGINT and shuts down cleanly. It reads no
- * files itself. */
+ * poller, then waits for signals: SIGTERM/SIGINT shut down cleanly, SIGHUP
+ * reloads the web config, other stray ones are logged and ignored. It reads
+ * no files itself. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,11 +27,19 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	struct scraper *s = NULL;
 	struct explain_page *page = NULL;
 	struct http_server *h = NULL;
+	/* Blocked before any thread starts, so only sigwait() sees them:
+	 * SIGTERM/SIGINT stop, SIGHUP reloads the web config, and the signals
+	 * whose default is to end the process without a fault behind them
+	 * (a stray kill -USR1, an alarm) are logged and ignored. SIGQUIT and
+	 * the fault signals keep their default. */
+	static const int waited[] = {SIGTERM, SIGINT,	 SIGHUP,  SIGUSR1,   SIGUSR2, SIGALRM,
+				     SIGIO,   SIGPROF, SIGVTALRM, SIGPWR, SIGSTKFLT};
 	sigset_t sigs;
 	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	/* Blocked before any thread starts, so only sigwait() sees them. */
+	for (size_t i = 0; i < sizeof(waited) / sizeof(waited[0]); i++)
+		sigaddset(&sigs, waited[i]);
+	for (int rt = SIGRTMIN; rt <= SIGRTMAX; rt++)
+		sigaddset(&sigs, rt);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -68,9 +77,21 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	log_kv(log, LOG_INFO, "listening", "address", cfg->listen_address, "version",
 	       MEMACCT_VERSION, NULL);
 	int sig = 0;
-	sigwait(&sigs, &sig);
-	log_kv(log, LOG_INFO, "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-	       NULL);
+	char name[32];
+	for (;;) {
+		sigwait(&sigs, &sig);
+		if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+			snprintf(name, sizeof(name), "SIGRTMIN+%d", sig - SIGRTMIN);
+		else
+			snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(sig));
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP)
+			http_reload(h);
+		else
+			log_kv(log, LOG_WARN, "signal ignored", "signal", name, NULL);
+	}
+	log_kv(log, LOG_INFO, "shutting down", "signal", name, NULL);
 	http_stop(h);
 	explain_page_free(page);
 	scraper_free(s);

@@ -31,13 +31,19 @@ static const struct flag_def flag_table[] = {
 	STR("web.telemetry-path", telemetry_path, "Path under which metrics are served."),
 	STR("web.config.file", web_config_file,
 	    "exporter-toolkit web config file (YAML): TLS cert/key and versions, response"
-	    " headers, basic_auth_users with bcrypt hashes. Read once at start-up."),
+	    " headers, basic_auth_users with bcrypt hashes. Read at start-up and on SIGHUP."),
 	UINT("web.max-requests", max_requests,
 	     "Concurrent scrapes served before answering 503 (0: no limit)."),
 	UINT("web.max-connections", max_connections,
-	     "Open HTTP connections accepted (0: the default, 1024); each holds a thread."),
+	     "Open HTTP connections accepted (0: the default, 1024); the open files limit is"
+	     " raised to fit, or the exporter refuses to start."),
+	UINT("web.max-connections-per-ip", max_connections_per_ip,
+	     "Open HTTP connections accepted from one client address (0: no limit)."),
 	DUR("web.connection-timeout", connection_timeout_s,
 	    "Idle HTTP connections are closed after this long (0: never)."),
+	DUR("web.read-timeout", read_timeout_s,
+	    "A request (line, headers, body) must arrive within this long of the connection"
+	    " opening or, kept alive, of the idle timeout after the last reply (0: no limit)."),
 	STR("log.level", log_level, "Only log messages with this level or above: debug|info|warn|error."),
 	STR("log.format", log_format, "Log format: logfmt|json."),
 	STR("path.procfs", procfs, "procfs mount point (a host /proc mounted in a container)."),
@@ -102,7 +108,9 @@ static void set_defaults(struct config *c)
 	c->telemetry_path = "/metrics";
 	c->max_requests = 40;
 	c->max_connections = 1024;
+	c->max_connections_per_ip = 64;
 	c->connection_timeout_s = 30;
+	c->read_timeout_s = 10;
 	c->log_level = "info";
 	c->log_format = "logfmt";
 	c->procfs = "/proc";

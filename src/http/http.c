@@ -1,40 +1,61 @@
-/* http: serves /metrics, / and /healthz with libmicrohttpd (the only file
- * that includes it): one thread per connection, a cap on concurrent scrapes
- * (503 past it), a cap on connections and an idle timeout. With
- * --web.config.file it serves HTTPS through libmicrohttpd's GnuTLS support,
- * adds the configured response headers, and asks for Basic credentials on
- * every path but /healthz. It does not build metrics (scrape.c does) nor
- * parse the web config or check passwords (web_config.c does). */
+/* http: the HTTP server's lifecycle with libmicrohttpd. One listening
+ * socket; a daemon serving it from epoll with a pool of worker threads (no
+ * thread per connection, no select() and its 1,024-fd ceiling), a cap on
+ * connections in all and per client address, an idle timeout, a request
+ * deadline (deadline.c) and RLIMIT_NOFILE raised to fit
+ * --web.max-connections. With --web.config.file it serves HTTPS through
+ * libmicrohttpd's GnuTLS support; a reload (SIGHUP) starts a daemon with the
+ * new config on the same socket, then retires the old one, or keeps the old
+ * one when the new config is bad. What a request gets is routes.c's.
+ *
+ * The workers never block: a scrape, /explain or a bcrypt check runs on a
+ * thread of its own while its connection is suspended (routes.c), so a few
+ * workers (one per CPU, 2 to 8) serve thousands of connections, and a slow
+ * scrape or login delays no other request. */
 #include "memacct/http/http.h"
 
 #include "memacct/explain/explain_page.h"
-#include "memacct/http/gzip.h"
-#include "memacct/http/negotiate.h"
+#include "memacct/http/basic_auth.h"
+#include "memacct/http/deadline.h"
+#include "memacct/http/routes.h"
 #include "memacct/http/web_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#define MIN_WORKERS 2
+#define MAX_WORKERS 8
+/* Open files besides connections: what the scrapes running at once read,
+ * the workers' epoll and eventfds (two daemons' worth during a reload),
+ * NATS, the log. */
+#define NOFILE_RESERVE 512
+/* Each connection's memory (request line and headers, reply headers).
+ * Above 32 KiB libmicrohttpd maps it per connection (mmap) and unmaps it at
+ * close, so what a flood of connections took goes back to the kernel; at 32
+ * KiB or less it mallocs, and glibc keeps freed chunks in each worker's
+ * arena (RSS grew by 25 MB over five rounds of 3,100 connections). */
+#define CONNECTION_MEMORY (40 * 1024)
+/* How long a reload lets the old daemon's requests finish. */
+#define DRAIN_MS 2000
+
 struct http_server {
-	struct MHD_Daemon *daemon;
-	struct scraper *scraper;
-	struct logger *log;
-	const char *telemetry_path;
-	unsigned max_requests;
-	atomic_uint in_flight;
-	int listen_fd;
-	struct web_config *web; /* NULL without --web.config.file */
-	struct explain_page *explain; /* borrowed; NULL: /explain is 404 */
-	char priorities[128];	/* GnuTLS priority string when TLS is on */
-	atomic_bool starting;	/* mhd_log keeps the message for start errors */
-	char start_error[256];
+	struct http_site site;
+	struct http_gen *gen; /* the daemon serving now */
+	const struct config *cfg;
+	int listen_fd;	      /* owned by gen's daemon */
+	unsigned max_connections; /* --web.max-connections, 0 read as 1024 */
+	unsigned workers;
 };
 
 int http_split_address(const char *addr, char *host, size_t hostlen, char *port,
@@ -100,7 +121,9 @@ static int listen_on(const char *addr, struct errmsg *e)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 			if (ai->ai_family == AF_INET6 && !host[0])
 				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+			/* A backlog that absorbs a burst of connects while every
+			 * worker is busy; the kernel caps it at somaxconn. */
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
 				err = errno;
 				close(fd);
 				fd = -1;
@@ -116,241 +139,42 @@ static int listen_on(const char *addr, struct errmsg *e)
 	return fd;
 }
 
-/* Adds the web config's headers, queues and releases r. */
-static enum MHD_Result queue(struct http_server *h, struct MHD_Connection *c, unsigned code,
-			     struct MHD_Response *r)
+/* Raises RLIMIT_NOFILE's soft limit (to the hard one) when
+ * --web.max-connections needs more; refuses when even the hard one is too
+ * low. */
+static int fit_nofile(unsigned max_connections, struct errmsg *e)
 {
-	if (h->web) {
-		const struct web_header *hd;
-		size_t n = web_config_headers(h->web, &hd);
-		for (size_t i = 0; i < n; i++)
-			MHD_add_response_header(r, hd[i].name, hd[i].value);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0; /* cannot tell: libmicrohttpd refuses what it cannot accept */
+	rlim_t need = (rlim_t)max_connections + NOFILE_RESERVE;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		errmsg_set(e,
+			   "--web.max-connections=%u needs %llu open files, above this process's hard"
+			   " limit of %llu (ulimit -Hn): lower the flag or raise the limit",
+			   max_connections, (unsigned long long)need,
+			   (unsigned long long)rl.rlim_max);
+		return -EMFILE;
 	}
-	enum MHD_Result ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result send_text(struct http_server *h, struct MHD_Connection *c, unsigned code,
-				 const char *ctype, const char *body)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	return queue(h, c, code, r);
-}
-
-static enum MHD_Result send_unauthorized(struct http_server *h, struct MHD_Connection *c)
-{
-	static const char body[] = "unauthorized\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		sizeof(body) - 1, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-				"Basic realm=\"memacct_exporter\", charset=\"UTF-8\"");
-	return queue(h, c, MHD_HTTP_UNAUTHORIZED, r);
-}
-
-static const char landing_page[] =
-	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>memacct_exporter</title>"
-	"</head><body>\n<h1>memacct_exporter " MEMACCT_VERSION "</h1>\n"
-	"<p>Container memory split (anon, shmem, page cache, kernel) beside process RSS, and "
-	"JetStream stream retention.</p>\n<ul>\n"
-	"<li><a href=\"metrics\">Metrics</a></li>\n"
-	"<li><a href=\"explain\">Explain</a>: the split per cgroup, for people</li>\n"
-	"<li><a href=\"healthz\">Health</a></li>\n</ul>\n</body></html>\n";
-
-/* Counts a request that walks the cgroups against --web.max-requests.
- * Returns false (with a 503 queued in *ret) past the limit; either way the
- * caller calls release() when done. */
-static bool admit(struct http_server *h, struct MHD_Connection *c, enum MHD_Result *ret)
-{
-	unsigned n = atomic_fetch_add(&h->in_flight, 1) + 1;
-	if (!h->max_requests || n <= h->max_requests)
-		return true;
-	*ret = send_text(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-			 "too many concurrent scrapes (--web.max-requests)\n");
-	return false;
-}
-
-static void release(struct http_server *h)
-{
-	atomic_fetch_sub(&h->in_flight, 1);
-}
-
-enum body_kind { BODY_PLAIN, BODY_NEGOTIATED, BODY_NEGOTIATED_GZIP };
-
-/* Sends data[0..len) (takes ownership: freed by libmicrohttpd, or here on
- * failure) with a Content-Type; a negotiated body also says Vary, and a
- * gzipped one Content-Encoding. */
-static enum MHD_Result send_owned(struct http_server *h, struct MHD_Connection *c,
-				  const char *ctype, enum body_kind kind, char *data, size_t len)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(data);
-		return MHD_NO;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		int err = errno;
+		errmsg_set(e, "--web.max-connections=%u: cannot raise the open files limit to %llu: %s",
+			   max_connections, (unsigned long long)rl.rlim_cur, strerror(err));
+		return -err;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	if (kind != BODY_PLAIN)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
-	if (kind == BODY_NEGOTIATED_GZIP)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	return queue(h, c, MHD_HTTP_OK, r);
+	return 0;
 }
 
-static enum MHD_Result serve_explain(struct http_server *h, struct MHD_Connection *c)
+/* libmicrohttpd's workers: one per CPU, 2 to 8 (they only parse and send). */
+static unsigned pool_size(void)
 {
-	enum MHD_Result ret;
-	if (!admit(h, c, &ret))
-		goto out;
-	struct mbuf body;
-	struct errmsg e = {{0}};
-	mbuf_init(&body, 64 << 20);
-	int rc = explain_page_render(h->explain, &body, &e);
-	size_t len = 0;
-	char *data = rc ? NULL : mbuf_detach(&body, &len);
-	mbuf_free(&body);
-	if (!data) {
-		log_kv(h->log, LOG_ERROR, "explain page failed", "err",
-		       e.msg[0] ? e.msg : strerror(rc ? -rc : ENOMEM), NULL);
-		ret = send_text(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-				"explain page failed; see the exporter's log\n");
-		goto out;
-	}
-	ret = send_owned(h, c, "text/html; charset=utf-8", BODY_PLAIN, data, len);
-out:
-	release(h);
-	return ret;
-}
-
-/* The query's collect[] arguments, checked by scrape.c. */
-struct collect_args {
-	const struct scraper *s;
-	struct scrape_filter f;
-	struct errmsg e;
-	int rc;
-};
-
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				   const char *value)
-{
-	struct collect_args *a = cls;
-	(void)kind;
-	a->rc = scraper_filter_arg(a->s, &a->f, key, value, &a->e);
-	return a->rc ? MHD_NO : MHD_YES;
-}
-
-static enum MHD_Result serve_metrics(struct http_server *h, struct MHD_Connection *c)
-{
-	enum MHD_Result ret;
-	if (!admit(h, c, &ret))
-		goto out;
-	struct collect_args args = {.s = h->scraper};
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-	if (args.rc) {
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-			strlen(args.e.msg), args.e.msg, MHD_RESPMEM_MUST_COPY);
-		if (r)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-						"text/plain; charset=utf-8");
-		ret = r ? queue(h, c, MHD_HTTP_BAD_REQUEST, r) : MHD_NO;
-		goto out;
-	}
-	enum expfmt_format fmt = negotiate_format(
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
-	bool gzip = negotiate_gzip(
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
-	struct mbuf body;
-	mbuf_init(&body, SCRAPE_MAX_BYTES);
-	int rc = scraper_scrape(h->scraper, &args.f, &body, fmt);
-	size_t len = 0;
-	char *data = rc ? NULL : mbuf_detach(&body, &len);
-	if (data && gzip) {
-		char *z = NULL;
-		size_t zlen = 0;
-		rc = gzip_compress(data, len, &z, &zlen);
-		free(data);
-		data = z;
-		len = zlen;
-	}
-	if (!data) {
-		mbuf_free(&body);
-		log_kv(h->log, LOG_ERROR, "scrape failed", "err", strerror(rc ? -rc : ENOMEM),
-		       NULL);
-		ret = send_text(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-				"scrape failed; see the exporter's log\n");
-		goto out;
-	}
-	ret = send_owned(h, c,
-			 fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
-						       : EXPFMT_CONTENT_TYPE_TEXT,
-			 gzip ? BODY_NEGOTIATED_GZIP : BODY_NEGOTIATED, data, len);
-out:
-	release(h);
-	return ret;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
-{
-	struct http_server *h = cls;
-	(void)version;
-	(void)upload;
-	/* The first call only announces the request: answering there makes
-	 * libmicrohttpd close the connection (no keep-alive for scrapers). */
-	static const int request_seen = 1;
-	if (!*con_cls) {
-		*con_cls = (void *)(uintptr_t)&request_seen;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		*upload_size = 0; /* a body is never used: discard it, answer at the end */
-		return MHD_YES;
-	}
-	bool healthz = strcmp(url, "/healthz") == 0;
-	/* With basic_auth_users, everything but /healthz needs credentials (401
-	 * before 404 or 405, as exporter-toolkit); /healthz tells nothing but
-	 * "the process serves", so probes need no secret. */
-	if (h->web && !healthz &&
-	    web_config_check_basic(h->web, MHD_lookup_connection_value(
-						   c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
-		return send_unauthorized(h, c);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-			19, (void *)(uintptr_t) "method not allowed\n", MHD_RESPMEM_PERSISTENT);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, "Allow", "GET, HEAD");
-		return queue(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-	}
-	if (strcmp(url, h->telemetry_path) == 0)
-		return serve_metrics(h, c);
-	if (strcmp(url, "/") == 0)
-		return send_text(h, c, MHD_HTTP_OK, "text/html; charset=utf-8", landing_page);
-	if (strcmp(url, "/explain") == 0 && h->explain)
-		return serve_explain(h, c);
-	if (healthz)
-		return send_text(h, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
-	return send_text(h, c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
-}
-
-__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct http_server *h = cls;
-	char msg[512];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	size_t n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	if (atomic_load(&h->starting) && !h->start_error[0]) /* the first is the cause */
-		snprintf(h->start_error, sizeof(h->start_error), "%s", msg);
-	log_kv(h->log, LOG_DEBUG, "http", "detail", msg, NULL);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < MIN_WORKERS)
+		return MIN_WORKERS;
+	return cpus > MAX_WORKERS ? MAX_WORKERS : (unsigned)cpus;
 }
 
 /* exporter-toolkit's min/max_version and prefer_server_cipher_suites as a
@@ -365,41 +189,136 @@ static void tls_priorities(const struct web_tls *t, char *out, size_t cap)
 		snprintf(out + n, cap - n, ":%%SERVER_PRECEDENCE");
 }
 
-static void free_server(struct http_server *h)
+static void gen_free(struct http_gen *g)
 {
-	web_config_free(h->web);
-	free(h);
+	if (!g)
+		return;
+	routes_gen_fini(g);
+	web_config_free(g->web);
+	free(g);
 }
 
-/* Loads --web.config.file into h. */
-static int load_web_config(struct http_server *h, const char *path, struct errmsg *e)
+/* Reads --web.config.file into a new generation (no daemon yet). */
+static int gen_load(struct http_server *h, struct http_gen **out, struct errmsg *e)
 {
-	int rc = web_config_load(path, &h->web, e);
-	if (rc)
-		return rc;
-	const struct web_tls *t = web_config_tls(h->web);
-	if (t->enabled && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		errmsg_set(e, "--web.config.file=%s: tls_server_config: this libmicrohttpd is built"
-			      " without TLS support", path);
-		return -ENOTSUP;
+	struct http_gen *g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->site = &h->site;
+	int irc = routes_gen_init(g);
+	if (irc) {
+		free(g);
+		return irc;
 	}
-	if (t->enabled)
-		tls_priorities(t, h->priorities, sizeof(h->priorities));
+	const char *path = h->cfg->web_config_file;
+	if (path) {
+		int rc = web_config_load(path, &g->web, e);
+		if (rc) {
+			gen_free(g);
+			return rc;
+		}
+		const struct web_tls *t = web_config_tls(g->web);
+		if (t->enabled && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			errmsg_set(e, "--web.config.file=%s: tls_server_config: this libmicrohttpd is"
+				      " built without TLS support", path);
+			gen_free(g);
+			return -ENOTSUP;
+		}
+		if (t->enabled)
+			tls_priorities(t, g->priorities, sizeof(g->priorities));
+	}
+	*out = g;
 	return 0;
 }
 
-/* Logs what the web config turned on, once the server runs. */
-static void log_web_config(struct http_server *h, const char *path)
+/* Whether fd is still the socket whose inode was ino (libmicrohttpd closes
+ * the listening socket on some start failures, not on others). */
+static bool still_open(int fd, ino_t ino)
 {
-	const struct web_tls *t = web_config_tls(h->web);
+	struct stat st;
+	return fstat(fd, &st) == 0 && st.st_ino == ino;
+}
+
+/* Starts g's daemon on listen_fd, which it then owns (closed here if the
+ * start fails). */
+static int gen_start(struct http_server *h, struct http_gen *g, int listen_fd, struct errmsg *e)
+{
+	const struct config *cfg = h->cfg;
+	const struct web_tls *tls = g->web ? web_config_tls(g->web) : NULL;
+	bool use_tls = tls && tls->enabled;
+	/* TLS options go in an array so the plain-HTTP call stays the same. */
+	struct MHD_OptionItem tls_opts[] = {
+		{use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
+		 use_tls ? tls->cert_pem : NULL},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, use_tls ? tls->key_pem : NULL},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, g->priorities},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct stat st;
+	ino_t ino = fstat(listen_fd, &st) == 0 ? st.st_ino : 0;
+	atomic_store(&g->starting, true);
+	g->start_error[0] = '\0';
+	g->daemon = MHD_start_daemon(
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+			MHD_ALLOW_SUSPEND_RESUME | /* with ITC: MHD_quiesce_daemon too */
+			(use_tls ? MHD_USE_TLS : 0),
+		0, NULL, NULL, routes_request, g, MHD_OPTION_EXTERNAL_LOGGER, routes_log, g,
+		MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_THREAD_POOL_SIZE, h->workers,
+		MHD_OPTION_CONNECTION_LIMIT, h->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, routes_completed, g,
+		MHD_OPTION_NOTIFY_CONNECTION, routes_connection, g,
+		MHD_OPTION_UNESCAPE_CALLBACK, routes_unescape, g,
+		MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+	atomic_store(&g->starting, false);
+	if (g->daemon)
+		return 0;
+	if (ino && still_open(listen_fd, ino))
+		close(listen_fd);
+	if (use_tls)
+		errmsg_set(e, "--web.config.file=%s: tls_server_config: cannot start HTTPS on %s: %s",
+			   cfg->web_config_file, cfg->listen_address,
+			   g->start_error[0] ? g->start_error
+					     : "libmicrohttpd refused the certificate or key");
+	else
+		errmsg_set(e, "--web.listen-address: cannot start the HTTP server on %s%s%s",
+			   cfg->listen_address, g->start_error[0] ? ": " : "", g->start_error);
+	return -EIO;
+}
+
+/* Logs what the web config turned on, once its daemon runs. */
+static void log_web_config(struct http_server *h, const struct http_gen *g, const char *msg)
+{
+	const struct web_tls *t = web_config_tls(g->web);
+	struct basic_auth *auth = web_config_auth(g->web);
 	char users[24];
-	snprintf(users, sizeof(users), "%zu", web_config_users(h->web));
-	log_kv(h->log, LOG_INFO, "web config loaded", "file", path, "tls",
-	       t->enabled ? "true" : "false", "tls_priorities", t->enabled ? h->priorities : "",
+	snprintf(users, sizeof(users), "%zu", auth ? basic_auth_users(auth) : 0);
+	log_kv(h->site.log, LOG_INFO, msg, "file", h->cfg->web_config_file, "tls",
+	       t->enabled ? "true" : "false", "tls_priorities", t->enabled ? g->priorities : "",
 	       "basic_auth_users", users, NULL);
-	if (web_config_http2_requested(h->web))
-		log_kv(h->log, LOG_INFO,
+	if (web_config_http2_requested(g->web))
+		log_kv(h->site.log, LOG_INFO,
 		       "http_server_config.http2 ignored: libmicrohttpd serves HTTP/1.1 only", NULL);
+}
+
+/* Stops g's daemon: logins waiting for bcrypt give up at once, jobs
+ * running finish, every connection closes. */
+static void gen_stop(struct http_gen *g)
+{
+	if (!g)
+		return;
+	routes_stop_jobs(g);
+	if (g->daemon)
+		MHD_stop_daemon(g->daemon);
+	gen_free(g);
+}
+
+static void free_server(struct http_server *h)
+{
+	deadline_stop(h->site.deadline);
+	free(h);
 }
 
 int http_start(const struct config *cfg, struct scraper *s, struct explain_page *explain,
@@ -411,66 +330,98 @@ int http_start(const struct config *cfg, struct scraper *s, struct explain_page 
 			   cfg->telemetry_path);
 		return -EINVAL;
 	}
+	unsigned max_connections = cfg->max_connections ? cfg->max_connections : 1024;
+	int rc = fit_nofile(max_connections, e);
+	if (rc)
+		return rc;
 	struct http_server *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->scraper = s;
-	h->explain = explain;
-	h->log = log;
-	h->telemetry_path = cfg->telemetry_path;
-	h->max_requests = cfg->max_requests;
-	atomic_init(&h->in_flight, 0);
-	atomic_init(&h->starting, true);
-	if (cfg->web_config_file) {
-		int rc = load_web_config(h, cfg->web_config_file, e);
-		if (rc) {
-			free_server(h);
-			return rc;
-		}
+	h->cfg = cfg;
+	h->max_connections = max_connections;
+	h->site.scraper = s;
+	h->site.log = log;
+	h->site.telemetry_path = cfg->telemetry_path;
+	h->site.max_requests = cfg->max_requests;
+	atomic_init(&h->site.in_flight, 0);
+	h->workers = pool_size();
+	h->listen_fd = -1;
+	h->site.explain = explain;
+	rc = gen_load(h, &h->gen, e);
+	if (rc == 0) {
+		rc = deadline_start(cfg->read_timeout_s, cfg->connection_timeout_s,
+				    &h->site.deadline);
+		if (rc)
+			errmsg_set(e, "--web.read-timeout: cannot start its watchdog: %s",
+				   strerror(-rc));
 	}
-	const struct web_tls *tls = h->web ? web_config_tls(h->web) : NULL;
-	bool use_tls = tls && tls->enabled;
-	/* TLS options go in an array so the plain-HTTP call stays the same. */
-	struct MHD_OptionItem tls_opts[] = {
-		{use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
-		 use_tls ? tls->cert_pem : NULL},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, use_tls ? tls->key_pem : NULL},
-		{MHD_OPTION_HTTPS_PRIORITIES, 0, h->priorities},
-		{MHD_OPTION_END, 0, NULL},
-	};
-	h->listen_fd = listen_on(cfg->listen_address, e);
-	if (h->listen_fd < 0) {
-		int rc = h->listen_fd;
+	if (rc == 0) {
+		h->listen_fd = listen_on(cfg->listen_address, e);
+		rc = h->listen_fd < 0 ? h->listen_fd : 0;
+	}
+	if (rc == 0)
+		rc = gen_start(h, h->gen, h->listen_fd, e);
+	if (rc) {
+		gen_free(h->gen);
 		free_server(h);
 		return rc;
 	}
-	h->daemon = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-			/* wake the polling thread to reap closed connections at once */
-			MHD_USE_ITC |
-			(use_tls ? MHD_USE_TLS : 0),
-		0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-		MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-		MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
-	atomic_store(&h->starting, false);
-	if (!h->daemon) {
-		if (use_tls)
-			errmsg_set(e, "--web.config.file=%s: tls_server_config: cannot start HTTPS on %s: %s",
-				   cfg->web_config_file, cfg->listen_address,
-				   h->start_error[0] ? h->start_error : "libmicrohttpd refused the"
-									" certificate or key");
-		else
-			errmsg_set(e, "--web.listen-address: cannot start the HTTP server on %s",
-				   cfg->listen_address);
-		/* No close(listen_fd): libmicrohttpd closed it already. */
-		free_server(h);
-		return -EIO;
-	}
-	if (h->web)
-		log_web_config(h, cfg->web_config_file);
+	char workers[16];
+	snprintf(workers, sizeof(workers), "%u", h->workers);
+	log_kv(log, LOG_DEBUG, "http workers", "workers", workers, NULL);
+	if (h->gen->web)
+		log_web_config(h, h->gen, "web config loaded");
 	*out = h;
+	return 0;
+}
+
+/* Waits until g has no request in progress, at most DRAIN_MS. */
+static void drain(struct http_gen *g)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	for (int waited = 0; atomic_load(&g->active) && waited < DRAIN_MS; waited += 10)
+		nanosleep(&tick, NULL);
+}
+
+int http_reload(struct http_server *h)
+{
+	struct logger *log = h->site.log;
+	const char *path = h->cfg->web_config_file;
+	if (!path) {
+		log_kv(log, LOG_INFO, "reload: no --web.config.file, nothing to reload", NULL);
+		return 0;
+	}
+	struct errmsg e = {{0}};
+	struct http_gen *g = NULL;
+	int rc = gen_load(h, &g, &e);
+	int fd = -1;
+	if (rc == 0) {
+		fd = fcntl(h->listen_fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			rc = -errno;
+			errmsg_set(&e, "--web.config.file=%s: cannot share the listening socket: %s",
+				   path, strerror(errno));
+		}
+	}
+	if (rc == 0)
+		rc = gen_start(h, g, fd, &e);
+	if (rc) {
+		log_kv(log, LOG_ERROR, "web config reload failed; keeping the previous one", "err",
+		       e.msg[0] ? e.msg : strerror(-rc), NULL);
+		gen_free(g);
+		return rc;
+	}
+	/* The new daemon accepts on its copy of the socket; the old one stops
+	 * accepting, finishes what it serves, and goes. */
+	struct http_gen *old = h->gen;
+	MHD_socket old_fd = MHD_quiesce_daemon(old->daemon);
+	if (old_fd != MHD_INVALID_SOCKET)
+		close(old_fd);
+	h->gen = g;
+	h->listen_fd = fd;
+	log_web_config(h, g, "web config reloaded");
+	drain(old);
+	gen_stop(old);
 	return 0;
 }
 
@@ -478,6 +429,6 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->daemon); /* closes listen_fd too: it owns it once started */
+	gen_stop(h->gen); /* closes listen_fd too: its daemon owns it */
 	free_server(h);
 }

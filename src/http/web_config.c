@@ -1,65 +1,31 @@
 /* web_config: parses and validates exporter-toolkit's web config file
- * (libyaml's document API, then a walk over a key table per section), reads
- * the PEM files it names, and checks Basic credentials against bcrypt hashes
- * with libxcrypt's crypt_rn. It neither listens nor speaks TLS (http.c does)
- * and it never logs: errors go back in a struct errmsg naming the file, the
- * line and the field. */
+ * (libyaml's document API, then a walk over a key table per section) and
+ * reads the PEM files it names; basic_auth_users go to a struct basic_auth
+ * (basic_auth.c checks the credentials). It neither listens nor speaks TLS
+ * (http.c does) and it never logs: errors go back in a struct errmsg naming
+ * the file, the line and the field. */
 #include "memacct/http/web_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
-#include <crypt.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <yaml.h>
 
-#include "memacct/util/base64.h"
+#include "memacct/http/basic_auth.h"
 #include "memacct/util/readfile.h"
 #include "memacct/util/utf8.h"
-
-#define MAC_LEN 32
-#define USER_MAX_BYTES 256
-/* Decoded user:password of one Authorization header. */
-#define CREDENTIALS_MAX_BYTES 1024
-
-struct web_user {
-	char *name;
-	char *hash;
-	unsigned char name_mac[MAC_LEN];
-};
-
-struct auth_cache_entry {
-	unsigned char mac[MAC_LEN]; /* HMAC(key, user, password) of a success */
-	uint64_t last_used;	    /* 0: empty */
-};
 
 struct web_config {
 	struct web_tls tls;
 	struct web_header headers[WEB_CONFIG_MAX_HEADERS];
 	size_t n_headers;
 	bool http2_requested;
-
-	struct web_user *users;
-	size_t n_users;
-	const char *dummy_hash; /* borrowed: the costliest user's hash */
-	unsigned char key[MAC_LEN];
-
-	pthread_mutex_t cache_lock; /* guards cache and clock */
-	struct auth_cache_entry cache[WEB_CONFIG_AUTH_CACHE_SIZE];
-	uint64_t clock;
-
-	pthread_mutex_t bcrypt_lock; /* guards crypt; one bcrypt at a time */
-	struct crypt_data *crypt;
-	atomic_uint_fast64_t bcrypt_runs;
+	struct basic_auth *auth; /* NULL without basic_auth_users */
 };
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -336,90 +302,29 @@ static int http_pair(struct parse_ctx *p, const char *section, const yaml_node_t
 	return fail(p, k, field, "unknown field");
 }
 
-/* "$2b$10$" + 53 characters of bcrypt's base64 alphabet. */
-static bool is_bcrypt(const char *h, unsigned *cost)
-{
-	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' || !strchr("aby", h[2]) || h[3] != '$' ||
-	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
-		return false;
-	unsigned c = (unsigned)(h[4] - '0') * 10 + (unsigned)(h[5] - '0');
-	if (c < 4 || c > 31)
-		return false;
-	static const char alphabet[] =
-	    "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	if (strspn(h + 7, alphabet) != 53)
-		return false;
-	*cost = c;
-	return true;
-}
-
-static int mac(const struct web_config *wc, char domain, const char *a, size_t alen, const char *b,
-	       size_t blen, unsigned char out[MAC_LEN])
-{
-	unsigned char buf[1 + USER_MAX_BYTES + 1 + CREDENTIALS_MAX_BYTES];
-	if (alen > USER_MAX_BYTES || blen > CREDENTIALS_MAX_BYTES)
-		return -EINVAL;
-	size_t n = 0;
-	buf[n++] = (unsigned char)domain;
-	memcpy(buf + n, a, alen);
-	n += alen;
-	buf[n++] = 0;
-	if (blen)
-		memcpy(buf + n, b, blen);
-	n += blen;
-	unsigned int outlen = MAC_LEN;
-	unsigned char *r = HMAC(EVP_sha256(), wc->key, MAC_LEN, buf, n, out, &outlen);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return r && outlen == MAC_LEN ? 0 : -EIO;
-}
-
 static int user_pair(struct parse_ctx *p, const char *section, const yaml_node_t *k,
 		     const yaml_node_t *v)
 {
-	struct web_config *wc = p->wc;
 	const char *name = scalar(k);
-	char field[USER_MAX_BYTES + 32];
+	char field[BASIC_AUTH_USER_MAX_BYTES + 32];
 	snprintf(field, sizeof(field), "%s.%s", section, name);
-	if (!*name)
-		return fail(p, k, section, "empty user name");
-	if (strlen(name) > USER_MAX_BYTES)
-		return fail(p, k, section, "user name longer than %d bytes", USER_MAX_BYTES);
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c == ':' || *c < 0x20 || *c == 0x7f)
-			return fail(p, k, field,
-				    "user names may not contain ':' or control characters");
-	if (wc->n_users == WEB_CONFIG_MAX_USERS)
-		return fail(p, k, section, "more than %d users", WEB_CONFIG_MAX_USERS);
+	const char *why = basic_auth_bad_name(name);
+	if (why)
+		return fail(p, k, *name && strlen(name) <= BASIC_AUTH_USER_MAX_BYTES ? field : section,
+			    "%s", why);
 	if (is_null(v))
 		return fail(p, v, field, "missing password hash");
 	int rc = want_string(p, v, field);
 	if (rc)
 		return rc;
-	const char *hash = scalar(v);
-	unsigned cost;
-	if (!is_bcrypt(hash, &cost))
-		return fail(
-		    p, v, field,
-		    "not a bcrypt hash (want $2a$, $2b$ or $2y$, cost 04 to 31, 60 characters,"
-		    " as `htpasswd -nBC 10 \"\" | tr -d ':\\n'` prints)");
-	int check = crypt_checksalt(hash);
-	if (check != CRYPT_SALT_OK && check != CRYPT_SALT_METHOD_LEGACY)
-		return fail(p, v, field, "this libcrypt does not accept the hash");
-	struct web_user *u = &wc->users[wc->n_users];
-	u->name = strdup(name);
-	u->hash = strdup(hash);
-	if (!u->name || !u->hash) {
-		free(u->name);
-		free(u->hash);
-		return -ENOMEM;
-	}
-	wc->n_users++;
-	rc = mac(wc, 'u', name, strlen(name), NULL, 0, u->name_mac);
+	why = basic_auth_bad_hash(scalar(v));
+	if (why)
+		return fail(p, v, field, "%s", why);
+	rc = basic_auth_add(p->wc->auth, name, scalar(v));
+	if (rc == -ENOMEM)
+		return rc;
 	if (rc)
-		return fail(p, k, field, "HMAC failed");
-	unsigned dummy_cost = 0;
-	if (!wc->dummy_hash || (is_bcrypt(wc->dummy_hash, &dummy_cost) && cost > dummy_cost))
-		wc->dummy_hash = u->hash;
+		return fail(p, k, field, "cannot add the user: %s", strerror(-rc));
 	return 0;
 }
 
@@ -439,12 +344,12 @@ static int top_pair(struct parse_ctx *p, const char *section, const yaml_node_t 
 			return fail(p, v, key, "want a mapping of user: bcrypt hash, got %s",
 				    node_kind(v));
 		size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
-		if (n > WEB_CONFIG_MAX_USERS)
-			return fail(p, v, key, "more than %d users", WEB_CONFIG_MAX_USERS);
-		if (n) {
-			p->wc->users = calloc(n, sizeof(*p->wc->users));
-			if (!p->wc->users)
-				return -ENOMEM;
+		if (n > BASIC_AUTH_MAX_USERS)
+			return fail(p, v, key, "more than %d users", BASIC_AUTH_MAX_USERS);
+		if (n && !p->wc->auth) {
+			int rc = basic_auth_new(&p->wc->auth);
+			if (rc)
+				return fail(p, v, key, "cannot set up: %s", strerror(-rc));
 		}
 		return walk_mapping(p, v, key, user_pair);
 	}
@@ -666,9 +571,6 @@ int web_config_load(const char *path, struct web_config **out, struct errmsg *e)
 	wc->tls.min_version = WEB_TLS12;
 	wc->tls.max_version = WEB_TLS13;
 	wc->tls.prefer_server_cipher_suites = true;
-	pthread_mutex_init(&wc->cache_lock, NULL);
-	pthread_mutex_init(&wc->bcrypt_lock, NULL);
-	atomic_init(&wc->bcrypt_runs, 0);
 	p.wc = wc;
 
 	size_t len = 0;
@@ -683,22 +585,12 @@ int web_config_load(const char *path, struct web_config **out, struct errmsg *e)
 		errmsg_set(e, "--web.config.file=%s: cannot read: %s", path, slurp_error(rc));
 		goto out;
 	}
-	if (getrandom(wc->key, sizeof(wc->key), 0) != (ssize_t)sizeof(wc->key)) {
-		rc = -errno;
-		errmsg_set(e, "--web.config.file=%s: getrandom: %s", path, strerror(errno));
-		goto out;
-	}
 	p.dir = dir_of(path);
 	if (!p.dir) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	rc = parse_file(&p, text, len);
-	if (rc == 0 && wc->n_users) {
-		wc->crypt = calloc(1, sizeof(*wc->crypt));
-		if (!wc->crypt)
-			rc = -ENOMEM;
-	}
 out:
 	if (rc == -ENOMEM && e && !e->msg[0])
 		errmsg_set(e, "--web.config.file=%s: out of memory", path);
@@ -723,17 +615,7 @@ void web_config_free(struct web_config *wc)
 	}
 	for (size_t i = 0; i < wc->n_headers; i++)
 		free(wc->headers[i].value);
-	for (size_t i = 0; i < wc->n_users; i++) {
-		free(wc->users[i].name);
-		free(wc->users[i].hash);
-	}
-	free(wc->users);
-	if (wc->crypt) {
-		OPENSSL_cleanse(wc->crypt, sizeof(*wc->crypt));
-		free(wc->crypt);
-	}
-	pthread_mutex_destroy(&wc->cache_lock);
-	pthread_mutex_destroy(&wc->bcrypt_lock);
+	basic_auth_free(wc->auth);
 	OPENSSL_cleanse(wc, sizeof(*wc));
 	free(wc);
 }
@@ -754,124 +636,7 @@ bool web_config_http2_requested(const struct web_config *wc)
 	return wc->http2_requested;
 }
 
-size_t web_config_users(const struct web_config *wc)
+struct basic_auth *web_config_auth(const struct web_config *wc)
 {
-	return wc->n_users;
-}
-
-uint64_t web_config_bcrypt_runs(const struct web_config *wc)
-{
-	return atomic_load(&wc->bcrypt_runs);
-}
-
-/* ---- Basic authentication --------------------------------------------- */
-
-/* "Basic <base64(user:password)>" (RFC 7617): user and password point into
- * buf, NUL-terminated. */
-static int parse_basic(const char *h, char *buf, size_t cap, char **user, char **pass)
-{
-	while (*h == ' ' || *h == '\t')
-		h++;
-	if (strncasecmp(h, "Basic", 5) != 0 || (h[5] != ' ' && h[5] != '\t'))
-		return -EACCES;
-	h += 5;
-	while (*h == ' ' || *h == '\t')
-		h++;
-	size_t len = strlen(h);
-	while (len && (h[len - 1] == ' ' || h[len - 1] == '\t'))
-		len--;
-	long n = base64_decode(BASE64_STD, h, len, (unsigned char *)buf, cap - 1);
-	if (n < 0)
-		return -EACCES;
-	if (memchr(buf, '\0', (size_t)n))
-		return -EACCES; /* crypt() would stop at it */
-	buf[n] = '\0';
-	char *colon = strchr(buf, ':');
-	if (!colon)
-		return -EACCES;
-	*colon = '\0';
-	*user = buf;
-	*pass = colon + 1;
-	return 0;
-}
-
-static bool cache_hit(struct web_config *wc, const unsigned char key[MAC_LEN])
-{
-	bool hit = false;
-	pthread_mutex_lock(&wc->cache_lock);
-	for (size_t i = 0; i < WEB_CONFIG_AUTH_CACHE_SIZE; i++) {
-		struct auth_cache_entry *c = &wc->cache[i];
-		if (c->last_used && CRYPTO_memcmp(c->mac, key, MAC_LEN) == 0) {
-			c->last_used = ++wc->clock;
-			hit = true;
-		}
-	}
-	pthread_mutex_unlock(&wc->cache_lock);
-	return hit;
-}
-
-static void cache_put(struct web_config *wc, const unsigned char key[MAC_LEN])
-{
-	pthread_mutex_lock(&wc->cache_lock);
-	size_t victim = 0;
-	for (size_t i = 0; i < WEB_CONFIG_AUTH_CACHE_SIZE; i++) {
-		if (wc->cache[i].last_used && CRYPTO_memcmp(wc->cache[i].mac, key, MAC_LEN) == 0) {
-			victim = i; /* another thread put it meanwhile */
-			break;
-		}
-		if (wc->cache[i].last_used < wc->cache[victim].last_used)
-			victim = i;
-	}
-	memcpy(wc->cache[victim].mac, key, MAC_LEN);
-	wc->cache[victim].last_used = ++wc->clock;
-	pthread_mutex_unlock(&wc->cache_lock);
-}
-
-int web_config_check_basic(struct web_config *wc, const char *authorization)
-{
-	if (!wc->n_users)
-		return 0;
-	if (!authorization || strlen(authorization) > 2 * CREDENTIALS_MAX_BYTES)
-		return -EACCES;
-	char buf[CREDENTIALS_MAX_BYTES + 1];
-	unsigned char umac[MAC_LEN], key[MAC_LEN] = {0};
-	char *user, *pass;
-	int rc = parse_basic(authorization, buf, sizeof(buf), &user, &pass);
-	if (rc)
-		goto out;
-	rc = -EACCES;
-	size_t ulen = strlen(user);
-	if (ulen > USER_MAX_BYTES)
-		goto out;
-	if (mac(wc, 'u', user, ulen, NULL, 0, umac) ||
-	    mac(wc, 'p', user, ulen, pass, strlen(pass), key))
-		goto out;
-	/* Every user is compared, without branching on the result, so the
-	 * time does not depend on which (if any) matched. */
-	size_t found = 0, idx = 0;
-	for (size_t i = 0; i < wc->n_users; i++) {
-		size_t eq = (size_t)(CRYPTO_memcmp(umac, wc->users[i].name_mac, MAC_LEN) == 0);
-		size_t mask = (size_t)0 - eq;
-		idx = (idx & ~mask) | (i & mask);
-		found |= eq;
-	}
-	if (cache_hit(wc, key)) {
-		rc = found ? 0 : -EACCES;
-		goto out;
-	}
-	const char *hash = found ? wc->users[idx].hash : wc->dummy_hash;
-	size_t hlen = strlen(hash);
-	pthread_mutex_lock(&wc->bcrypt_lock);
-	const char *got = crypt_rn(pass, hash, wc->crypt, (int)sizeof(*wc->crypt));
-	atomic_fetch_add(&wc->bcrypt_runs, 1);
-	bool match = got && strlen(got) == hlen && CRYPTO_memcmp(got, hash, hlen) == 0;
-	pthread_mutex_unlock(&wc->bcrypt_lock);
-	if (match && found) {
-		cache_put(wc, key);
-		rc = 0;
-	}
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return rc;
+	return wc->auth;
 }

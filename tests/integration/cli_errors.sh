@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Bad input at start-up: one clear line naming the flag or path, non-zero
-# exit, no crash. Also --help and --version, and a clean exit on SIGTERM.
+# exit, no crash (--web.max-connections beyond the open files hard limit
+# too, and the soft limit raised to the hard one when it fits). Also --help
+# and --version, and a clean exit on SIGTERM.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 work=$(mktemp -d)
@@ -50,7 +52,32 @@ port=${EXPORTER_URL##*:}
 expect_error "cannot listen on 127.0.0.1:$port: Address already in use" \
   --web.listen-address=127.0.0.1:"$port" --path.cgroupfs="$fixture/sys"
 
-# (to a file: --help is longer than a pipe write, and grep -q would stop reading)
+# --web.max-connections above 1,024: the open files soft limit is raised to
+# the hard one; past the hard one the exporter refuses with one line.
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -ge 4000 ]; then
+  (
+    ulimit -Sn 1024
+    "$MEMACCT_BIN" --web.listen-address=127.0.0.1:"$(free_port)" --web.max-connections=3000 \
+      --path.cgroupfs="$fixture/sys" >"$work/nofile.log" 2>&1 &
+    p=$!
+    for _ in $(seq 1 100); do
+      grep -q msg=listening "$work/nofile.log" && break
+      sleep 0.05
+    done
+    soft=$(awk '/^Max open files/ {print $4}' "/proc/$p/limits")
+    kill -TERM "$p"; wait "$p" || true
+    echo "ok: --web.max-connections=3000 with a soft limit of 1024: raised to $soft"
+    [ "$soft" = "$hard" ] || fail "open files soft limit $soft, want the hard one ($hard)"
+  ) || exit 1
+fi
+(
+  ulimit -Sn 1000; ulimit -Hn 1000
+  expect_error "--web.max-connections=3000 needs 3512 open files, above this process's hard limit of 1000" \
+    --web.max-connections=3000 --path.cgroupfs="$fixture/sys"
+) || exit 1
+
+# To a file: grep -q would close the pipe early and SIGPIPE the exporter.
 "$MEMACCT_BIN" --help >"$work/help"
 grep -q -- '--path.cgroupfs' "$work/help" || fail "--help does not list --path.cgroupfs"
 "$MEMACCT_BIN" --version | grep -Eq '^memacct_exporter [0-9]+\.[0-9]+\.[0-9]+' || fail "--version"

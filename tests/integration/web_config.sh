@@ -5,7 +5,10 @@
 # from whois), response headers, TLS version limits, start-up errors, and a
 # real Prometheus (Debian's prometheus) scraping over HTTPS with basic_auth
 # and tls_config.ca_file until up{job="memacct"} == 1 (and 0 for a job with
-# the wrong password). Everything listens on 127.0.0.1.
+# the wrong password), bcrypt costs above 12 refused, SIGHUP reloading the
+# config (users, headers, certificate; a bad file keeps the old one), and
+# SIGTERM during a burst of 200 wrong passwords. Everything listens on
+# 127.0.0.1.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
@@ -226,4 +229,123 @@ expect_error "--web.config.file=$work/fifo.yml: cannot read: not a regular file"
 mkfifo "$work/cert-fifo.pem"
 printf 'tls_server_config:\n  cert_file: cert-fifo.pem\n  key_file: key.pem\n' >"$work/bad6.yml"
 expect_error "cert_file: cannot read $work/cert-fifo.pem: not a regular file" "$work/bad6.yml"
+# bcrypt costs above 12 are refused at start: one login at cost 31 would pin
+# a core for hours (cost 12 takes about 0.2 s here, each step doubles it).
+printf "basic_auth_users:\n  prom: '%s'\n" "\$2b\$13\$${hash:7}" >"$work/cost13.yml"
+expect_error "line 2: basic_auth_users.prom: bcrypt cost outside 04..12" "$work/cost13.yml"
+printf "basic_auth_users:\n  prom: '%s'\n" "\$2b\$31\$${hash:7}" >"$work/cost31.yml"
+expect_error "line 2: basic_auth_users.prom: bcrypt cost outside 04..12" "$work/cost31.yml"
+
+# --- SIGHUP re-reads the web config -------------------------------------------
+# New users, headers and certificate take effect; a bad file keeps the old
+# config and logs one line naming the problem.
+hash2=$(bcrypt_hash 'battery staple')
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=localhost -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+  -keyout "$work/key2.pem" -out "$work/cert2.pem" 2>/dev/null
+cp "$work/web.yml" "$work/reload.yml"
+start_tls_exporter "$work/reload.log" --web.config.file="$work/reload.yml" "${paths[@]}"
+c=$(code /metrics -u 'prom:correct horse'); [ "$c" = 200 ] || fail "before the reload: $c"
+# wait_log COUNT PATTERN: until the log has COUNT lines matching PATTERN.
+wait_log() {
+  for _ in $(seq 1 100); do
+    [ "$(grep -c -- "$2" "$work/reload.log" || true)" -ge "$1" ] && return 0
+    sleep 0.05
+  done
+  cat "$work/reload.log"; fail "no $1 log line(s) matching '$2'"
+}
+cat >"$work/reload.yml" <<EOF
+tls_server_config:
+  cert_file: cert2.pem
+  key_file: key2.pem
+http_server_config:
+  headers:
+    X-Frame-Options: sameorigin
+basic_auth_users:
+  prom2: '$hash2'
+EOF
+kill -HUP "$EXPORTER_PID"
+wait_log 1 'msg="web config reloaded".*basic_auth_users=1'
+# code2 PATH [CURL ARGS...]: like code, trusting the new certificate.
+code2() {
+  local path=$1; shift
+  curl -sS --cacert "$work/cert2.pem" -o "$work/body" -D "$work/headers" -w '%{http_code}' \
+    "$@" "$EXPORTER_URL$path" 2>"$work/curl.err" || true
+}
+c=$(code2 /metrics -u 'prom2:battery staple'); [ "$c" = 200 ] || fail "new user after SIGHUP: $c"
+grep -qi '^X-Frame-Options: sameorigin' "$work/headers" || fail "the new header was not sent"
+c=$(code2 /metrics -u 'prom:correct horse'); [ "$c" = 401 ] || fail "removed user after SIGHUP: $c"
+c=$(code /healthz); [ "$c" = 000 ] || fail "the old certificate is still served ($c)"
+echo "ok: SIGHUP: new user, header and certificate served, the old ones gone"
+printf 'basic_auth_users:\n  prom3: nothash\n' >"$work/reload.yml"
+kill -HUP "$EXPORTER_PID"
+wait_log 1 'msg="web config reload failed; keeping the previous one"'
+grep -q "reload failed.*$work/reload.yml: line 2: basic_auth_users.prom3: not a bcrypt hash" \
+  "$work/reload.log" || { cat "$work/reload.log"; fail "the failed reload does not name the problem"; }
+head -c 4096 /dev/zero >"$work/reload.yml"
+kill -HUP "$EXPORTER_PID"
+wait_log 2 'msg="web config reload failed; keeping the previous one"'
+grep -q "reload failed.*$work/reload.yml: byte 0: a NUL byte" "$work/reload.log" ||
+  fail "the failed reload does not name the NUL byte"
+c=$(code2 /metrics -u 'prom2:battery staple'); [ "$c" = 200 ] || fail "after bad reloads: $c"
+c=$(code2 /metrics); [ "$c" = 401 ] || fail "after bad reloads, no credentials: $c (auth lost?)"
+kill -0 "$EXPORTER_PID" || fail "the exporter exited after a bad reload"
+echo "ok: SIGHUP with a bad file keeps the previous config: $(grep -c 'reload failed' "$work/reload.log") failure lines"
+stop_exporter
+
+# --- SIGTERM during a burst of wrong passwords (cost 10) ----------------------
+# 200 requests with a wrong password at once: at most 2 bcrypt runs at once,
+# 8 more wait, the rest get 503 at once; a cached login is answered
+# meanwhile; SIGTERM ends the exporter within 2 s (it took 14.9 s with one
+# bcrypt at a time and a thread per connection).
+if [ -n "$py" ]; then
+  hash10=$("$py" -W ignore -c 'import crypt
+print(crypt.crypt("correct horse", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))')
+else
+  hash10=$(htpasswd -nbBC 10 "" 'correct horse' 2>/dev/null | tr -d ':\n' || mkpasswd -m bcrypt -R 10 'correct horse')
+fi
+printf "basic_auth_users:\n  prom: '%s'\n" "$hash10" >"$work/burst.yml"
+start_exporter "$work/burst.log" --web.config.file="$work/burst.yml" "${paths[@]}"
+curl -fsS -o /dev/null -u 'prom:correct horse' "$EXPORTER_URL/metrics" || fail "login before the burst"
+python3 - "${EXPORTER_URL##*:}" >"$work/burst.out" 2>&1 <<'PY' &
+import base64, socket, sys, threading
+port = int(sys.argv[1])
+auth = base64.b64encode(b"prom:wrong horse").decode()
+codes = {}
+lock = threading.Lock()
+def one():
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n\r\n" % auth).encode())
+        line = s.recv(64).split(b"\r\n")[0].decode() or "closed"
+    except OSError as e:
+        line = type(e).__name__
+    code = line.split(" ")[1] if line.startswith("HTTP/") else line
+    with lock:
+        codes[code] = codes.get(code, 0) + 1
+ts = [threading.Thread(target=one) for _ in range(200)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print("burst of 200 wrong passwords:", ", ".join("%s=%d" % kv for kv in sorted(codes.items())))
+PY
+burst=$!
+sleep 0.3
+cached_ms=$(curl -sS -o /dev/null -u 'prom:correct horse' -w '%{http_code} %{time_total}' \
+  "$EXPORTER_URL/metrics" | awk '{printf "%s %.0f", $1, $2 * 1000}')
+t0=$(date +%s.%N)
+kill -TERM "$EXPORTER_PID"
+rc=0; wait "$EXPORTER_PID" || rc=$?
+t1=$(date +%s.%N)
+EXPORTER_PID=""
+wait "$burst" || true
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+echo "$(cat "$work/burst.out"); a cached login during it: HTTP ${cached_ms% *} in ${cached_ms#* } ms;" \
+  "SIGTERM to exit: $took s (status $rc)"
+[ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+[ "${cached_ms% *}" = 200 ] || fail "a cached login failed during the burst"
+[ "${cached_ms#* }" -lt 1000 ] || fail "a cached login waited behind the burst"
+awk -v t="$took" 'BEGIN {exit !(t < 2.0)}' || fail "SIGTERM took $took s during a login burst"
+grep -q '503=' "$work/burst.out" || fail "no login was refused with 503: bcrypt is not bounded"
 echo PASS

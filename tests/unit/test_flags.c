@@ -54,7 +54,9 @@ static void test_defaults(void **state)
 	assert_null(c.web_config_file);
 	assert_int_equal(c.max_requests, 40);
 	assert_int_equal(c.max_connections, 1024);
+	assert_int_equal(c.max_connections_per_ip, 64);
 	assert_int_equal(c.connection_timeout_s, 30);
+	assert_int_equal(c.read_timeout_s, 10);
 	assert_string_equal(c.log_level, "info");
 	assert_string_equal(c.log_format, "logfmt");
 	assert_string_equal(c.procfs, "/proc");
@@ -104,6 +106,9 @@ static void test_value_forms(void **state)
 			"--web.max-requests=0",
 			"--web.max-connections",
 			"7",
+			"--web.max-connections-per-ip=0",
+			"--web.read-timeout",
+			"2m",
 			"--log.level=debug",
 			"--log.format",
 			"json",
@@ -124,6 +129,8 @@ static void test_value_forms(void **state)
 	assert_string_equal(c.cgroupfs, "/host/sys/fs/cgroup");
 	assert_int_equal(c.max_requests, 0);
 	assert_int_equal(c.max_connections, 7);
+	assert_int_equal(c.max_connections_per_ip, 0);
+	assert_int_equal(c.read_timeout_s, 120);
 	assert_string_equal(c.log_level, "debug");
 	assert_string_equal(c.log_format, "json");
 	assert_string_equal(c.cgroup_include, "^/kubepods");

@@ -33,7 +33,9 @@ struct config {
 	const char *web_config_file;	/* NULL: plain HTTP, no auth */
 	unsigned max_requests;		/* concurrent scrapes before 503 */
 	unsigned max_connections;	/* open connections libmicrohttpd accepts */
+	unsigned max_connections_per_ip; /* of them from one client address; 0: no cap */
 	unsigned connection_timeout_s;	/* idle connection timeout */
+	unsigned read_timeout_s;	/* a request must arrive within this; 0: no deadline */
 	const char *log_level;		/* debug|info|warn|error */
 	const char *log_format;		/* logfmt|json */
 

@@ -1,9 +1,8 @@
 /* web_config: the --web.config.file of Prometheus' exporter-toolkit (YAML):
  * tls_server_config, http_server_config and basic_auth_users. It parses and
- * validates the file, reads the PEM files it names, and checks HTTP Basic
- * credentials against bcrypt hashes (libxcrypt), with a bounded cache of
- * successful checks. It does not speak HTTP or TLS: http.c maps the result
- * onto libmicrohttpd and GnuTLS.
+ * validates the file and reads the PEM files it names; the users become a
+ * struct basic_auth (basic_auth.h checks credentials). It does not speak HTTP
+ * or TLS: http.c maps the result onto libmicrohttpd and GnuTLS.
  *
  * The schema is exporter-toolkit's docs/web-configuration.md. What differs:
  *  - unknown fields are errors (as yaml.UnmarshalStrict there);
@@ -18,7 +17,10 @@
  *    HTTP/1.1 only); web_config_http2_requested() lets the caller say so;
  *  - rate_limit is refused (--web.max-requests caps concurrent scrapes);
  *  - user names may not contain ':' (Basic auth could never match them);
- *  - password hashes must be bcrypt ($2a$, $2b$ or $2y$, cost 4..31).
+ *  - password hashes must be bcrypt ($2a$, $2b$ or $2y$) of cost 4 to
+ *    BASIC_AUTH_MAX_COST (12; exporter-toolkit takes up to 31);
+ *  - a file that is empty, holds a NUL byte or invalid UTF-8, or is not a
+ *    regular file is refused (fail closed).
  * Relative paths are relative to the directory of the config file, as in
  * exporter-toolkit. */
 #ifndef MEMACCT_WEB_CONFIG_H
@@ -32,10 +34,6 @@
 
 /* Caps: a config, certificate or key file larger than this is refused. */
 #define WEB_CONFIG_MAX_FILE_BYTES (1024 * 1024)
-#define WEB_CONFIG_MAX_USERS 1024
-/* The successful (user, password) checks remembered (least recently used
- * goes first). */
-#define WEB_CONFIG_AUTH_CACHE_SIZE 64
 
 enum web_tls_version { WEB_TLS10 = 10, WEB_TLS11, WEB_TLS12, WEB_TLS13 };
 
@@ -57,14 +55,16 @@ struct web_header {
 #define WEB_CONFIG_MAX_HEADERS 5
 
 struct web_config;
+struct basic_auth;
 
 /* Reads and validates path, and the certificate and key files it names.
  * Returns 0 with *out set (free with web_config_free), or -errno with e
  * naming the file, the line and the field: -ENOENT and other open errors for
  * a missing config, certificate or key file, -EFBIG for one over
  * WEB_CONFIG_MAX_FILE_BYTES, -EINVAL for malformed YAML, an unknown or
- * unsupported field, a bad value or a bad hash, -ENOMEM. An empty file is
- * valid (plain HTTP, no auth), as in exporter-toolkit. */
+ * unsupported field, a bad value or a bad hash, an empty file, -EILSEQ for a
+ * NUL byte or invalid UTF-8, READFILE_NOT_REGULAR for a FIFO or device,
+ * -ENOMEM. */
 int web_config_load(const char *path, struct web_config **out, struct errmsg *e);
 void web_config_free(struct web_config *wc);
 
@@ -73,20 +73,7 @@ const struct web_tls *web_config_tls(const struct web_config *wc);
 size_t web_config_headers(const struct web_config *wc, const struct web_header **headers);
 /* True when http_server_config.http2 was set to true explicitly. */
 bool web_config_http2_requested(const struct web_config *wc);
-/* Number of basic_auth_users; 0: no authentication. */
-size_t web_config_users(const struct web_config *wc);
-
-/* Checks the value of a request's Authorization header (NULL when absent).
- * Returns 0 when access is allowed (always when there are no users), or
- * -EACCES (no header, not Basic, malformed, unknown user, wrong password).
- * An unknown user costs one bcrypt run like a known one, and user names and
- * hashes are compared in constant time, so timing does not tell whether a
- * user exists. Successful checks are cached (keyed on an HMAC of user and
- * password under a per-process random key, never the password itself); bcrypt
- * runs one at a time. Thread-safe. */
-int web_config_check_basic(struct web_config *wc, const char *authorization);
-
-/* bcrypt runs so far (for tests and diagnostics: a cache hit runs none). */
-uint64_t web_config_bcrypt_runs(const struct web_config *wc);
+/* The basic_auth_users, or NULL when there are none (no authentication). */
+struct basic_auth *web_config_auth(const struct web_config *wc);
 
 #endif

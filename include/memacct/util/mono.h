@@ -1,0 +1,19 @@
+/* mono: the monotonic clock for timed waits: a condition variable whose
+ * timed waits use it, the time some milliseconds from now on it, and now in
+ * nanoseconds. It does not sleep or wait itself. */
+#ifndef MEMACCT_MONO_H
+#define MEMACCT_MONO_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+/* pthread_cond_init with CLOCK_MONOTONIC for pthread_cond_timedwait. 0 or
+ * an errno value, as pthread_cond_init. */
+int mono_cond_init(pthread_cond_t *c);
+/* CLOCK_MONOTONIC's now plus ms, for pthread_cond_timedwait. */
+struct timespec mono_after_ms(long ms);
+/* CLOCK_MONOTONIC's now in nanoseconds. */
+uint64_t mono_now_ns(void);
+
+#endif
