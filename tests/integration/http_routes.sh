@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Routing and malformed requests, over raw sockets to the real binary:
-#  - only exact paths are routed: /metrics%00.html, /metrics/x, /healthz.x,
-#    /metrics%2Fx and /%6detrics are 404 (paths are never percent-decoded),
+#  - only exact paths are routed: /metrics%00.html, /metrics/x, /healthz.x
+#    and /metrics%2Fx are 404 (%XX is decoded as Go's net/http does, but
+#    %00 never: a NUL cannot end a path early); /%6detrics is /metrics, and
+#    a query's collect%5B%5D is collect[] (Prometheus encodes it so),
 #    /metrics?x=1 is the metrics, POST is 405 with Allow, HEAD has no body;
 #  - malformed HTTP gets libmicrohttpd's answers: a 60 KB header 431, a 60 KB
 #    URI 414, HTTP/2.0 505, a bad header line 400, garbage a closed
@@ -60,7 +62,9 @@ def expect(what, raw, code, body=None, header=None, blocks=1):
 def get(path, extra=b""):
     return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + b"\r\n"
 
-for p in [b"/metrics%00.html", b"/metrics/x", b"/healthz.x", b"/metrics%2Fx", b"/%6detrics",
+expect("GET /%6detrics", get(b"/%6detrics"), "200", header=b"\r\nVary: Accept")
+expect("GET /metrics?collect%5B%5D=nope", get(b"/metrics?collect%5B%5D=nope"), "400")
+for p in [b"/metrics%00.html", b"/metrics/x", b"/healthz.x", b"/metrics%2Fx",
           b"/METRICS", b"/metrics/", b"//metrics"]:
     expect("GET " + p.decode(), get(p), "404", body=b"not found\n")
 expect("GET /metrics?x=1", get(b"/metrics?x=1"), "200", header=b"\r\nVary: Accept")

@@ -66,8 +66,9 @@ void routes_completed(void *gen, struct MHD_Connection *c, void **con_cls,
 /* MHD_OPTION_NOTIFY_CONNECTION */
 void routes_connection(void *gen, struct MHD_Connection *c, void **socket_context,
 		       enum MHD_ConnectionNotificationCode toe);
-/* MHD_OPTION_UNESCAPE_CALLBACK: leaves the path as sent, so that
- * "/metrics%00.html" is not "/metrics". */
+/* MHD_OPTION_UNESCAPE_CALLBACK, for the path and the query arguments:
+ * decodes %XX in place (Prometheus sends collect[] as collect%5B%5D) except
+ * %00, which stays as sent, so that "/metrics%00.html" is not "/metrics". */
 size_t routes_unescape(void *gen, struct MHD_Connection *c, char *s);
 /* MHD_OPTION_EXTERNAL_LOGGER: debug lines; the first line while starting is
  * kept in start_error. */
