@@ -202,7 +202,9 @@ def stat(title, desc, tgts, unit="none", thresholds=None, mappings=None):
                             "overrides": []},
             "options": {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
                         "colorMode": "background", "graphMode": "none", "justifyMode": "auto",
-                        "orientation": "auto", "textMode": "value_and_name"}}
+                        "orientation": "auto", "textMode": "value_and_name",
+                        "percentChangeColorMode": "standard", "showPercentChange": False,
+                        "wideLayout": True}}
 
 
 def table(title, desc, tgts, renames, hide=(), unit="bytes", overrides=None, sort=None):
@@ -213,10 +215,10 @@ def table(title, desc, tgts, renames, hide=(), unit="bytes", overrides=None, sor
         "excludeByName": exclude, "indexByName": {}, "renameByName": renames}})
     p = {"type": "table", "title": title, "description": desc, "datasource": DS,
          "targets": tgts, "transformations": transformations,
-         "fieldConfig": {"defaults": {"unit": unit, "custom": {"align": "auto", "filterable": True}},
+         "fieldConfig": {"defaults": {"unit": unit, "custom": {
+             "align": "auto", "filterable": True, "cellOptions": {"type": "auto"}, "inspect": False}},
                          "overrides": overrides or []},
-         "options": {"showHeader": True, "cellHeight": "sm",
-                     "footer": {"show": False, "reducer": ["sum"], "fields": ""}}}
+         "options": {"showHeader": True, "cellHeight": "sm", "frameIndex": 0}}
     if sort:
         p["options"]["sortBy"] = [{"displayName": sort, "desc": True}]
     return p
@@ -231,19 +233,18 @@ def text(title, content):
 
 def var_datasource():
     return {"name": "datasource", "label": "Data source", "type": "datasource",
-            "query": "prometheus", "current": {}, "hide": 0, "refresh": 1,
+            "query": "prometheus", "hide": 0, "refresh": 1,
             "regex": "", "options": [], "skipUrlSync": False}
 
 
 def var_query(name, label, query, regex="", multi=True, include_all=True,
-              all_value=".*", hide=0, sort=1, desc="", current=None):
+              all_value=".*", hide=0, sort=1, desc=""):
     v = {"name": name, "label": label, "type": "query", "datasource": DS,
-         "definition": query,
          "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
          "regex": regex, "refresh": 2, "multi": multi, "includeAll": include_all,
-         "hide": hide, "sort": sort, "options": [], "skipUrlSync": False,
-         "current": current or ({"selected": True, "text": ["All"], "value": ["$__all"]}
-                                if include_all else {})}
+         "hide": hide, "sort": sort, "options": [], "skipUrlSync": False}
+    if include_all:
+        v["current"] = {"selected": True, "text": ["All"], "value": ["$__all"]}
     if include_all and all_value is not None:
         v["allValue"] = all_value
     if desc:
@@ -750,12 +751,11 @@ def jetstream_dashboard():
                 (f"sum({cg('memacct_cgroup_memory_bytes', ANON, CONTAINER)})", "anon")),
         fill=0), 8, 10)
 
-    nats_pod = pod_var(
-        ', pod=~"$nats_pod_regex"', multi=False, include_all=False, current={})
+    nats_pod = pod_var(', pod=~"$nats_pod_regex"', multi=False, include_all=False)
     # One extra option, "~any pod" (value ".*"), for clusters without pod
     # names or NATS outside Kubernetes; it sorts last.
-    nats_pod["query"]["query"] = nats_pod["definition"] = (
-        nats_pod["definition"][:-1] + ' or label_replace(label_replace(vector(1), '
+    nats_pod["query"]["query"] = (
+        nats_pod["query"]["query"][:-1] + ' or label_replace(label_replace(vector(1), '
         '"nspod", "~any pod", "", ""), "uid", ".*", "", ""))')
     nats_pod["description"] = ("The NATS server's pod (pods whose name matches the "
                                "NATS pod regex; value: the pod UID). \"~any pod\" "

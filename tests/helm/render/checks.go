@@ -502,10 +502,13 @@ func (s *Suite) checkDaemonSet(r *Result) {
 		str(dig(vals, "hostPaths", "procfs")):   "/host/proc",
 	}
 	if podNames {
-		want[str(dig(vals, "podNames", "hostPath"))] = "/host/var/log"
+		logs := strings.TrimSuffix(str(dig(vals, "podNames", "hostPath")), "/")
+		want[logs+"/containers"] = "/host/var/log/containers"
+		want[logs+"/pods"] = "/host/var/log/pods"
 	}
 	s.Check(reflect.DeepEqual(hostMounts, want), "volumes: the host paths are exactly cgroupfs, /proc"+
-		map[bool]string{true: ", /var/log", false: ""}[podNames], "got %v want %v", hostMounts, want)
+		map[bool]string{true: ", /var/log/containers and /var/log/pods", false: ""}[podNames],
+		"got %v want %v", hostMounts, want)
 
 	args := strs(c["args"])
 	for _, a := range []string{"--path.cgroupfs=/host/sys/fs/cgroup", "--path.procfs=/host/proc",
@@ -660,6 +663,16 @@ func (s *Suite) checkServiceMonitor(r *Result) {
 		}
 		s.Check(found, "ServiceMonitor: sets the node label from the pod's node")
 	}
+	if cluster := str(dig(r.Values, "serviceMonitor", "cluster")); cluster != "" {
+		found := false
+		for _, rl := range listAt(mapOf(eps[0]), "relabelings") {
+			m := mapOf(rl)
+			if str(m["targetLabel"]) == "cluster" && str(m["replacement"]) == cluster && m["sourceLabels"] == nil {
+				found = true
+			}
+		}
+		s.Check(found, "ServiceMonitor: sets the cluster label to serviceMonitor.cluster")
+	}
 }
 
 // expectedGroups computes what the PrometheusRule's groups must be, from the
@@ -672,6 +685,7 @@ func expectedGroups(r *Result) []interface{} {
 	}
 	disabled := mapOf(dig(r.Values, "prometheusRule", "disabled"))
 	extra := mapOf(dig(r.Values, "prometheusRule", "additionalRuleLabels"))
+	base := strings.TrimSuffix(str(dig(r.Values, "prometheusRule", "runbookBaseURL")), "/")
 	out := []interface{}{}
 	for _, g := range listAt(parsed, "groups") {
 		gm := mapOf(deepCopy(g))
@@ -684,6 +698,10 @@ func expectedGroups(r *Result) []interface{} {
 			}
 			if truthy(disabled[name]) {
 				continue
+			}
+			ann := mapOf(rm["annotations"])
+			if url := str(ann["runbook_url"]); base != "" && strings.Contains(url, "#") {
+				ann["runbook_url"] = base + url[strings.LastIndex(url, "#"):]
 			}
 			if _, isAlert := rm["alert"]; isAlert && len(extra) > 0 {
 				l := mapOf(rm["labels"])
@@ -732,6 +750,12 @@ func (s *Suite) checkPrometheusRule(r *Result) {
 			rm := mapOf(rl)
 			s.Check((str(rm["alert"]) != "") != (str(rm["record"]) != "") && str(rm["expr"]) != "",
 				"PrometheusRule: rule "+str(rm["alert"])+str(rm["record"])+" is an alert or a record, with an expr")
+			if url, name := str(dig(rm, "annotations", "runbook_url")), str(rm["alert"]); name != "" && url != "" {
+				base := strings.TrimSuffix(str(dig(r.Values, "prometheusRule", "runbookBaseURL")), "/")
+				s.Check(url == base+"#runbook-"+strings.ToLower(name),
+					"PrometheusRule: "+name+"'s runbook_url is prometheusRule.runbookBaseURL#runbook-<alert>",
+					"got %q, base %q", url, base)
+			}
 		}
 	}
 }
