@@ -17,25 +17,12 @@
 // A broken dashboard is checked first, to show the check does fail. Prints
 // failures (every check with -v) and "N passed, N failed".
 import { readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import { basename } from "node:path";
+import { Checks, typeCheck } from "./lib.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const helmTests = join(here, "..");
 const verbose = process.argv.includes("-v");
-let passed = 0;
-let failed = 0;
-function check(ok, what, why) {
-  if (ok) {
-    passed++;
-    if (verbose) console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}${why ? ": " + why : ""}`);
-  }
-  return ok;
-}
+const checks = new Checks(verbose);
+const check = checks.check.bind(checks);
 
 const SCHEMA = "@grafana/schema/dist/esm/raw";
 // Panel plugin -> its generated types (Options, FieldConfig where it has one).
@@ -85,35 +72,11 @@ function typeErrors(dashboards) {
         add(i, `export const f${i}_${j}: Loose<P_${p.type}.FieldConfig> = ${JSON.stringify(custom)};`);
     });
   });
-  const fileName = join(helmTests, "__dashboards__.mts").replace(/\\/g, "/");
-  const text = lines.join("\n") + "\n";
-  const options = {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
-    types: [],
-  };
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, lang, ...rest) =>
-    name === fileName ? ts.createSourceFile(name, text, lang, true) : getSourceFile.call(host, name, lang, ...rest);
-  host.fileExists = (name) => name === fileName || fileExists.call(host, name);
-  host.readFile = (name) => (name === fileName ? text : readFile.call(host, name));
-  const program = ts.createProgram([fileName], options, host);
   const perDash = dashboards.map(() => []);
   const global = [];
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const msg = ts.flattenDiagnosticMessageText(d.messageText, " ");
-    if (!d.file || d.file.fileName !== fileName) {
-      global.push(msg);
-      continue;
-    }
-    const { line } = d.file.getLineAndCharacterOfPosition(d.start);
-    if (owner[line] === undefined) global.push(msg);
-    else perDash[owner[line]].push(msg);
+  for (const { line, message } of typeCheck(lines, "__dashboards__.mts")) {
+    if (owner[line] === undefined) global.push(message);
+    else perDash[owner[line]].push(message);
   }
   return { perDash, global };
 }
@@ -150,5 +113,4 @@ dashboards.forEach(({ name, doc }, i) => {
     `${name}: schemaVersion ${doc.schemaVersion}, ${panels.length} panels, ${doc.templating?.list?.length ?? 0} variables valid against Grafana's Dashboard and panel plugin types`,
     perDash[i].join("; "));
 });
-console.log(`grafana dashboard schema checks (@grafana/schema): ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+checks.finish("grafana dashboard schema checks (@grafana/schema)");
