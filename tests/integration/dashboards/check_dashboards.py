@@ -78,12 +78,16 @@ NO_NODE_PSI = ("node = the v2 capture, which stores no proc/pressure/memory (it 
                "proc/pressure_memory there), so no node PSI")
 # (dashboard, panel title or "variable NAME", refId, pass or "*") -> (NEVER | MAYBE, reason)
 ALLOW = {
-    (CM, EVENTS, "A", "*"):
-        (NEVER, "the static trees' memory.events never change, and at the default "
-                "level (containers) this v1 host has no cgroup"),
-    (CM, EVENTS, "B", "*"):
-        (NEVER, "failcnt is v1 only: the v2 trees have none, and this v1 host has no "
-                "container"),
+    (CM, EVENTS, "A", "all"):
+        (MAYBE, "memory.events moves only when one of this host's containers hits "
+                "memory.high or its limit during the run (the static trees never do)"),
+    (CM, EVENTS, "A", "pod"): (NEVER, "node = the v2 capture, whose memory.events never change"),
+    (CM, EVENTS, "A", "cgroup"): (NEVER, "node = the v2 capture, whose memory.events never change"),
+    (CM, EVENTS, "B", "all"):
+        (MAYBE, "failcnt is v1 only and moves only when one of this host's containers "
+                "hits its limit during the run"),
+    (CM, EVENTS, "B", "pod"): (NEVER, "node = the v2 capture, which has no memory.failcnt"),
+    (CM, EVENTS, "B", "cgroup"): (NEVER, "node = the v2 capture, which has no memory.failcnt"),
     (CM, "PSI: share of time stalled on memory", "C", "pod"): (NEVER, NO_NODE_PSI),
     (CM, "PSI: share of time stalled on memory", "C", "cgroup"): (NEVER, NO_NODE_PSI),
     (CM, "PSI: share of time stalled on memory", "D", "pod"): (NEVER, NO_NODE_PSI),
