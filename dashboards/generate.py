@@ -563,12 +563,13 @@ cgroup)."""), 24, 6)
 
     L.row("Exporter")
     L.add(timeseries(
-        "Collector success", "Per exporter: memacct_scrape_collector_success, 1 ok, 0 failed.",
+        "Collector success", "Level: one line per exporter and collector. "
+        "memacct_scrape_collector_success: 1 ok, 0 failed.",
         targets((f"memacct_scrape_collector_success{{{node}}}", "{{instance}} {{collector}}")),
         unit="none", fill=0, minv=0, maxv=1), 12, 7)
     L.add(timeseries(
-        "Collector duration", "Per exporter: memacct_scrape_collector_duration_seconds "
-        "per collector.",
+        "Collector duration", "Level: one line per exporter and collector. "
+        "memacct_scrape_collector_duration_seconds.",
         targets((f"memacct_scrape_collector_duration_seconds{{{node}}}",
                  "{{instance}} {{collector}}")),
         unit="s", fill=0), 12, 7)

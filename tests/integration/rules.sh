@@ -13,7 +13,8 @@
 #     exporters poll it);
 #   - every dashboard JSON loads, has schemaVersion and a datasource variable
 #     named "datasource", uses no datasource uid but ${datasource}, and every
-#     panel target has an expr; every per-cgroup selector in a panel names
+#     panel target has an expr; every panel's description says its level
+#     ("Level: ..."); every per-cgroup selector in a panel names
 #     one level (level="..."), so that no panel sums across levels; the
 #     panel and variable queries parse as
 #     PromQL (promtool check rules on them, Grafana variables substituted);
@@ -321,6 +322,8 @@ for path in dash_files:
             err(f"{rel}: panel {title!r} has no gridPos")
         if p.get("type") not in ("row", "text") and not p.get("targets"):
             err(f"{rel}: panel {title!r} has no targets")
+        if p.get("type") not in ("row", "text") and "Level:" not in p.get("description", ""):
+            err(f"{rel}: panel {title!r}: its description does not say its level (\"Level: ...\")")
         for t in p.get("targets", []):
             ntargets += 1
             expr = t.get("expr", "")
