@@ -58,5 +58,5 @@ for n in "${Ns[@]}"; do
     printf '%-6s %-8s %-48s %12s %12s %9s %10s %13s\n' "$n" "$cgroups" "${cfg:-(defaults)}" \
       "$body" "$gz" "$samples" "$per_ctr" "$((body / cgroups))"
   done
-  rm -rf "$tree" "$tree.app_ids"
+  rm -rf "$tree" "$tree.app_ids" "$tree.pods"
 done

@@ -10,7 +10,9 @@
 # capture tests/fixture/cgroup-v2/3-read-twice/sys (its containers list pid
 # 3477, which the capture's proc/ has: use --path.procfs=<capture>/proc).
 # Usage: bash bench/k8s_tree.sh N DIR. Prints the app containers' ids to
-# DIR.app_ids, one a line. It reads and writes nothing else.
+# DIR.app_ids, one a line, and "<pod uid> <app container id>" to DIR.pods
+# (tests/integration/dashboards_prometheus.sh names the pods from it). It
+# reads and writes nothing else.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 N DIR" >&2; exit 2; }
 n=$1 dir=$2
@@ -36,6 +38,7 @@ files "$pod_src" "$tmpl/pod"
 files "$ctr_src" "$tmpl/pod/pause"
 files "$ctr_src" "$tmpl/pod/app"
 : >"$dir.app_ids"
+: >"$dir.pods"
 for i in $(seq 1 "$n"); do
   uid=$(printf '%08x_%04x_4%03x_8%03x_%012x' "$i" "$((i % 65536))" "$((i % 4096))" "$((i % 4096))" "$i")
   pause=$(printf '%064x' "$((2 * i))")
@@ -45,4 +48,5 @@ for i in $(seq 1 "$n"); do
   mv "$pod/pause" "$pod/cri-containerd-$pause.scope"
   mv "$pod/app" "$pod/cri-containerd-$app.scope"
   echo "$app" >>"$dir.app_ids"
+  echo "${uid//_/-} $app" >>"$dir.pods"
 done

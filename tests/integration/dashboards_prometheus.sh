@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
 # dashboards_prometheus.sh: the shipped dashboards and rules against a real
-# Prometheus fed by real exporters. Everything listens on 127.0.0.1 (free
-# ports) and lives in one temporary directory, removed with every process
-# this test started, even on failure:
+# Prometheus fed by real exporters, on three cgroup hierarchies. Everything
+# listens on 127.0.0.1 (free ports) and lives in one temporary directory,
+# removed with every process this test started, even on failure:
 #   - nats-server -js with four streams (tests/integration/dashboards/
 #     nats_js.py): UNBOUNDED (no limits), NEARFULL (max_bytes 64 KiB, discard
 #     new, filled > 90%), MEMORY (memory storage), AGEONLY (max_age only);
-#   - the exporters as the Helm chart deploys them: a node exporter on this
-#     host's real cgroups (discovered, read-only), a second one on the cgroup
-#     v2 fixture 6-over-high (a Kubernetes pod, uid label), neither polling
-#     NATS, and one JetStream poller (only the jetstream collector) polling
-#     that server every 2 s: each stream exported once; the node exporters
-#     with every cgroup family on;
-#   - a kube-state-metrics stand-in: kube_pod_info for the fixture's pod
+#   - three exporters, each a target with the labels the Helm chart's
+#     ServiceMonitor gives (node; and cluster):
+#       host     this host's real cgroups (read-only), every cgroup family on,
+#                polling that server every 2 s;
+#       fixture  the cgroup v2 capture 3-read-twice (a Kubernetes pod, uid
+#                label), every family on, polling the same server: two
+#                pollers, so the stream alerts and panels must not double;
+#       tree     a Kubernetes-shaped tree of DASH_PODS (100) pods built from
+#                that capture by bench/k8s_tree.sh (3N + 3 cgroups), default
+#                families, with a kubelet-style log directory for
+#                --path.podlogs, so its pods are named by the exporter's own
+#                namespace/pod labels;
+#   - a kube-state-metrics stand-in: kube_pod_info for the capture's pod
 #     UID (named nats-0 so the JetStream dashboard's NATS pod list finds it)
 #     and one pod that is not on any node scraped here;
 #   - Prometheus 2.x, scrape and evaluation interval 2 s, loading
 #     dashboards/rules/memacct.rules.yml.
-# After DASH_SETTLE_S (default 60) seconds of scrapes, dashboards/
+# After DASH_SETTLE_S (default 20) seconds of scrapes, dashboards/
 # check_dashboards.py runs every panel and variable query of every
-# dashboards/*.json in three variable selections (all, a pod, a cgroup)
-# through /api/v1/query, and checks rule health, recording rules, the
-# JetStream alerts and the targets. The allow-list of queries that cannot
-# return data here, with reasons, is in check_dashboards.py.
-# Exit 0 ok, 1 a check failed, 77 skipped (prometheus, nats-server or python3
-# missing). Root is not needed.
+# dashboards/*.json in several variable selections through /api/v1/query:
+# every query must return data (with a stated allow-list), and every memory
+# total must equal the kernel's numbers for the level the panel claims,
+# within 1%: at the default variables, for each node's root cgroup,
+# kubepods, one pod and one container. It also checks rule health, the
+# recording rules, the JetStream alerts (once per stream) and the targets.
+# Exit 0 ok, 1 a check failed, 77 skipped (prometheus, nats-server or
+# python3 missing). Root is not needed.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,8 +43,10 @@ command -v nats-server >/dev/null || skip "nats-server not installed (Debian pac
 command -v python3 >/dev/null || skip "python3 not installed"
 command -v curl >/dev/null || skip "curl not installed"
 
-SETTLE=${DASH_SETTLE_S:-60}
-FIX="$MEMACCT_FIXTURES/cgroup-v2/6-over-high"
+SETTLE=${DASH_SETTLE_S:-20}
+PODS=${DASH_PODS:-100}
+FIX="$MEMACCT_FIXTURES/cgroup-v2/3-read-twice"
+CLUSTER=test-cluster
 RULES="$MEMACCT_SRC/dashboards/rules/memacct.rules.yml"
 POD_UID=1f2e3d4c-5b6a-4789-9abc-def012345678
 [ -d "$FIX/sys" ] || fail "fixture $FIX is missing"
@@ -87,25 +97,60 @@ started $! nats-server
 python3 "$HERE/dashboards/nats_js.py" "127.0.0.1:$nats_port" setup ||
   fail "could not set up the JetStream streams"
 
-# --- the exporters: two nodes and the JetStream poller -----------------------------
-# Every cgroup family on (the default leaves events, reclaim, file, peak and
-# swap off), so that every panel has data to show.
-start_exporter "$work/exporter-host.log" --collector.cgroup.families=all
+# --- the cgroup trees -----------------------------------------------------------
+# This host's memory cgroup root: v2 when the unified root has the memory
+# controller, else the v1 memory hierarchy.
+if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+  host_root=/sys/fs/cgroup
+else
+  host_root=$(awk '$3=="cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
+fi
+[ -n "$host_root" ] && [ -d "$host_root" ] || skip "no memory cgroup hierarchy on this host"
+bash "$MEMACCT_SRC/bench/k8s_tree.sh" "$PODS" "$work/tree" >/dev/null ||
+  fail "bench/k8s_tree.sh could not build the tree"
+# kubelet's log names for the tree's app containers (pause containers have
+# no log): /var/log/pods/<ns>_<pod>_<uid>/<container>/ and the link
+# /var/log/containers/<pod>_<ns>_<container>-<id>.log.
+mkdir -p "$work/podlogs/containers" "$work/podlogs/pods"
+i=0
+while read -r uid app; do
+  ns=team-$((i % 3)) pod=web-$i
+  mkdir -p "$work/podlogs/pods/${ns}_${pod}_$uid/app"
+  ln -s "../pods/${ns}_${pod}_$uid/app/0.log" "$work/podlogs/containers/${pod}_${ns}_app-$app.log"
+  i=$((i + 1))
+done <"$work/tree.pods"
+
+# --- the three exporters --------------------------------------------------------
+# Every cgroup family on where the panels need them (the default leaves
+# events, reclaim, file, peak and swap off); the tree keeps the default.
+start_exporter "$work/exporter-host.log" --collector.cgroup.families=all \
+  --path.cgroupfs="$host_root" \
+  --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
 started "$EXPORTER_PID" exporter-host
 host_inst=${EXPORTER_URL#http://}
-start_exporter "$work/exporter-jetstream.log" --no-collector.cgroup --no-collector.process \
-  --no-collector.node --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
-started "$EXPORTER_PID" exporter-jetstream
-js_inst=${EXPORTER_URL#http://}
 start_exporter "$work/exporter-fixture.log" --collector.cgroup.families=all \
-  --path.cgroupfs="$FIX/sys" --path.procfs="$FIX/proc"
+  --path.cgroupfs="$FIX/sys" --path.procfs="$FIX/proc" \
+  --nats.url="nats://127.0.0.1:$nats_port" --nats.poll-interval=2s
 started "$EXPORTER_PID" exporter-fixture
 fixture_inst=${EXPORTER_URL#http://}
+start_exporter "$work/exporter-tree.log" --path.cgroupfs="$work/tree" --path.procfs="$FIX/proc" \
+  --path.podlogs="$work/podlogs"
+started "$EXPORTER_PID" exporter-tree
+tree_inst=${EXPORTER_URL#http://}
 EXPORTER_PID=""  # cleanup() stops them, not lib.bash's stop_exporter
 curl -fsS "http://$fixture_inst/metrics" >"$work/fixture.prom" ||
   fail "cannot scrape the fixture exporter"
 grep -q "uid=\"$POD_UID\"" "$work/fixture.prom" ||
   fail "the fixture exporter does not label pod $POD_UID"
+curl -fsS "http://$tree_inst/metrics" >"$work/tree.prom" || fail "cannot scrape the tree exporter"
+named=$(grep -c '^memacct_cgroup_info{.*level="pod".*pod="web-' "$work/tree.prom" || true)
+[ "$named" = "$PODS" ] || fail "the tree exporter names $named of $PODS pods from --path.podlogs"
+host_node=$(hostname 2>/dev/null || echo host)
+cat >"$work/targets.json" <<EOF
+[{"role": "host", "node": "$host_node", "root": "$host_root", "procfs": "/proc", "live": true},
+ {"role": "fixture", "node": "v2-capture", "root": "$FIX/sys", "procfs": "$FIX/proc", "live": false},
+ {"role": "tree", "node": "k8s-tree", "root": "$work/tree", "procfs": "$FIX/proc", "live": false}]
+EOF
 
 # --- kube-state-metrics stand-in ----------------------------------------------
 cat >"$work/kube-state-metrics.prom" <<EOF
@@ -132,7 +177,12 @@ rule_files:
 scrape_configs:
   - job_name: memacct
     static_configs:
-      - targets: ["$host_inst", "$fixture_inst", "$js_inst"]
+      - targets: ["$host_inst"]
+        labels: {node: "$host_node", cluster: $CLUSTER}
+      - targets: ["$fixture_inst"]
+        labels: {node: v2-capture, cluster: $CLUSTER}
+      - targets: ["$tree_inst"]
+        labels: {node: k8s-tree, cluster: $CLUSTER}
   - job_name: kube-state-metrics
     static_configs:
       - targets: ["127.0.0.1:$ksm_port"]
@@ -147,7 +197,8 @@ prom="http://127.0.0.1:$prom_port"
 wait_http "$prom/-/ready" prometheus "$prom_pid"
 echo "prometheus: $(prometheus --version 2>&1 | head -n1)"
 echo "nats-server: $(nats-server --version 2>&1) on 127.0.0.1:$nats_port"
-echo "exporters: host $host_inst (real cgroups), fixture $fixture_inst ($FIX), JetStream poller $js_inst"
+echo "exporters: host $host_inst ($host_root, JetStream), fixture $fixture_inst ($FIX, JetStream),"
+echo "  tree $tree_inst ($PODS pods, $(find "$work/tree" -type d | wc -l) cgroups)"
 echo "prometheus: $prom, kube-state-metrics stand-in 127.0.0.1:$ksm_port"
 
 # All four targets up, then let the windows fill.
@@ -165,6 +216,6 @@ for p in "${!pids[@]}"; do
 done
 
 python3 "$HERE/dashboards/check_dashboards.py" --prometheus "$prom" --src "$MEMACCT_SRC" \
-  --fixture-instance "$fixture_inst" --targets 4 || fail "dashboard and rule checks failed"
+  --targets "$work/targets.json" || fail "dashboard and rule checks failed"
 status=0
 echo "PASS ($(($(date +%s) - start)) s)"

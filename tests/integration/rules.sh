@@ -6,9 +6,17 @@
 #     description and a runbook_url ending in #runbook-<alertname lowercase>,
 #     and at least one test where it fires and one where it stays silent;
 #     recording rules are named level:metric:operation;
+#   - one alert per incident: every alert on per-cgroup series joins
+#     cgroup:memacct_cgroup_info:workload (containers and leaf services, not
+#     their ancestors); every JetStream stream alert takes the max by
+#     stream, without instance, pod or node (once per stream, however many
+#     exporters poll it);
 #   - every dashboard JSON loads, has schemaVersion and a datasource variable
 #     named "datasource", uses no datasource uid but ${datasource}, and every
-#     panel target has an expr; the panel and variable queries parse as
+#     panel target has an expr; every panel's description says its level
+#     ("Level: ..."); every per-cgroup selector in a panel names
+#     one level (level="..."), so that no panel sums across levels; the
+#     panel and variable queries parse as
 #     PromQL (promtool check rules on them, Grafana variables substituted);
 #   - every memacct_* / kube_* name in the rules and dashboards is a metric
 #     the exporter exports (the list below) or kube_pod_info;
@@ -194,6 +202,18 @@ for a in alerts:
         err(f"alert {name}: runbook_url does not end in {want}")
     print(f"  alert {name}: severity={sev}, runbook {want}")
 
+# One alert per incident.
+for a in alerts:
+    name, expr = a["alert"], a.get("expr", "")
+    if re.search(r"\bcgroup:|memacct_cgroup_", expr) and "cgroup:memacct_cgroup_info:workload" not in expr:
+        err(f"alert {name}: reads per-cgroup series but does not join "
+            "cgroup:memacct_cgroup_info:workload: it would fire once per ancestor")
+    if "memacct_jetstream_stream_" in expr:
+        bys = re.findall(r"max by \(([^)]*)\)", expr)
+        if not bys or any(re.search(r"\b(instance|pod|node)\b", b) for b in bys):
+            err(f"alert {name}: a stream alert must take max by (stream, ...) without "
+                "instance, pod or node, to fire once per stream")
+
 # --- rule tests: each alert fires somewhere and stays silent somewhere ----
 fires, silent = set(), set()
 for path in sorted(glob.glob(os.path.join(src, "dashboards/rules/tests/*.yml"))):
@@ -268,7 +288,7 @@ for path in dash_files:
     dsv = vnames.get("datasource")
     if not dsv or dsv.get("type") != "datasource" or dsv.get("query") != "prometheus":
         err(f"{rel}: no variable 'datasource' of type datasource (prometheus)")
-    for want in ("node", "namespace", "pod", "cgroup"):
+    for want in ("cluster", "node", "namespace", "pod", "cgroup"):
         if want not in vnames:
             err(f"{rel}: no variable {want}")
     for where, ref in datasource_refs(d):
@@ -302,6 +322,8 @@ for path in dash_files:
             err(f"{rel}: panel {title!r} has no gridPos")
         if p.get("type") not in ("row", "text") and not p.get("targets"):
             err(f"{rel}: panel {title!r} has no targets")
+        if p.get("type") not in ("row", "text") and "Level:" not in p.get("description", ""):
+            err(f"{rel}: panel {title!r}: its description does not say its level (\"Level: ...\")")
         for t in p.get("targets", []):
             ntargets += 1
             expr = t.get("expr", "")
@@ -309,6 +331,18 @@ for path in dash_files:
                 err(f"{rel}: panel {title!r} target {t.get('refId')} has no expr")
                 continue
             queries.append((f"{rel} panel {title!r} {t.get('refId')}", substitute(expr, textboxes)))
+            # Every per-cgroup selector picks one level. The one bare name
+            # allowed is the workload filter "and ignoring (component)
+            # memacct_cgroup_processes > 0" (a filter, never summed).
+            for m in re.finditer(r"(memacct_cgroup_[a-z_]+)(\{[^}]*\})?", expr):
+                if m.group(2) is None:
+                    if not (m.group(1) == "memacct_cgroup_processes"
+                            and expr[:m.start()].endswith("and ignoring (component) ")):
+                        err(f"{rel}: panel {title!r} {t.get('refId')}: {m.group(1)} without a "
+                            "level matcher")
+                elif not re.search(r'(^|[{,]\s*)level="', m.group(2)):
+                    err(f"{rel}: panel {title!r} {t.get('refId')}: {m.group(1)}{m.group(2)[:40]}... "
+                        "has no level=\"...\" matcher: it would sum across levels")
     print(f"{rel}: schemaVersion {d.get('schemaVersion')}, {len(variables)} variables, "
           f"{panels} panels, {ntargets} targets")
 

@@ -579,10 +579,13 @@ func (s *Suite) checkDaemonSet(r *Result) {
 		str(dig(vals, "hostPaths", "procfs")):   "/host/proc",
 	}
 	if podNames {
-		want[str(dig(vals, "podNames", "hostPath"))] = "/host/var/log"
+		logs := strings.TrimSuffix(str(dig(vals, "podNames", "hostPath")), "/")
+		want[logs+"/containers"] = "/host/var/log/containers"
+		want[logs+"/pods"] = "/host/var/log/pods"
 	}
 	s.Check(reflect.DeepEqual(hostMounts, want), "volumes: the host paths are exactly cgroupfs, /proc"+
-		map[bool]string{true: ", /var/log", false: ""}[podNames], "got %v want %v", hostMounts, want)
+		map[bool]string{true: ", /var/log/containers and /var/log/pods", false: ""}[podNames],
+		"got %v want %v", hostMounts, want)
 
 	args := strs(c["args"])
 	// --path.sysfs, not --path.cgroupfs: the exporter finds the memory
@@ -807,6 +810,16 @@ func (s *Suite) checkServiceMonitor(r *Result) {
 			s.Check(!node, "ServiceMonitor jetstream: no node label (the poller's node says nothing about the streams)")
 		}
 	}
+	if cluster := str(dig(r.Values, "serviceMonitor", "cluster")); cluster != "" {
+		found := false
+		for _, rl := range listAt(mapOf(eps[0]), "relabelings") {
+			m := mapOf(rl)
+			if str(m["targetLabel"]) == "cluster" && str(m["replacement"]) == cluster && m["sourceLabels"] == nil {
+				found = true
+			}
+		}
+		s.Check(found, "ServiceMonitor: sets the cluster label to serviceMonitor.cluster")
+	}
 }
 
 // expectedGroups computes what the PrometheusRule's groups must be, from the
@@ -819,6 +832,7 @@ func expectedGroups(r *Result) []interface{} {
 	}
 	disabled := mapOf(dig(r.Values, "prometheusRule", "disabled"))
 	extra := mapOf(dig(r.Values, "prometheusRule", "additionalRuleLabels"))
+	base := strings.TrimSuffix(str(dig(r.Values, "prometheusRule", "runbookBaseURL")), "/")
 	out := []interface{}{}
 	for _, g := range listAt(parsed, "groups") {
 		gm := mapOf(deepCopy(g))
@@ -831,6 +845,10 @@ func expectedGroups(r *Result) []interface{} {
 			}
 			if truthy(disabled[name]) {
 				continue
+			}
+			ann := mapOf(rm["annotations"])
+			if url := str(ann["runbook_url"]); base != "" && strings.Contains(url, "#") {
+				ann["runbook_url"] = base + url[strings.LastIndex(url, "#"):]
 			}
 			if _, isAlert := rm["alert"]; isAlert && len(extra) > 0 {
 				l := mapOf(rm["labels"])
@@ -879,6 +897,12 @@ func (s *Suite) checkPrometheusRule(r *Result) {
 			rm := mapOf(rl)
 			s.Check((str(rm["alert"]) != "") != (str(rm["record"]) != "") && str(rm["expr"]) != "",
 				"PrometheusRule: rule "+str(rm["alert"])+str(rm["record"])+" is an alert or a record, with an expr")
+			if url, name := str(dig(rm, "annotations", "runbook_url")), str(rm["alert"]); name != "" && url != "" {
+				base := strings.TrimSuffix(str(dig(r.Values, "prometheusRule", "runbookBaseURL")), "/")
+				s.Check(url == base+"#runbook-"+strings.ToLower(name),
+					"PrometheusRule: "+name+"'s runbook_url is prometheusRule.runbookBaseURL#runbook-<alert>",
+					"got %q, base %q", url, base)
+			}
 		}
 	}
 }

@@ -70,7 +70,8 @@ func scenarios() []Scenario {
 				s.Check(reflect.DeepEqual(args, []string{
 					"--web.listen-address=:9913", "--web.telemetry-path=/metrics", "--log.level=info",
 					"--log.format=logfmt", "--path.sysfs=/host/sys", "--path.procfs=/host/proc",
-				}), "args are exactly the defaults", "got %q", args)
+					"--path.podlogs=/host/var/log",
+				}), "args are exactly the defaults (pod names on)", "got %q", args)
 				s.Check(str(c["image"]) == "memacct/memacct-exporter:"+r.Chart.Meta.AppVersion, "image tag defaults to appVersion", "got %v", c["image"])
 				res := mapAt(c, "resources")
 				s.Check(str(dig(res, "requests", "cpu")) == "20m" && str(dig(res, "requests", "memory")) == "24Mi" &&
@@ -166,8 +167,8 @@ func scenarios() []Scenario {
 				ep := mapOf(listAt(mapAt(sm, "spec"), "endpoints")[0])
 				s.Check(str(ep["interval"]) == "15s" && str(ep["scrapeTimeout"]) == "10s" && ep["honorLabels"] == true,
 					"ServiceMonitor: interval, scrapeTimeout, honorLabels")
-				s.Check(len(listAt(ep, "relabelings")) == 3 && len(listAt(ep, "metricRelabelings")) == 1,
-					"ServiceMonitor: node relabelings, then the extra ones; metricRelabelings")
+				s.Check(len(listAt(ep, "relabelings")) == 4 && len(listAt(ep, "metricRelabelings")) == 1,
+					"ServiceMonitor: node and cluster relabelings, then the extra ones; metricRelabelings")
 				s.Check(str(dig(sm, "metadata", "labels", "release")) == "kube-prometheus-stack" &&
 					str(dig(sm, "metadata", "namespace")) == "prometheus", "ServiceMonitor: labels and namespace")
 				pr := r.One("PrometheusRule")

@@ -16,26 +16,11 @@
 // Before that, a broken DaemonSet is run through both, to show each check
 // does fail. Prints failures (every check with -v) and "N passed, N failed".
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import ts from "typescript";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const helmTests = join(here, "..");
+import { Checks, typeCheck } from "./lib.mjs";
 
 const verbose = process.argv.includes("-v");
-let passed = 0;
-let failed = 0;
-function check(ok, what, why) {
-  if (ok) {
-    passed++;
-    if (verbose) console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}${why ? ": " + why : ""}`);
-  }
-  return ok;
-}
+const checks = new Checks(verbose);
+const check = checks.check.bind(checks);
 
 function modulePath(apiVersion, kind) {
   if (apiVersion === "v1") return `kubernetes-models/v1/${kind}`;
@@ -77,37 +62,12 @@ function fieldErrors(docs) {
     lineOf.push(lines.length);
     lines.push(`export const d${i}: import(${JSON.stringify(mod)}).I${doc.kind} = ${JSON.stringify(doc)};`);
   });
-  const fileName = join(helmTests, "__rendered_manifests__.mts").replace(/\\/g, "/");
-  const text = lines.join("\n") + "\n";
-  const options = {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
-    types: [],
-  };
-  const host = ts.createCompilerHost(options);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, lang, ...rest) =>
-    name === fileName ? ts.createSourceFile(name, text, lang, true) : getSourceFile.call(host, name, lang, ...rest);
-  host.fileExists = (name) => name === fileName || fileExists.call(host, name);
-  host.readFile = (name) => (name === fileName ? text : readFile.call(host, name));
-  const program = ts.createProgram([fileName], options, host);
-  const diags = ts.getPreEmitDiagnostics(program);
   const perDoc = docs.map(() => []);
   const global = [];
-  for (const d of diags) {
-    const msg = ts.flattenDiagnosticMessageText(d.messageText, " ");
-    if (!d.file || d.file.fileName !== fileName) {
-      global.push(msg);
-      continue;
-    }
-    const { line } = d.file.getLineAndCharacterOfPosition(d.start);
+  for (const { line, message } of typeCheck(lines, "__rendered_manifests__.mts")) {
     const i = lineOf.indexOf(line);
-    if (i < 0) global.push(msg);
-    else perDoc[i].push(msg);
+    if (i < 0) global.push(message);
+    else perDoc[i].push(message);
   }
   return { perDoc, global };
 }
@@ -154,9 +114,8 @@ for (let i = 0; i < rendered.length; i++) {
   check(err === null, `schema: ${id}`, err);
   check(fields.perDoc[i].length === 0, `fields: ${id} has only fields the API knows`, fields.perDoc[i].join("; "));
 }
-if (failed === 0) {
+if (checks.failed === 0) {
   const scenarios = new Set(rendered.map((r) => r.scenario)).size;
   console.log(`ok   ${rendered.length} documents of ${scenarios} scenarios: valid against their schemas, no unknown field`);
 }
-console.log(`helm schema checks: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+checks.finish("helm schema checks");
