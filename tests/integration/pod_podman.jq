@@ -2,7 +2,8 @@
 # (DaemonSet, Deployment: `helmcheck template -json` output, selected with
 # --arg kind KIND) into what `podman run` needs to run it the way the kubelet
 # would: {podman: [options], args: [container args], image: "chart's image"}.
-# Used by tests/integration/helm_podman.sh; --arg port P publishes the port
+# Used by tests/integration/helm_podman.sh; --arg logroot DIR stands in for
+# the host's /var/log (kubelet's log folders); --arg port P publishes the port
 # named metrics on 127.0.0.1:P (unless hostNetwork).
 # Translated: hostPID, hostNetwork, runAsUser/runAsGroup/fsGroup/
 # supplementalGroups, runAsNonRoot (checked), readOnlyRootFilesystem,
@@ -69,7 +70,8 @@ def cpus:
          | . as $m | $vols[$m.name] as $v
          | if $v == null then fail("volumeMount \($m.name) has no volume")
            elif $v.hostPath == null then fail("volume \($m.name) is not a hostPath")
-           else "--volume", ("\($v.hostPath.path):\($m.mountPath):"
+           else "--volume", ("\($v.hostPath.path | if startswith("/var/log/") and $logroot != ""
+                                   then $logroot + ltrimstr("/var/log") else . end):\($m.mountPath):"
                  + ([if $m.readOnly then "ro" else "rw" end]
                     + (if $m.mountPropagation == "HostToContainer" then ["rslave"]
                        elif $m.mountPropagation == "Bidirectional" then ["rshared"]

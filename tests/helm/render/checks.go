@@ -809,16 +809,16 @@ func (s *Suite) checkServiceMonitor(r *Result) {
 		} else {
 			s.Check(!node, "ServiceMonitor jetstream: no node label (the poller's node says nothing about the streams)")
 		}
-	}
-	if cluster := str(dig(r.Values, "serviceMonitor", "cluster")); cluster != "" {
-		found := false
-		for _, rl := range listAt(mapOf(eps[0]), "relabelings") {
-			m := mapOf(rl)
-			if str(m["targetLabel"]) == "cluster" && str(m["replacement"]) == cluster && m["sourceLabels"] == nil {
-				found = true
+		if cluster := str(dig(r.Values, "serviceMonitor", "cluster")); cluster != "" {
+			found := false
+			for _, rl := range listAt(mapOf(eps[0]), "relabelings") {
+				m := mapOf(rl)
+				if str(m["targetLabel"]) == "cluster" && str(m["replacement"]) == cluster && m["sourceLabels"] == nil {
+					found = true
+				}
 			}
+			s.Check(found, "ServiceMonitor "+part+": sets the cluster label to serviceMonitor.cluster")
 		}
-		s.Check(found, "ServiceMonitor: sets the cluster label to serviceMonitor.cluster")
 	}
 }
 
