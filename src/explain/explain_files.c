@@ -22,6 +22,17 @@
 #include "memacct/util/json_out.h"
 #include "memacct/util/mbuf.h"
 
+const struct explain_row *explain_files_row(const struct explain_snapshot *s, const char *target)
+{
+	if (!target)
+		return explain_snapshot_find(s, "/");
+	const struct explain_row *best = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		if (!best || strlen(s->rows[i].path) < strlen(best->path))
+			best = &s->rows[i];
+	return best;
+}
+
 static double now_s(void)
 {
 	struct timespec t;

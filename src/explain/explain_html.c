@@ -18,6 +18,7 @@
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cli/flags.h"
 #include "memacct/explain/explain_diagnose.h"
+#include "memacct/explain/explain_files.h"
 #include "memacct/explain/explain_format.h"
 #include "memacct/explain/explain_sample.h"
 #include "memacct/util/mbuf.h"
@@ -208,6 +209,18 @@ static void add_num(struct mbuf *b, uint64_t v)
 	mbuf_printf(b, "<td class=\"num\">%s</td>", explain_human_bytes(h, sizeof(h), v));
 }
 
+/* s percent-encoded for a query value (anything but A-Z a-z 0-9 / . _ -). */
+static void add_url_component(struct mbuf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '/' || *p == '.' || *p == '_' || *p == '-')
+			mbuf_addc(b, (char)*p);
+		else
+			mbuf_printf(b, "%%%02X", *p);
+	}
+}
+
 static void add_cgroup_row(struct mbuf *b, const struct explain_row *r)
 {
 	const struct cgroup_mem *m = &r->mem;
@@ -234,7 +247,10 @@ static void add_cgroup_row(struct mbuf *b, const struct explain_row *r)
 	explain_add_html(b, r->path);
 	mbuf_addstr(b, "</code><div class=\"diag\">");
 	explain_add_html(b, d.text);
-	mbuf_addstr(b, "</div></td><td>");
+	/* Which files hold its page cache: computed only when asked. */
+	mbuf_addstr(b, "</div><a class=\"files\" href=\"explain?files=");
+	add_url_component(b, r->path);
+	mbuf_addstr(b, "\">page cache by file</a></td><td>");
 	add_bar(b, r);
 	mbuf_addstr(b, "</td>");
 	add_num(b, m->v[CM_USAGE]);
@@ -452,6 +468,40 @@ int explain_page_render(struct explain_page *p, struct mbuf *out, struct errmsg 
 	int rc = mbuf_error(out);
 	if (rc)
 		errmsg_set(e, "/explain page: %s", strerror(-rc));
+	return rc;
+}
+
+int explain_page_render_files(struct explain_page *p, const char *target, struct mbuf *out,
+			      struct errmsg *e)
+{
+	mbuf_addstr(out, page_head);
+	mbuf_addstr(out, "</head><body>\n<p class=\"meta\"><a href=\"explain\">&larr; all cgroups</a></p>\n");
+	struct explain_snapshot s;
+	struct errmsg why = {{0}};
+	int rc = explain_snapshot_take(&p->ctx, target, 0, &s, &why);
+	const struct explain_row *row = rc ? NULL : explain_files_row(&s, target);
+	if (!rc && !row)
+		errmsg_set(&why, "no cgroup with memory files matches");
+	if (row) {
+		struct explain_files f;
+		rc = explain_files_take(&p->ctx, row, NULL, EXPLAIN_HTML_FILES_DEADLINE_MS, &f, &why);
+		if (rc == 0)
+			explain_files_html(out, &f);
+		explain_files_free(&f);
+	}
+	if (rc || !row) {
+		mbuf_addstr(out, "<p class=\"err\" id=\"files-error\">Page cache by file of ");
+		explain_add_html(out, target);
+		mbuf_addstr(out, ": ");
+		explain_add_html(out, why.msg[0] ? why.msg : strerror(-rc));
+		mbuf_addstr(out, "</p>\n");
+	}
+	if (!rc || row)
+		explain_snapshot_free(&s);
+	mbuf_addstr(out, "</body></html>\n");
+	rc = mbuf_error(out);
+	if (rc)
+		errmsg_set(e, "/explain?files page: %s", strerror(-rc));
 	return rc;
 }
 

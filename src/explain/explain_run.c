@@ -45,25 +45,12 @@ static void sleep_until(struct timespec *next, unsigned step)
 		;
 }
 
-/* The row --files measures: the target's topmost cgroup (the pod for a pod
- * UID, the container for a container id), or the root without a target. */
-static const struct explain_row *files_row(const struct explain_snapshot *s, const char *target)
-{
-	if (!target)
-		return explain_snapshot_find(s, "/");
-	const struct explain_row *best = NULL;
-	for (size_t i = 0; i < s->n; i++)
-		if (!best || strlen(s->rows[i].path) < strlen(best->path))
-			best = &s->rows[i];
-	return best;
-}
-
 /* explain --files: the page cache per file of one cgroup. */
 static int run_files(const struct config *cfg, struct explain_ctx *ctx,
 		     const struct explain_snapshot *s, const struct explain_style *st,
 		     struct mbuf *b, FILE *out, struct errmsg *e)
 {
-	const struct explain_row *row = files_row(s, cfg->explain_target);
+	const struct explain_row *row = explain_files_row(s, cfg->explain_target);
 	if (!row) {
 		errmsg_set(e, "--files: no cgroup with memory files to measure");
 		return -ENOENT;

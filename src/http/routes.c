@@ -54,6 +54,7 @@ struct job {
 	bool gzip;
 	struct scrape_filter filter; /* /metrics?collect[]=... */
 	struct reply bad_query;	     /* a bad collect[]: answered once authorized */
+	char *files;		     /* /explain?files=CGROUP (copy), or NULL */
 	struct reply reply;
 };
 
@@ -148,7 +149,8 @@ static void render_explain(struct job *j)
 	struct mbuf body;
 	struct errmsg e = {{0}};
 	mbuf_init(&body, 64 << 20);
-	int rc = explain_page_render(s->explain, &body, &e);
+	int rc = j->files ? explain_page_render_files(s->explain, j->files, &body, &e)
+			  : explain_page_render(s->explain, &body, &e);
 	size_t len = 0;
 	char *data = rc ? NULL : mbuf_detach(&body, &len);
 	mbuf_free(&body);
@@ -258,6 +260,7 @@ static void job_free(struct job *j)
 	}
 	free(j->reply.owned);
 	free(j->bad_query.owned);
+	free(j->files);
 	free(j);
 }
 
@@ -439,6 +442,18 @@ static enum MHD_Result dispatch(struct http_gen *g, struct MHD_Connection *c, st
 	j->check_auth = check_auth;
 	j->admitted = admitted;
 	j->filter = args.f;
+	const char *files = r == ROUTE_EXPLAIN
+				? MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "files")
+				: NULL;
+	if (files && *files && !(j->files = strdup(files))) {
+		if (admitted)
+			atomic_fetch_sub(&g->site->in_flight, 1);
+		if (check_auth)
+			atomic_fetch_sub(&g->auth_jobs, 1);
+		job_free(j);
+		rep = text_reply(MHD_HTTP_SERVICE_UNAVAILABLE, TEXT, "out of memory\n");
+		return send_reply(g, c, &rep);
+	}
 	j->fmt = negotiate_format(header(c, MHD_HTTP_HEADER_ACCEPT));
 	j->gzip = negotiate_gzip(header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	if (job_start(g, c, req, j))

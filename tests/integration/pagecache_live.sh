@@ -8,7 +8,8 @@
 #     mincore alike, and the three must explain >= 95 % of the cgroup's
 #     file_active.
 #     The same through the real binary: `explain --files CGROUP` prints the
-#     table in that order and `--json` gives the same files and sizes.
+#     table in that order, `--json` gives the same files and sizes, and so
+#     does the page /explain?files=CGROUP.
 #  2. The nats-server case: a process in a second cgroup holds 300 files of
 #     1 MiB open. Listing and measuring them (and --files-under their
 #     directory) must take under 1 s; the cost is printed.
@@ -104,6 +105,26 @@ for r in rows:
 three = sum(r["cached_bytes"] for r in rows)
 assert three * 100 >= d["file_active_bytes"] * 95, (three, d["file_active_bytes"])
 print("explain --files --json: f100 f50 f10, %d of %d bytes of file_active" % (three, d["file_active_bytes"]))
+PY
+
+# 1c. /explain?files=CGROUP: the same table on the page, on demand; the
+#     cgroup rows of /explain link to it.
+start_exporter "$work/exporter.log" --path.cgroupfs="$mnt" --collector.cgroup.include="^$rel\$"
+enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="/"))' "$rel")
+curl -fsS "$EXPORTER_URL/explain" | grep -qF "href=\"explain?files=$enc\"" ||
+  fail "/explain does not link to the files page of $rel"
+curl -fsS "$EXPORTER_URL/explain?files=$enc" > "$work/files.html"
+stop_exporter
+python3 - "$work/files.html" <<'PY' || fail "/explain?files does not show f100 f50 f10 with their sizes"
+import re, sys
+html = open(sys.argv[1]).read()
+rows = re.findall(r'<tr data-cached="(\d+)">.*?<td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td></tr>', html)
+ours = [(int(c), p.rsplit("/", 1)[-1]) for c, p in rows if p.rsplit("/", 1)[-1] in ("f10", "f50", "f100")]
+assert [n for _, n in ours] == ["f100", "f50", "f10"], ours
+for c, n in ours:
+    want = int(n[1:]) << 20
+    assert abs(c - want) * 100 <= want, (n, c)
+print("/explain?files: f100 f50 f10, each within 1 % of its size")
 PY
 
 # 2. 300 files of 1 MiB held open by a process in cg2 (a JetStream store).

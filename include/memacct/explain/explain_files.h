@@ -17,6 +17,7 @@
 
 struct explain_ctx;
 struct explain_row;
+struct explain_snapshot;
 struct explain_style;
 struct mbuf;
 
@@ -33,6 +34,11 @@ struct explain_files {
 	struct pagecache_report rep;
 	double seconds; /* listing and measuring took */
 };
+
+/* The row of s that --files measures: the target's topmost cgroup (the pod
+ * for a pod UID, the container for a container id), or the root without a
+ * target. NULL when s has none. */
+const struct explain_row *explain_files_row(const struct explain_snapshot *s, const char *target);
 
 /* Lists the files the processes of row's cgroup (and its descendants')
  * hold open or map, plus every file below under (NULL: none), measures

@@ -70,6 +70,16 @@ void explain_page_free(struct explain_page *p);
  * the cgroups is shown on the page, not returned. */
 int explain_page_render(struct explain_page *p, struct mbuf *out, struct errmsg *e);
 
+/* GET /explain?files=CGROUP: which files hold one cgroup's page cache (the
+ * table of `explain --files`), computed on demand and bounded (2 s, the
+ * largest files first; the page says when it was cut short). target is a
+ * cgroup path, container id or pod UID as explain takes it. Returns 0 or
+ * -ENOMEM/-EFBIG; a cgroup that cannot be found or read is shown on the
+ * page, not returned. */
+#define EXPLAIN_HTML_FILES_DEADLINE_MS 2000
+int explain_page_render_files(struct explain_page *p, const char *target, struct mbuf *out,
+			      struct errmsg *e);
+
 /* One-shot: explain_page_new + render + free. src may be NULL. */
 int explain_html(const struct config *cfg, const struct cgroup_scope *scope,
 		 const struct explain_sources *src, struct mbuf *out, struct errmsg *e);
