@@ -7,7 +7,9 @@
 # the bytes the server reports (/jsz); the cgroup's page cache grew with the
 # stream; written once it sits on the inactive list (the working set hardly
 # moves), read back it is active and the working set grows past what the
-# processes' anonymous memory explains. The numbers are printed. Skips where
+# processes' anonymous memory explains. explain --files then names the
+# store's block files as what holds that page cache. The numbers are
+# printed. Skips where
 # no writable v1 memory controller exists.
 set -euo pipefail
 source "$(dirname "$0")/jetstream_lib.bash"
@@ -89,4 +91,28 @@ echo "delta:       stream=$(((sb2 - sb0) / MiB)) MiB page_cache=$(((pc2 - pc0) /
 [ $((ws2 - ws0)) -ge $((64 * MiB)) ] || fail "working set grew by less than 64 MiB once read back"
 [ $((pc2 - pc0)) -gt $((ra2 - ra0)) ] || fail "the growth is anonymous memory, not page cache"
 promtool check metrics < "$m" || fail "promtool complained"
+
+# Whose page cache? explain --files names the store's block files: the one
+# nats-server holds open by itself, and with --files-under the store every
+# block, which together hold the stream's bytes in page cache.
+rel="$own/$name"; [ "$own" = / ] && rel="/$name"
+"$MEMACCT_BIN" explain --files --path.cgroupfs="$mnt" "$rel" > "$JS_WORK/files.txt"
+head -8 "$JS_WORK/files.txt"
+grep -Eq " $JS_STORE/.*\.blk\$" "$JS_WORK/files.txt" ||
+  fail "explain --files does not name a block file nats-server holds open"
+"$MEMACCT_BIN" explain --files --json --files-under="$JS_STORE" --path.cgroupfs="$mnt" "$rel" \
+  > "$JS_WORK/files.json"
+python3 - "$JS_WORK/files.json" "$JS_STORE" "$sb2" <<'PY' || fail "the store's block files do not hold the stream in page cache"
+import json, sys
+d = json.load(open(sys.argv[1]))
+store, stream_bytes = sys.argv[2], int(sys.argv[3])
+blk = [f for f in d["files"] if f["path"].startswith(store) and f["path"].endswith(".blk")]
+top = d["files"][0]["path"]
+cached = sum(f["cached_bytes"] for f in blk)
+print("explain --files --files-under: %d block files among the top %d hold %d MiB in page cache"
+      " (stream %d MiB); the top file is %s" % (len(blk), len(d["files"]), cached >> 20,
+                                                stream_bytes >> 20, top))
+assert top.startswith(store) and top.endswith(".blk"), top
+assert cached * 2 >= stream_bytes, (cached, stream_bytes)
+PY
 echo PASS
