@@ -5,7 +5,7 @@
 # (podman with runc, iptables for its bridge network, mmdebstrap for the
 # Debian base); test: build and image, and the real components the tests drive
 # (nats-server, prometheus/promtool, curl, tmux, chromium, go, and qemu,
-# busybox-static and e2fsprogs for the cgroup v2 VM of tests/vm, ...).
+# busybox-static, e2fsprogs and strace for the cgroup v2 VM of tests/vm, ...).
 set -euo pipefail
 build=(build-essential cmake pkg-config libmicrohttpd-dev libcgroup-dev libnats-dev
        libjson-c-dev libssl-dev zlib1g-dev libyaml-dev libcrypt-dev)
@@ -22,7 +22,7 @@ if [ "${1:-build}" = test ]; then
          libclang-rt-14-dev tmux chromium chromium-driver golang-go
          golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
          golang-gopkg-yaml.v3-dev
-         qemu-system-x86 busybox-static e2fsprogs)
+         qemu-system-x86 busybox-static e2fsprogs strace)
   # node and npm for the chart's schema check (tests/helm): Debian's when none is on PATH.
   command -v npm >/dev/null || want+=(nodejs npm)
 fi

@@ -2,7 +2,8 @@
 # (DaemonSet, Deployment: `helmcheck template -json` output, selected with
 # --arg kind KIND) into what `podman run` needs to run it the way the kubelet
 # would: {podman: [options], args: [container args], image: "chart's image"}.
-# Used by tests/integration/helm_podman.sh; --arg logroot DIR stands in for
+# Used by tests/integration/helm_podman.sh and tests/vm/build.sh (the VM's
+# chart scenario); --arg logroot DIR stands in for
 # the host's /var/log (kubelet's log folders); --arg port P publishes the port
 # named metrics on 127.0.0.1:P (unless hostNetwork).
 # Translated: hostPID, hostNetwork, runAsUser/runAsGroup/fsGroup/

@@ -2,14 +2,15 @@
 # Live cgroup v2, with no lent machine: boots Debian 12's own cloud kernel
 # under qemu with TCG (tests/vm/README.md) once, runs every scenario in the
 # guest (the seed-2 picture on ext4, nats-server with JetStream, OOM kill,
-# memory.high throttling, shmem, Kubernetes layouts and static pods, a
-# threaded subtree, the v2 root, 1000 cgroups of churn) against the exporter
-# built here, and judges on the host with tests/vm/check.py: every value equal
-# to the kernel's own files to the byte where the phase was quiescent. Prints
-# the harness's wall time. SKIPPED (77) where qemu, busybox-static,
-# e2fsprogs, nats-server or the kernel package cannot be had, or when
-# MEMACCT_BIN is a sanitizer build (the guest runs the plain build:
-# scripts/test.sh's warnings-as-errors build runs this test).
+# memory.high throttling, shmem, Kubernetes layouts and static pods, the
+# Helm chart's DaemonSet args and mounts, a threaded subtree, the v2 root,
+# 1000 cgroups of churn) against the exporter built here, and judges on the
+# host with tests/vm/check.py: every value equal to the kernel's own files to
+# the byte where the phase was quiescent. Prints the harness's wall time.
+# Fails when the chart's renderer (Go) does not build. SKIPPED (77) where
+# qemu, busybox-static, e2fsprogs, nats-server or the kernel package cannot
+# be had, or when MEMACCT_BIN is a sanitizer build (the guest runs the plain
+# build: scripts/test.sh's warnings-as-errors build runs this test).
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 t0=$(date +%s.%N)

@@ -213,10 +213,12 @@ class Snap:
     def quiescent(self, cg):
         return self.before[cg]["text"] == self.after[cg]["text"]
 
-    def compare(self, cg, tally, slack):
+    def compare(self, cg, tally, slack, required=None):
         """Problems of one cgroup: exact when quiescent, else within bounds,
         but usage, working set and other within slack bytes; counts the
-        cgroup and its series in tally[how]."""
+        cgroup and its series in tally[how]. With required (metric names),
+        a quiescent cgroup may lack series of other metrics (an exporter with
+        its default families), never one of those."""
         exp_b, exp_a = expected(self.before[cg]), expected(self.after[cg])
         got = self.cgroups.get(cg, {"series": {}})["series"]
         got = {k: v for k, v in got.items() if k[0] != "memacct_cgroup_process_pss_bytes"}
@@ -229,6 +231,8 @@ class Snap:
             return abs(got[k] - want) > loose + 1e-9 * max(1.0, abs(want))
         if self.quiescent(cg):
             for k in sorted(set(exp_b) | set(got), key=str):
+                if k not in got and required is not None and k[0] not in required:
+                    continue
                 if k not in got:
                     problems.append("%s %s missing (kernel: %s)" % (k[0], k[1] or "", fmt(exp_b[k])))
                 elif k not in exp_b:
@@ -247,17 +251,17 @@ class Snap:
             how = "between"
         t = tally.setdefault(how, [0, 0])
         t[0] += 1
-        t[1] += len(exp_b)
+        t[1] += len(exp_b) if required is None else len(set(exp_b) & set(got))
         return ["%s %s: %s" % (self.name, cg, p) for p in problems]
 
-    def check_all(self, out, allow_motion=False, slack=0, skip=("/",)):
+    def check_all(self, out, allow_motion=False, slack=0, skip=("/",), required=None):
         """Compares every dumped cgroup; a cgroup that moved is a failure
-        unless allow_motion; slack as in compare."""
+        unless allow_motion; slack and required as in compare."""
         problems, tally = [], {}
         for cg in self.before:
             if cg in skip:
                 continue
-            problems += self.compare(cg, tally, slack)
+            problems += self.compare(cg, tally, slack, required)
             if not allow_motion and not self.quiescent(cg):
                 problems.append("%s %s: still moving after %d attempts" % (self.name, cg,
                                                                         self.attempts))
@@ -499,6 +503,122 @@ def scenario_k8s(res, out, problems):
     out.append("  identity labels: %d of %d cgroups as expected" % (len(rows) - wrong, len(rows)))
 
 
+# The chart scenario: what a pod reads of its own, outside the chart's mount
+# points: its image (the dynamic loader, the libraries, glibc's and GnuTLS's
+# configuration under /etc), and its own /proc and /sys: the exporter's own
+# process entries and /proc/stat's boot time (the self collector), glibc's
+# CPU count and malloc's overcommit setting. Any other path, /proc/PID or
+# /sys/fs/cgroup above all, is the host read past the chart's mounts.
+CHART_OWN = re.compile(r"/(etc|usr|lib|lib64|bin)/.*|/proc/(self|thread-self)(/.*)?|/proc/stat"
+                       r"|/proc/sys/vm/overcommit_memory|/sys/devices/system/cpu/.*")
+# Series every cgroup has with the exporter's default families.
+CHART_REQUIRED = {"memacct_cgroup_memory_bytes", "memacct_cgroup_memory_usage_bytes",
+                  "memacct_cgroup_memory_working_set_bytes", "memacct_cgroup_processes",
+                  "memacct_cgroup_process_rss_bytes"}
+
+
+def traced_paths(path):
+    """(every path the chart's exporter named in a file syscall, problems)
+    from strace -f -y: the lines from its execve on (before it: su and sh),
+    a path relative to a dirfd joined to the fd's path; fstat of an open fd
+    (AT_EMPTY_PATH: its open was judged) left out."""
+    lines = open(path).read().splitlines()
+    start = next((i for i, l in enumerate(lines) if 'execve("/bin/memacct_exporter"' in l), None)
+    need(start is not None and lines[start].endswith("= 0"),
+         "the trace holds no successful execve of /bin/memacct_exporter")
+    paths, problems = set(), []
+    string = r'"((?:[^"\\]|\\.)*)"'
+    for line in lines[start:]:
+        m = re.match(r"\d+\s+(\w+)\((.*)", line)
+        if not m:
+            continue   # "<... resumed>", signals
+        args = m.group(2)
+        a = re.match(string, args)
+        b = re.match(r"(?:AT_FDCWD|-?\d+)<([^>]*)>, " + string, args)
+        if a:
+            p = a.group(1)
+        elif b and b.group(2) == "":
+            continue
+        elif b:
+            p = b.group(2) if b.group(2).startswith("/") else os.path.join(b.group(1), b.group(2))
+        else:
+            problems.append("trace: no path in " + line[:160])
+            continue
+        paths.add(os.path.normpath(p) if p.startswith("/") else "./" + p)
+    return paths, problems
+
+
+def scenario_chart(res, out, problems):
+    d = os.path.join(res, "chart")
+    args = open(os.path.join(d, "chart.args")).read().splitlines()
+    mounts = [line.split() for line in open(os.path.join(d, "chart.mounts")).read().splitlines()]
+    out.append("  the chart's args: " + " ".join(args))
+    # 1. Exactly the chart's args, as the chart's user, its host paths bound.
+    cmdline = open(os.path.join(d, "cmdline")).read().splitlines()
+    need(cmdline == ["/bin/memacct_exporter"] + args, "the exporter ran as %s" % cmdline)
+    ids = open(os.path.join(d, "ids")).read().split()
+    need(ids == ["Uid:"] + ["65534"] * 4 + ["Gid:"] + ["65534"] * 4, "ran as %s" % " ".join(ids))
+    info = {}
+    for line in open(os.path.join(d, "mountinfo")):
+        f = line.split()
+        sep = f.index("-")
+        info[f[4]] = (f[5].split(",")[0], f[sep + 1])
+    for host, at, mode in mounts:
+        need(at in info, "%s is not bound at %s" % (host, at))
+        need(info[at][0] == mode, "%s is mounted %s, the chart says %s" % (at, info[at][0], mode))
+    out.append("  bound: " + ", ".join("%s at %s (%s, %s)" % (h, a, *info[a]) for h, a, _ in mounts))
+    need(info[next(a for h, a, _ in mounts if h == "/sys/fs/cgroup")][1] == "cgroup2",
+         "the chart's cgroupfs mount is not cgroup2")
+    # 2. Every collector succeeds; the pod's cgroups equal their kernel files
+    # (the exporter's default families), found below the unified root.
+    s = Snap(res, "chart/1")
+    problems += s.check_all(out, required=CHART_REQUIRED)
+    success = {dict(k[1]).get("collector"): v for k, v in s.other.items()
+               if k[0] == "memacct_scrape_collector_success"}
+    out.append("  collectors: " + ", ".join("%s=%s" % (c, fmt(v)) for c, v in sorted(success.items())))
+    need({"cgroup", "process", "node"} <= set(success), "collectors missing: %s" % sorted(success))
+    problems += ["collector %s: success %s" % (c, fmt(v)) for c, v in success.items() if v != 1]
+    for cg in ("/", "/harness", "/memacct"):
+        need(cg in s.cgroups, "cgroup %s of the unified root not exported" % cg)
+    need(s.cgroups["/"]["ids"].get("level") == "root", "\"/\" is not the root level")
+    # 3. Pod names from the podlogs folder, on every series of the pod.
+    pod = "/kubepods.slice/kubepods-pod0a1b2c3d_0000_4000_8000_000000000001.slice"
+    app = pod + "/cri-containerd-" + "a1" * 32 + ".scope"
+    want = {pod: {"namespace": "kube-system", "pod": "web-0"},
+            app: {"namespace": "kube-system", "pod": "web-0", "container": "app"}}
+    seen, wrong = {cg: 0 for cg in want}, {}
+    with open(os.path.join(d, "1", "scrape.prom")) as f:
+        for line in f:
+            sample = series_check.parse_sample(line)
+            if sample is None or sample[1].get("cgroup") not in want:
+                continue
+            cg, labels = sample[1]["cgroup"], sample[1]
+            got = {k: labels[k] for k in ("namespace", "pod", "container") if k in labels}
+            seen[cg] += 1
+            if got != want[cg]:
+                wrong.setdefault(cg, []).append("%s has %s" % (sample[0], got))
+    for cg, n in seen.items():
+        need(n > 0, "no series of " + cg)
+    problems += ["%s: %d of %d series not labelled %s (%s, ...)" % (cg, len(w), seen[cg], want[cg], w[0])
+                 for cg, w in wrong.items()]
+    out.append("  pod names: %s" % ", ".join("%d series of %s" % (n, cg.split("/")[-1][:40])
+                                             for cg, n in seen.items()))
+    # 4. Nothing read outside the mount points but the pod's own files.
+    paths, bad = traced_paths(os.path.join(d, "trace"))
+    problems += bad[:5]
+    points = [at for _, at, _ in mounts]
+    def inside(p):
+        return any(p == at or p.startswith(at + "/") or at.startswith(p + "/") for at in points)
+    outside = sorted(p for p in paths if not inside(p) and not CHART_OWN.fullmatch(p))
+    problems += ["read outside the chart's mount points: " + p for p in outside[:10]]
+    per_point = {at: sum(1 for p in paths if p == at or p.startswith(at + "/")) for at in points}
+    out.append("  paths named: %d; at or below each mount point: %s; outside them, the pod's "
+               "own: %s" % (len(paths), ", ".join("%s %d" % kv for kv in per_point.items()),
+                            " ".join(sorted(set(re.sub(r"^(/[^/]+/[^/]+).*", r"\1", p)
+                                                for p in paths if not inside(p) and p not in outside)))))
+    problems += ["nothing read at " + at for at, n in per_point.items() if n == 0]
+
+
 def scenario_churn(res, out, problems):
     d = os.path.join(res, "churn")
     churner = open(os.path.join(d, "churner.out")).read().strip()
@@ -541,7 +661,8 @@ def scenario_churn(res, out, problems):
     need(int(fds["after"]) <= int(fds["before"]), "the exporter's open fds grew")
 
 
-SCENARIOS = ["threaded", "root", "seed2", "jetstream", "oom", "high", "shmem", "k8s", "churn"]
+SCENARIOS = ["threaded", "root", "seed2", "jetstream", "oom", "high", "shmem", "k8s", "chart",
+             "churn"]
 
 
 def main():

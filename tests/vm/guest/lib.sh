@@ -5,7 +5,7 @@
 # anything; tests/vm/check.py does, on the host.
 
 CG=/sys/fs/cgroup
-URL=http://127.0.0.1:9913
+URL=http://127.0.0.1:9914   # the chart scenario's exporter takes the chart's :9913
 RESULTS=/results
 DATA=/mnt/data     # ext4 on a brd RAM disk: real page cache
 
