@@ -172,9 +172,11 @@ def main():
             sock.close()
 
     def count():
+        # Written aside and renamed: a reader never sees the file empty.
         while True:
-            with open(args.port_file + ".requests", "w") as f:
+            with open(args.port_file + ".requests.tmp", "w") as f:
                 f.write("%d\n" % counter[0])
+            os.rename(args.port_file + ".requests.tmp", args.port_file + ".requests")
             time.sleep(0.1)
 
     threading.Thread(target=count, daemon=True).start()
