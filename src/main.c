@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "memacct/cgroup/cgroup_cache.h"
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cli/flags.h"
 #include "memacct/collectors/collector.h"
@@ -18,6 +20,17 @@
 #include "memacct/http/http.h"
 #include "memacct/jetstream/jetstream.h"
 #include "memacct/util/log.h"
+
+/* The soft RLIMIT_NOFILE up to the hard one: the cgroup cache holds files
+ * open across scrapes (its cap is derived from the soft limit). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 static int serve(const struct config *cfg, struct logger *log, const struct cgroup_scope *scope)
 {
@@ -34,7 +47,11 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	signal(SIGPIPE, SIG_IGN);
 
 	struct collector_env env = {.cfg = cfg, .log = log, .scope = scope};
-	int rc = scraper_new(&env, &s, &e);
+	int rc = scope ? cgroup_cache_new(scope, cfg->cgroup_max_open_files, cfg->max_connections,
+					  false, &env.cgroup_cache, &e)
+		       : 0;
+	if (rc == 0)
+		rc = scraper_new(&env, &s, &e);
 	if (rc == 0 && scope) {
 		struct explain_sources src = {0};
 		src.streams_arg = scraper_collector_state(s, "jetstream");
@@ -47,6 +64,7 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 		fprintf(stderr, "memacct_exporter: %s\n", e.msg[0] ? e.msg : strerror(-rc));
 		explain_page_free(page);
 		scraper_free(s);
+		cgroup_cache_free(env.cgroup_cache);
 		return 1;
 	}
 	log_kv(log, LOG_INFO, "listening", "address", cfg->listen_address, "version",
@@ -58,6 +76,7 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	http_stop(h);
 	explain_page_free(page);
 	scraper_free(s);
+	cgroup_cache_free(env.cgroup_cache);
 	return 0;
 }
 
@@ -103,6 +122,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "memacct_exporter explain: %s\n",
 				e.msg[0] ? e.msg : strerror(-rc));
 	} else {
+		raise_nofile();
 		rc = serve(&cfg, &log, sp);
 	}
 	if (want_scope)
