@@ -552,7 +552,8 @@ int cgroup_cache_new(const struct cgroup_scope *scope, unsigned max_open_flag,
 	if (!c)
 		return -ENOMEM;
 	c->scope = scope;
-	long floor = (long)max_connections + CGROUP_CACHE_FD_MARGIN;
+	/* --web.max-connections 0 is the HTTP server's default, 1024 */
+	long floor = (long)(max_connections ? max_connections : 1024) + CGROUP_CACHE_FD_MARGIN;
 	if (floor < FD_SETSIZE)
 		floor = FD_SETSIZE;
 	c->fd_floor = (int)(floor < INT_MAX ? floor : INT_MAX);

@@ -99,14 +99,13 @@ static int walk_dir(struct cgroup_scan *s, int fd, size_t len, int depth)
 		    (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
 		struct stat st = {0};
-		if (keep || de->d_type == DT_UNKNOWN) {
-			/* kernfs: the link count says whether it has subdirectories */
-			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-			    !S_ISDIR(st.st_mode))
-				continue;
-		} else if (de->d_type != DT_DIR) {
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
-		}
+		/* kernfs: the link count says whether it has subdirectories */
+		if ((keep || de->d_type == DT_UNKNOWN) &&
+		    (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
 		size_t nlen = strlen(de->d_name);
 		if (len + 1 + nlen >= sizeof(s->path)) {
 			s->stats.too_long++;

@@ -107,7 +107,8 @@ const struct cgroup_identity *cgroup_dir_identity(const struct cgroup_dir *d);
 int cgroup_dir_labels(struct cgroup_dir *d, const struct labels **labels,
 		      const struct labels **info);
 
-/* Held fds are numbered from max(FD_SETSIZE, max_connections + this). */
+/* Held fds are numbered from max(FD_SETSIZE, max_connections + this);
+ * max_connections 0 is the HTTP server's default, 1024. */
 #define CGROUP_CACHE_FD_MARGIN 256
 
 /* A cache for scope (borrowed: it must outlive the cache). Files are held
