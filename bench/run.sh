@@ -7,7 +7,7 @@
 #   BENCH_FLAGS=            extra exporter flags, e.g. --collector.cgroup.max-open-files=0
 #   BENCH_BIN=              an exporter binary to time instead of this tree's
 #                           Release build (e.g. an older one, for "before")
-#   BENCH_RSS_SCRAPES=0     scrapes for an RSS-flatness run at N=1000 (0: skip)
+#   BENCH_RSS_SCRAPES=10000 scrapes for an RSS-flatness run at N=1000 (0: skip)
 # For each N it creates N memory cgroups below this shell's own memory cgroup
 # (and only there), runs the exporter in a cgroup of its own next to them
 # with only the cgroup and process collectors over that subtree, and reports
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 Ns=("$@"); [ ${#Ns[@]} -gt 0 ] || Ns=(100 1000 3000)
 scrapes=${BENCH_SCRAPES:-50}
 procs=${BENCH_PROCS:-0}
-rss_scrapes=${BENCH_RSS_SCRAPES:-0}
+rss_scrapes=${BENCH_RSS_SCRAPES:-10000}
 read -r -a extra <<<"${BENCH_FLAGS:-}"
 
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
