@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "memacct/cgroup/cgroup_cache.h"
 #include "memacct/cgroup/cgroup_scope.h"
 #include "memacct/cli/flags.h"
 #include "memacct/collectors/collector.h"
@@ -20,6 +22,17 @@
 #include "memacct/http/http.h"
 #include "memacct/jetstream/jetstream_setup.h"
 #include "memacct/util/log.h"
+
+/* The soft RLIMIT_NOFILE up to the hard one: the cgroup cache holds files
+ * open across scrapes (its cap is derived from the soft limit). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 static int serve(const struct config *cfg, struct logger *log, const struct cgroup_scope *scope)
 {
@@ -50,6 +63,9 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	if (scraper_collector_on(cfg, "jetstream"))
 		rc = jetstream_setup(cfg, log, &poller, &e);
 	struct collector_env env = {.cfg = cfg, .log = log, .scope = scope, .poller = poller};
+	if (rc == 0 && scope)
+		rc = cgroup_cache_new(scope, cfg->cgroup_max_open_files, cfg->max_connections, false,
+				      &env.cgroup_cache, &e);
 	if (rc == 0)
 		rc = scraper_new(&env, &s, &e);
 	if (rc == 0 && scope) {
@@ -72,6 +88,7 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 		explain_page_free(page);
 		scraper_free(s);
 		js_poller_free(poller);
+		cgroup_cache_free(env.cgroup_cache);
 		return 1;
 	}
 	log_kv(log, LOG_INFO, "listening", "address", cfg->listen_address, "version",
@@ -96,6 +113,7 @@ static int serve(const struct config *cfg, struct logger *log, const struct cgro
 	explain_page_free(page);
 	scraper_free(s);
 	js_poller_free(poller);
+	cgroup_cache_free(env.cgroup_cache);
 	return 0;
 }
 
@@ -141,6 +159,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "memacct_exporter explain: %s\n",
 				e.msg[0] ? e.msg : strerror(-rc));
 	} else {
+		raise_nofile();
 		rc = serve(&cfg, &log, sp);
 	}
 	if (want_scope)

@@ -28,7 +28,9 @@ int cgroup_labels_build(struct labels *l, const char *path, const struct cgroup_
 		if (names.container[0])
 			labels_add(l, "container", names.container);
 	}
-	return mbuf_error(&l->buf);
+	if (mbuf_error(&l->buf))
+		return mbuf_error(&l->buf);
+	return pl && (id->container_id[0] || id->uid[0]) && rc != 0;
 }
 
 int cgroup_labels_info(struct labels *info, const struct labels *base,

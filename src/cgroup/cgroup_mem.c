@@ -103,27 +103,33 @@ static void set(struct cgroup_mem *m, enum cgroup_mem_field f, uint64_t v)
 }
 
 /* Reads a file that must parse; ENOENT is reported as absent (1). */
-static int read_at(int dirfd, const char *name, struct readbuf *buf, const char **bad)
+static int read_at(struct cgroup_dir *d, enum cgroup_file f, struct readbuf *buf, const char **bad)
 {
-	int rc = readfile_at(dirfd, name, buf);
+	int rc = cgroup_dir_read(d, f, buf);
 	if (rc == -ENOENT)
 		return 1;
 	if (rc)
-		*bad = name;
+		*bad = cgroup_file_names[f];
 	return rc;
 }
 
 /* A single-number file; is_max_ok allows "max". Absent: 1. */
-static int read_single(int dirfd, const char *name, struct readbuf *buf, uint64_t *v,
-		       bool *is_max, const char **bad)
+static int read_single(struct cgroup_dir *d, enum cgroup_file f, struct readbuf *buf,
+		       uint64_t *v, bool *is_max, const char **bad)
 {
-	int rc = read_at(dirfd, name, buf, bad);
+	int rc = read_at(d, f, buf, bad);
 	if (rc)
 		return rc;
 	rc = parse_single_u64(buf->data, v, is_max);
 	if (rc)
-		*bad = name;
+		*bad = cgroup_file_names[f];
 	return rc;
+}
+
+/* Whether any of fields is wanted. */
+static bool want(uint64_t wanted, uint64_t fields)
+{
+	return (wanted & fields) != 0;
 }
 
 /* Copies a stat slot into a field when memory.stat had it. */
@@ -209,11 +215,12 @@ int cgroup_mem_meminfo_used(const char *meminfo, uint64_t *used)
 	return 0;
 }
 
-static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char **bad)
+static int read_v2(struct cgroup_dir *d, uint64_t wanted, struct readbuf *buf,
+		   struct cgroup_mem *m, const char **bad)
 {
 	uint64_t st[S_N] = {0}, seen = 0, v;
 	bool is_max;
-	int rc = read_at(fd, "memory.stat", buf, bad);
+	int rc = read_at(d, CGF_STAT, buf, bad);
 	if (rc == 1)
 		return -ENOENT;
 	if (rc)
@@ -232,7 +239,7 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 			 st[S_SLAB] + st[S_VMALLOC];
 	keep_stat_parts(m, st, kernel);
 
-	rc = read_single(fd, "memory.current", buf, &v, NULL, bad);
+	rc = read_single(d, CGF_V2_CURRENT, buf, &v, NULL, bad);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
@@ -241,16 +248,18 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	}
 
 	static const struct {
-		const char *file;
+		enum cgroup_file file;
 		enum cgroup_mem_field field;
 		bool max_ok, zero_is_unset;
 	} singles[] = {
-		{"memory.max", CM_LIMIT, true, false},	   {"memory.high", CM_HIGH, true, false},
-		{"memory.low", CM_LOW, true, true},	   {"memory.min", CM_MIN, true, true},
-		{"memory.peak", CM_PEAK, false, false},	   {"memory.swap.current", CM_SWAP, false, false},
+		{CGF_V2_MAX, CM_LIMIT, true, false},  {CGF_V2_HIGH, CM_HIGH, true, false},
+		{CGF_V2_LOW, CM_LOW, true, true},     {CGF_V2_MIN, CM_MIN, true, true},
+		{CGF_V2_PEAK, CM_PEAK, false, false}, {CGF_V2_SWAP, CM_SWAP, false, false},
 	};
 	for (size_t i = 0; i < NELEM(singles); i++) {
-		rc = read_single(fd, singles[i].file, buf, &v, singles[i].max_ok ? &is_max : NULL,
+		if (!want(wanted, BIT(singles[i].field)))
+			continue;
+		rc = read_single(d, singles[i].file, buf, &v, singles[i].max_ok ? &is_max : NULL,
 				 bad);
 		if (rc < 0)
 			return rc;
@@ -263,7 +272,7 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 		{"low", CM_EV_LOW}, {"high", CM_EV_HIGH}, {"max", CM_EV_MAX},
 		{"oom", CM_EV_OOM}, {"oom_kill", CM_EV_OOM_KILL},
 	};
-	rc = read_at(fd, "memory.events", buf, bad);
+	rc = want(wanted, CGROUP_MEM_EVENTS) ? read_at(d, CGF_V2_EVENTS, buf, bad) : 1;
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
@@ -276,7 +285,9 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 		m->has |= ev_seen;
 	}
 
-	rc = read_at(fd, "memory.pressure", buf, bad);
+	rc = want(wanted, BIT(CM_PSI_SOME_US) | BIT(CM_PSI_FULL_US))
+		 ? read_at(d, CGF_V2_PRESSURE, buf, bad)
+		 : 1;
 	if (rc < 0)
 		return rc == -EOPNOTSUPP ? 0 : rc; /* PSI disabled at boot */
 	if (rc == 0) {
@@ -294,10 +305,11 @@ static int read_v2(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	return 0;
 }
 
-static int read_v1(int fd, struct readbuf *buf, struct cgroup_mem *m, const char **bad)
+static int read_v1(struct cgroup_dir *d, uint64_t wanted, struct readbuf *buf,
+		   struct cgroup_mem *m, const char **bad)
 {
 	uint64_t st[S_N] = {0}, seen = 0, v, kmem = 0;
-	int rc = read_at(fd, "memory.stat", buf, bad);
+	int rc = read_at(d, CGF_STAT, buf, bad);
 	if (rc == 1)
 		return -ENOENT;
 	if (rc)
@@ -311,12 +323,12 @@ static int read_v1(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	}
 	take_stat_fields(m, st, seen);
 
-	rc = read_single(fd, "memory.kmem.usage_in_bytes", buf, &v, NULL, bad);
+	rc = read_single(d, CGF_V1_KMEM, buf, &v, NULL, bad);
 	if (rc < 0 && rc != -EOPNOTSUPP)
 		return rc;
 	if (rc == 0)
 		kmem = v;
-	rc = read_single(fd, "memory.usage_in_bytes", buf, &v, NULL, bad);
+	rc = read_single(d, CGF_V1_USAGE, buf, &v, NULL, bad);
 	if (rc == 1)
 		return -ENOENT;
 	if (rc)
@@ -325,26 +337,26 @@ static int read_v1(int fd, struct readbuf *buf, struct cgroup_mem *m, const char
 	keep_stat_parts(m, st, kmem);
 	derive(m);
 
-	rc = read_single(fd, "memory.limit_in_bytes", buf, &v, NULL, bad);
+	rc = want(wanted, BIT(CM_LIMIT)) ? read_single(d, CGF_V1_LIMIT, buf, &v, NULL, bad) : 1;
 	if (rc < 0)
 		return rc;
 	if (rc == 0 && v < CGROUP_V1_UNLIMITED_MIN)
 		set(m, CM_LIMIT, v);
-	rc = read_single(fd, "memory.max_usage_in_bytes", buf, &v, NULL, bad);
+	rc = want(wanted, BIT(CM_PEAK)) ? read_single(d, CGF_V1_MAX_USAGE, buf, &v, NULL, bad) : 1;
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
 		set(m, CM_PEAK, v);
-	rc = read_single(fd, "memory.failcnt", buf, &v, NULL, bad);
+	rc = want(wanted, BIT(CM_FAILCNT)) ? read_single(d, CGF_V1_FAILCNT, buf, &v, NULL, bad) : 1;
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
 		set(m, CM_FAILCNT, v);
 	if (seen & BIT(S_SWAP)) {
 		set(m, CM_SWAP, st[S_SWAP]);
-	} else {
+	} else if (want(wanted, BIT(CM_SWAP))) {
 		/* Without total_swap (swap accounting off), memsw - usage. */
-		rc = read_single(fd, "memory.memsw.usage_in_bytes", buf, &v, NULL, bad);
+		rc = read_single(d, CGF_V1_MEMSW, buf, &v, NULL, bad);
 		if (rc < 0 && rc != -EOPNOTSUPP)
 			return rc;
 		if (rc == 0)
@@ -373,13 +385,14 @@ int cgroup_mem_fill_v2_root(struct cgroup_mem *m, const char *procfs, struct rea
 	return rc == -ENOENT ? -EIO : rc;
 }
 
-int cgroup_mem_read(int dirfd, enum cgroup_mode mode, struct readbuf *buf, struct cgroup_mem *m,
-		    const char **bad_file)
+int cgroup_mem_read(struct cgroup_dir *d, enum cgroup_mode mode, uint64_t wanted,
+		    struct readbuf *buf, struct cgroup_mem *m, const char **bad_file)
 {
 	const char *bad = NULL;
 	memset(m, 0, sizeof(*m));
 	m->mode = mode;
-	int rc = mode == CGROUP_V1 ? read_v1(dirfd, buf, m, &bad) : read_v2(dirfd, buf, m, &bad);
+	int rc = mode == CGROUP_V1 ? read_v1(d, wanted, buf, m, &bad)
+				   : read_v2(d, wanted, buf, m, &bad);
 	if (bad_file)
 		*bad_file = rc ? bad : NULL;
 	return rc;

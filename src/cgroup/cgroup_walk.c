@@ -31,80 +31,19 @@ bool cgroup_filter_match(const struct cgroup_filter *f, const char *path)
 	return name_filter_match(&f->names, path);
 }
 
-struct walk_entry {
-	size_t off; /* of the path's NUL-terminated text in names */
-	int depth;
-};
-
-struct cgroup_walk_cache {
-	char root[PATH_MAX];
-	int max_depth;
-	bool complete; /* a whole walk was recorded: replay instead of walking */
-	unsigned long too_long; /* the recorded walk's */
-	struct mbuf names;
-	struct walk_entry *entries;
-	size_t n, cap;
-};
-
 struct walk {
 	const struct cgroup_filter *f;
 	cgroup_visit_fn fn;
 	void *arg;
-	struct cgroup_walk_stats stats;
-	struct cgroup_walk_cache *rec; /* NULL: not recording */
+	unsigned long skipped;
 	char path[PATH_MAX];
 };
-
-struct cgroup_walk_cache *cgroup_walk_cache_new(void)
-{
-	struct cgroup_walk_cache *c = calloc(1, sizeof(*c));
-	if (c)
-		mbuf_init(&c->names, 64 << 20);
-	return c;
-}
-
-void cgroup_walk_cache_free(struct cgroup_walk_cache *c)
-{
-	if (!c)
-		return;
-	mbuf_free(&c->names);
-	free(c->entries);
-	free(c);
-}
-
-/* Records one directory; on any failure recording stops (the walk goes on,
- * the next caller walks again). */
-static void record(struct walk *w, size_t len, int depth)
-{
-	struct cgroup_walk_cache *c = w->rec;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct walk_entry *e = realloc(c->entries, cap * sizeof(*e));
-		if (!e) {
-			w->rec = NULL;
-			return;
-		}
-		c->entries = e;
-		c->cap = cap;
-	}
-	size_t off = c->names.len;
-	mbuf_add(&c->names, w->path, len);
-	if (mbuf_addc(&c->names, '\0')) {
-		w->rec = NULL;
-		return;
-	}
-	c->entries[c->n].off = off;
-	c->entries[c->n].depth = depth;
-	c->n++;
-}
 
 /* Visits the directory open at fd (owned: closed here) whose path is
  * w->path[0..len). */
 static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 {
 	int rc = 0;
-	if (w->rec)
-		record(w, len, depth);
 	if (cgroup_filter_match(w->f, len ? w->path : "/")) {
 		rc = w->fn(w->arg, fd, len ? w->path : "/", depth);
 		if (rc) {
@@ -119,7 +58,7 @@ static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 	DIR *d = fdopendir(fd); /* takes ownership of fd */
 	if (!d) {
 		close(fd);
-		w->stats.skipped++;
+		w->skipped++;
 		return 0;
 	}
 	struct dirent *de;
@@ -136,12 +75,12 @@ static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 		}
 		size_t nlen = strlen(de->d_name);
 		if (len + 1 + nlen >= sizeof(w->path)) {
-			w->stats.too_long++;
+			w->skipped++;
 			continue;
 		}
 		int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cfd < 0) {
-			w->stats.skipped++; /* vanished or unreadable */
+			w->skipped++; /* vanished or unreadable */
 			continue;
 		}
 		w->path[len] = '/';
@@ -153,11 +92,10 @@ static int walk_dir(struct walk *w, int fd, size_t len, int depth)
 	return rc;
 }
 
-static int walk_root(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
-		     void *arg, struct cgroup_walk_cache *rec, struct cgroup_walk_stats *stats,
-		     struct errmsg *e)
+int cgroup_walk(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
+		void *arg, unsigned long *skipped, struct errmsg *e)
 {
-	struct walk w = {.f = f, .fn = fn, .arg = arg, .rec = rec};
+	struct walk w = {.f = f, .fn = fn, .arg = arg};
 	int fd = open(root_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
@@ -166,72 +104,7 @@ static int walk_root(const char *root_path, const struct cgroup_filter *f, cgrou
 	}
 	w.path[0] = '\0';
 	int rc = walk_dir(&w, fd, 0, 0);
-	if (rec) {
-		rec->complete = rc == 0 && w.rec != NULL;
-		rec->too_long = w.stats.too_long;
-	}
-	if (stats)
-		*stats = w.stats;
-	return rc;
-}
-
-int cgroup_walk(const char *root_path, const struct cgroup_filter *f, cgroup_visit_fn fn,
-		void *arg, unsigned long *skipped, struct errmsg *e)
-{
-	struct cgroup_walk_stats stats;
-	int rc = walk_root(root_path, f, fn, arg, NULL, &stats, e);
 	if (skipped)
-		*skipped = stats.skipped + stats.too_long;
+		*skipped = w.skipped;
 	return rc;
-}
-
-/* Replays a recorded walk: each directory re-opened from the root. */
-static int replay(const struct cgroup_walk_cache *c, const struct cgroup_filter *f,
-		  cgroup_visit_fn fn, void *arg, struct cgroup_walk_stats *stats, struct errmsg *e)
-{
-	unsigned long missed = 0;
-	int rc = 0;
-	int rootfd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		int err = errno;
-		errmsg_set(e, "cannot open cgroup root %s: %s", c->root, strerror(err));
-		return -err;
-	}
-	for (size_t i = 0; i < c->n && rc == 0; i++) {
-		const char *path = c->names.data + c->entries[i].off;
-		const char *shown = path[0] ? path : "/";
-		if (!cgroup_filter_match(f, shown))
-			continue;
-		int fd = openat(rootfd, path[0] ? path + 1 : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			missed++; /* vanished since the walk */
-			continue;
-		}
-		rc = fn(arg, fd, shown, c->entries[i].depth);
-		close(fd);
-	}
-	close(rootfd);
-	if (stats) {
-		stats->skipped = missed;
-		stats->too_long = c->too_long;
-	}
-	return rc;
-}
-
-int cgroup_walk_cached(struct cgroup_walk_cache *c, const char *root_path,
-		       const struct cgroup_filter *f, cgroup_visit_fn fn, void *arg,
-		       struct cgroup_walk_stats *stats, struct errmsg *e)
-{
-	if (!c)
-		return walk_root(root_path, f, fn, arg, NULL, stats, e);
-	if (c->complete && c->max_depth == f->max_depth && strcmp(c->root, root_path) == 0)
-		return replay(c, f, fn, arg, stats, e);
-	if (strlen(root_path) >= sizeof(c->root))
-		return walk_root(root_path, f, fn, arg, NULL, stats, e);
-	strcpy(c->root, root_path);
-	c->max_depth = f->max_depth;
-	c->complete = false;
-	c->n = 0;
-	mbuf_reset(&c->names);
-	return walk_root(root_path, f, fn, arg, c, stats, e);
 }

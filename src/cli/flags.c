@@ -66,6 +66,10 @@ static const struct flag_def flag_table[] = {
 	    "Per-cgroup metric families exported, comma separated: split, usage, limits,"
 	    " pressure, events, reclaim, file, peak, swap, or all (default: split,usage,limits,"
 	    "pressure)."),
+	UINT("collector.cgroup.max-open-files", cgroup_max_open_files,
+	     "Cgroup files held open across scrapes and re-read with pread instead of"
+	     " open/read/close (each ~4 KiB of kernel memory charged to the exporter's cgroup;"
+	     " 0: none; also capped by RLIMIT_NOFILE). Default 4096."),
 	UINT("collector.pagecache.top", pagecache_top,
 	     "With --collector.pagecache: the files per container exported (default 5)."),
 	BOOL("collector.process.pss", process_pss,
@@ -118,6 +122,7 @@ static void set_defaults(struct config *c)
 	c->cgroup_max_depth = -1;
 	c->cgroup_levels = "all";
 	c->cgroup_families = FLAGS_DEFAULT_CGROUP_FAMILIES;
+	c->cgroup_max_open_files = FLAGS_DEFAULT_CGROUP_MAX_OPEN_FILES;
 	c->nats_poll_interval_s = 15;
 	c->nats_poll_timeout_s = 10;
 	/* A scrape takes about 3.5 KiB per stream: 2,000 fit two concurrent

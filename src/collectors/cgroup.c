@@ -13,15 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memacct/cgroup/cgroup_labels.h"
+#include "memacct/cgroup/cgroup_cache.h"
 #include "memacct/cgroup/cgroup_mem.h"
+#include "memacct/cgroup/cgroup_scan.h"
 #include "memacct/cgroup/cgroup_scope.h"
-#include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/collectors/collector.h"
 
 struct cgroup_state {
 	const struct cgroup_scope *scope; /* borrowed from main */
+	struct cgroup_cache *cache;	  /* borrowed from main; may be NULL */
 	const char *procfs;		  /* for the v2 root's usage (meminfo) */
+	uint64_t wanted;		  /* cgroup_mem_read's: the families' fields */
 	atomic_ulong read_errors; /* cgroups skipped for an unreadable/malformed file */
 };
 
@@ -39,7 +41,6 @@ struct visit {
 	struct cgroup_state *st;
 	struct registry *reg;
 	struct fams f;
-	struct labels labels, info;
 	struct readbuf buf;
 	unsigned long errors;
 	struct errmsg first_error;
@@ -134,11 +135,11 @@ static void put(struct family *f, const struct labels *l, const struct cgroup_me
 		metric_u64(f, l, key, val, m->v[field]);
 }
 
-static void emit(struct visit *v, const struct cgroup_mem *m)
+static void emit(struct visit *v, const struct labels *l, const struct labels *info,
+		 const struct cgroup_mem *m)
 {
 	const struct fams *f = &v->f;
-	const struct labels *l = &v->labels;
-	metric_u64(f->info, &v->info, NULL, NULL, 1);
+	metric_u64(f->info, info, NULL, NULL, 1);
 	if (m->has_split)
 		for (int i = 0; i < COMP_N; i++)
 			metric_u64(f->split, l, "component", mem_component_names[i], m->comp[i]);
@@ -172,16 +173,13 @@ static void emit(struct visit *v, const struct cgroup_mem *m)
 	put(f->pgmajfault, l, m, CM_PGMAJFAULT, NULL, NULL);
 }
 
-static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
+static int visit_cgroup(void *arg, struct cgroup_dir *d)
 {
 	struct visit *v = arg;
 	struct cgroup_mem m;
-	struct cgroup_identity id;
 	const char *bad = NULL;
-	(void)depth;
-	if (!cgroup_scope_level_on(v->st->scope, path, &id))
-		return 0;
-	int rc = cgroup_mem_read(dirfd, v->st->scope->root.mode, &v->buf, &m, &bad);
+	const char *path = d->path;
+	int rc = cgroup_mem_read(d, v->st->scope->root.mode, v->st->wanted, &v->buf, &m, &bad);
 	if (rc == 0) /* the v2 root's usage is the node's (meminfo) */
 		rc = cgroup_mem_fill_v2_root(&m, v->st->procfs, &v->buf, &bad);
 	if (rc == -ENOENT)
@@ -192,11 +190,31 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 				   strcmp(path, "/") ? path : "", bad ? bad : "?", readfile_strerror(rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, &id, v->st->scope->podlogs) ||
-	    cgroup_labels_info(&v->info, &v->labels, &id))
-		return registry_error(v->reg) ? registry_error(v->reg) : -ENOMEM;
-	emit(v, &m);
+	const struct labels *labels, *info;
+	if (cgroup_dir_labels(d, &labels, &info))
+		return -ENOMEM;
+	emit(v, labels, info, &m);
 	return registry_error(v->reg);
+}
+
+/* The fields of cgroup_mem_read that the families on need from files of
+ * their own (memory.stat and usage are always read). */
+static uint64_t wanted_fields(const struct cgroup_scope *scope)
+{
+#define F(x) (UINT64_C(1) << (x))
+	uint64_t w = 0;
+	if (cgroup_scope_family_on(scope, CGROUP_FAM_LIMITS))
+		w |= F(CM_LIMIT) | F(CM_HIGH) | F(CM_LOW) | F(CM_MIN);
+	if (cgroup_scope_family_on(scope, CGROUP_FAM_PRESSURE))
+		w |= F(CM_PSI_SOME_US) | F(CM_PSI_FULL_US);
+	if (cgroup_scope_family_on(scope, CGROUP_FAM_EVENTS))
+		w |= CGROUP_MEM_EVENTS | F(CM_FAILCNT);
+	if (cgroup_scope_family_on(scope, CGROUP_FAM_PEAK))
+		w |= F(CM_PEAK);
+	if (cgroup_scope_family_on(scope, CGROUP_FAM_SWAP))
+		w |= F(CM_SWAP);
+#undef F
+	return w;
 }
 
 static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *reg,
@@ -205,14 +223,9 @@ static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *
 	struct cgroup_state *st = state;
 	struct visit v = {.st = st, .reg = reg};
 	lookup_families(reg, st->scope, &v.f);
-	labels_init(&v.labels);
-	labels_init(&v.info);
 	readbuf_init(&v.buf, 1 << 20);
 	struct cgroup_walk_stats ws = {0, 0};
-	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
-				    &st->scope->filter, visit_cgroup, &v, &ws, e);
-	labels_free(&v.labels);
-	labels_free(&v.info);
+	int rc = cgroup_scan_visit(ctx ? ctx->scan : NULL, st->scope, visit_cgroup, &v, &ws, e);
 	readbuf_free(&v.buf);
 	if (ws.too_long) {
 		/* Not visited at all (nor their descendants): an error, not churn. */
@@ -230,6 +243,20 @@ static int cgroup_collect(void *state, struct scrape_ctx *ctx, struct registry *
 			    "not a regular file, or because the cgroup's path is longer than "
 			    "PATH_MAX (vanished cgroups are not counted)."),
 	    NULL, NULL, NULL, atomic_load(&st->read_errors));
+	if (st->cache) {
+		struct cgroup_cache_stats cs;
+		cgroup_cache_get_stats(st->cache, &cs);
+		metric_u64(registry_family(reg, "memacct_cgroup_files_open", METRIC_GAUGE,
+					   "Cgroup files held open across scrapes and re-read with "
+					   "pread (at most --collector.cgroup.max-open-files)."),
+			   NULL, NULL, NULL, (uint64_t)cs.files_open);
+		metric_u64(registry_family(reg, "memacct_cgroup_files_uncached_total",
+					   METRIC_COUNTER,
+					   "Cgroup file reads done with open/read/close because "
+					   "--collector.cgroup.max-open-files or RLIMIT_NOFILE allowed "
+					   "no more files held open."),
+			   NULL, NULL, NULL, cs.uncached_reads);
+	}
 	if (rc)
 		return rc;
 	if (v.errors) {
@@ -249,6 +276,8 @@ static int cgroup_init(const struct collector_env *env, void **state, struct err
 	if (!st)
 		return -ENOMEM;
 	st->scope = env->scope;
+	st->cache = env->cgroup_cache;
+	st->wanted = wanted_fields(env->scope);
 	st->procfs = env->cfg && env->cfg->procfs ? env->cfg->procfs : "/proc";
 	atomic_init(&st->read_errors, 0);
 	*state = st;

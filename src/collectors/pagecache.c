@@ -14,9 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memacct/cgroup/cgroup_labels.h"
+#include "memacct/cgroup/cgroup_scan.h"
 #include "memacct/cgroup/cgroup_scope.h"
-#include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/collectors/collector.h"
 #include "memacct/pagecache/pagecache_list.h"
 #include "memacct/pagecache/pagecache_report.h"
@@ -42,15 +41,12 @@ struct visit {
 	int procfd;
 	uint64_t deadline_ns;
 	bool cut_short;
-	struct labels labels;
 };
 
-static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
+static int visit_cgroup(void *arg, struct cgroup_dir *d)
 {
 	struct visit *v = arg;
-	struct cgroup_identity id;
-	(void)depth;
-	if (!cgroup_scope_level_on(v->st->scope, path, &id) || id.level != CGROUP_LEVEL_CONTAINER)
+	if (cgroup_dir_identity(d)->level != CGROUP_LEVEL_CONTAINER)
 		return 0;
 	if (pagecache_deadline_passed(v->deadline_ns)) {
 		v->cut_short = true;
@@ -62,7 +58,9 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	struct pagecache_set set;
 	struct pagecache_report rep = {0};
 	pagecache_set_init(&set, &lim);
-	int rc = pagecache_list_cgroup(&set, dirfd, v->procfd);
+	int rc = cgroup_dir_fd(d);
+	if (rc >= 0)
+		rc = pagecache_list_cgroup(&set, rc, v->procfd);
 	if (rc == 0)
 		rc = pagecache_measure_set(&set, v->procfd, PAGECACHE_AUTO);
 	if (rc == 0)
@@ -70,10 +68,10 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 	if (set.list.cut_short || set.measure.over_time)
 		v->cut_short = true;
 	if (rc == 0 && rep.nrows) {
-		rc = cgroup_labels_build(&v->labels, path, &id, v->st->scope->podlogs);
+		const struct labels *l, *info;
+		rc = cgroup_dir_labels(d, &l, &info);
 		for (size_t i = 0; rc == 0 && i < rep.nrows; i++)
-			metric_u64(v->bytes, &v->labels, "file", rep.rows[i]->path,
-				   rep.rows[i]->cached);
+			metric_u64(v->bytes, l, "file", rep.rows[i]->path, rep.rows[i]->cached);
 		if (rc == 0)
 			rc = registry_error(v->reg);
 	}
@@ -97,10 +95,7 @@ static int pagecache_collect(void *state, struct scrape_ctx *ctx, struct registr
 	    "Bytes in page cache of one of the top --collector.pagecache.top files the "
 	    "container's processes hold open or map (cachestat, or mincore on older kernels "
 	    "and overlayfs); the same as explain --files.");
-	labels_init(&v.labels);
-	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
-				    &st->scope->filter, visit_cgroup, &v, NULL, e);
-	labels_free(&v.labels);
+	int rc = cgroup_scan_visit(ctx ? ctx->scan : NULL, st->scope, visit_cgroup, &v, NULL, e);
 	close(v.procfd);
 	if (v.cut_short)
 		atomic_fetch_add(&st->cut_short, 1);

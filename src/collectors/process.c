@@ -12,9 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memacct/cgroup/cgroup_labels.h"
+#include "memacct/cgroup/cgroup_scan.h"
 #include "memacct/cgroup/cgroup_scope.h"
-#include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/collectors/collector.h"
 #include "memacct/proc/proc_mem.h"
 
@@ -32,21 +31,17 @@ struct visit {
 	struct registry *reg;
 	int procfd;
 	struct family *procs, *rss, *swap, *pss;
-	struct labels labels;
 	struct readbuf listbuf, filebuf;
 	unsigned long vanished, pss_denied, unreadable, errors;
 	struct errmsg first_error;
 };
 
-static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
+static int visit_cgroup(void *arg, struct cgroup_dir *d)
 {
 	struct visit *v = arg;
 	struct proc_mem pm = {0};
-	struct cgroup_identity id;
-	(void)depth;
-	if (!cgroup_scope_level_on(v->st->scope, path, &id))
-		return 0;
-	int rc = proc_mem_read_cgroup(dirfd, v->procfd, v->st->pss, &v->listbuf, &v->filebuf, &pm);
+	const char *path = d->path;
+	int rc = proc_mem_read_cgroup(d, v->procfd, v->st->pss, &v->listbuf, &v->filebuf, &pm);
 	v->vanished += pm.vanished;
 	v->pss_denied += pm.pss_denied;
 	v->unreadable += pm.unreadable;
@@ -59,9 +54,9 @@ static int visit_cgroup(void *arg, int dirfd, const char *path, int depth)
 				   strerror(-rc));
 		return 0;
 	}
-	if (cgroup_labels_build(&v->labels, path, &id, v->st->scope->podlogs))
+	const struct labels *l, *info;
+	if (cgroup_dir_labels(d, &l, &info))
 		return -ENOMEM;
-	const struct labels *l = &v->labels;
 	metric_u64(v->procs, l, NULL, NULL, pm.processes);
 	metric_u64(v->rss, l, "component", "anon", pm.rss_anon);
 	metric_u64(v->rss, l, "component", "file", pm.rss_file);
@@ -95,13 +90,10 @@ static int process_collect(void *state, struct scrape_ctx *ctx, struct registry 
 	v.pss = registry_family(
 	    reg, "memacct_cgroup_process_pss_bytes", METRIC_GAUGE,
 	    "Summed proportional set size (smaps_rollup Pss) of the cgroup's own processes.");
-	labels_init(&v.labels);
 	readbuf_init(&v.listbuf, 16 << 20);
 	readbuf_init(&v.filebuf, 1 << 20);
-	int rc = cgroup_walk_cached(ctx ? ctx->walk_cache : NULL, st->scope->root.path,
-				    &st->scope->filter, visit_cgroup, &v, NULL, e);
+	int rc = cgroup_scan_visit(ctx ? ctx->scan : NULL, st->scope, visit_cgroup, &v, NULL, e);
 	close(v.procfd);
-	labels_free(&v.labels);
 	readbuf_free(&v.listbuf);
 	readbuf_free(&v.filebuf);
 	atomic_fetch_add(&st->vanished, v.vanished);

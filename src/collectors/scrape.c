@@ -28,6 +28,8 @@ struct active {
 
 struct scraper {
 	struct logger *log;
+	const struct cgroup_scope *scope;  /* borrowed from main; NULL: no cgroup collector */
+	struct cgroup_cache *cgroup_cache; /* borrowed from main; may be NULL */
 	struct active act[N_COLLECTORS];
 	size_t n;
 };
@@ -68,6 +70,8 @@ int scraper_new(const struct collector_env *env, struct scraper **out, struct er
 	if (!s)
 		return -ENOMEM;
 	s->log = env->log;
+	s->scope = env->scope;
+	s->cgroup_cache = env->cgroup_cache;
 	for (size_t i = 0; i < N_COLLECTORS; i++) {
 		const struct collector *c = all_collectors[i];
 		if (!flags_collector_on(cfg, c->name, c->default_on))
@@ -169,7 +173,8 @@ int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf
 	struct registry *reg = registry_new(SCRAPE_MAX_BYTES);
 	if (!reg)
 		return -ENOMEM;
-	struct scrape_ctx ctx = {.walk_cache = cgroup_walk_cache_new()};
+	struct scrape_ctx ctx = {.scan = s->scope ? cgroup_scan_new(s->scope, s->cgroup_cache)
+						  : NULL};
 	double dur[N_COLLECTORS] = {0};
 	int ok[N_COLLECTORS] = {0};
 	for (size_t i = 0; i < s->n; i++) {
@@ -196,7 +201,7 @@ int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf
 		metric_f64(fd, NULL, "collector", s->act[i].c->name, dur[i]);
 		metric_u64(fs, NULL, "collector", s->act[i].c->name, (uint64_t)ok[i]);
 	}
-	cgroup_walk_cache_free(ctx.walk_cache);
+	cgroup_scan_free(ctx.scan);
 	int rc = registry_write(reg, out, fmt);
 	registry_free(reg);
 	return rc;

@@ -83,7 +83,9 @@ static int visit(void *arg, int dirfd, const char *path, int depth)
 	}
 	struct explain_row r;
 	memset(&r, 0, sizeof(r));
-	int rc = cgroup_mem_read(dirfd, w->ctx->scope->root.mode, &w->buf, &r.mem, NULL);
+	struct cgroup_dir cg = cgroup_dir_at(dirfd);
+	int rc = cgroup_mem_read(&cg, w->ctx->scope->root.mode, CGROUP_MEM_ALL, &w->buf, &r.mem,
+				 NULL);
 	if (rc == 0) /* the v2 root's usage is the node's (meminfo) */
 		rc = cgroup_mem_fill_v2_root(&r.mem, w->ctx->procfs ? w->ctx->procfs : "/proc",
 					     &w->buf, NULL);
@@ -92,7 +94,7 @@ static int visit(void *arg, int dirfd, const char *path, int depth)
 		return 0;
 	}
 	int prc = w->procfd < 0 ? -EBADF
-				: proc_mem_read_cgroup(dirfd, w->procfd, false, &w->listbuf,
+				: proc_mem_read_cgroup(&cg, w->procfd, false, &w->listbuf,
 						       &w->filebuf, &r.procs_own);
 	if (rc == -ENOENT && prc == -ENOENT)
 		return 0; /* removed while we walked */

@@ -65,10 +65,10 @@ int proc_open_root(const char *procfs, struct errmsg *e)
 	return fd;
 }
 
-int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf,
+int proc_mem_read_cgroup(struct cgroup_dir *cg, int procfd, bool pss, struct readbuf *listbuf,
 			 struct readbuf *filebuf, struct proc_mem *out)
 {
-	int rc = readfile_at(cgfd, "cgroup.procs", listbuf);
+	int rc = cgroup_dir_read(cg, CGF_PROCS, listbuf);
 	if (rc == -EOPNOTSUPP)
 		return 0; /* a threaded cgroup: no processes of its own */
 	if (rc)

@@ -4,6 +4,7 @@
 #include "memacct/util/parse.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 static int is_digit(char c)
@@ -72,9 +73,25 @@ int parse_keyed(const char *text, const struct keyed_field *fields, size_t nfiel
 {
 	int first_err = 0;
 	const char *s = text;
+	/* Most lines match no wanted key: a line is skipped on its first byte
+	 * when no key starts with it, else keys are compared by length and
+	 * last byte before the rest (v1's all start with "total_"). */
+	size_t lens[64];
+	uint64_t first[4] = {0, 0, 0, 0};
+	bool by_len = nfields <= sizeof(lens) / sizeof(lens[0]);
+	for (size_t i = 0; by_len && i < nfields; i++) {
+		unsigned char c = (unsigned char)fields[i].key[0];
+		lens[i] = strlen(fields[i].key);
+		first[c >> 6] |= UINT64_C(1) << (c & 63);
+	}
 	*seen = 0;
 	while (*s) {
 		const char *eol = line_end(s);
+		unsigned char c0 = (unsigned char)*s;
+		if (by_len && !(first[c0 >> 6] >> (c0 & 63) & 1)) {
+			s = *eol ? eol + 1 : eol;
+			continue;
+		}
 		const char *k = s;
 		while (s < eol && !is_blank(*s) && *s != ':')
 			s++;
@@ -83,8 +100,9 @@ int parse_keyed(const char *text, const struct keyed_field *fields, size_t nfiel
 			s++;
 		for (size_t i = 0; i < nfields; i++) {
 			const char *want = fields[i].key;
-			/* First byte first: most lines match no wanted key. */
-			if (want[0] != k[0] || strncmp(want, k, klen) != 0 || want[klen] != '\0')
+			if (by_len ? lens[i] != klen || !klen || want[klen - 1] != k[klen - 1] ||
+					 memcmp(want, k, klen) != 0
+				   : strncmp(want, k, klen) != 0 || want[klen] != '\0')
 				continue;
 			uint64_t v;
 			int rc = parse_value(s, eol, &v);

@@ -1,8 +1,9 @@
 /* readfile: whole-file reads of pseudo-files into a reused, capped buffer.
  * One non-blocking openat() relative to a directory fd, an fstat() that
  * refuses anything but a regular file (a FIFO, socket or device where a
- * file should be must never block a scrape), one read loop, NUL-terminated;
- * too large is -EFBIG, never a silent truncation. It does not parse. */
+ * file should be must never block a scrape), one pread loop from offset 0
+ * (also on files kept open by the caller), NUL-terminated; too large is
+ * -EFBIG, never a silent truncation. It does not parse. */
 #include "memacct/util/readfile.h"
 
 #include <errno.h>
@@ -50,60 +51,95 @@ const char *readfile_strerror(int rc)
 	return strerror(-rc);
 }
 
-int readfile_at(int dirfd, const char *name, struct readbuf *b)
+int readfile_open(int dirfd, const char *name, int *fd)
 {
-	int rc = 0;
 	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) /* a cgroup being removed can answer ENODEV already at open */
+	int f = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f < 0) /* a cgroup being removed can answer ENODEV already at open */
 		return errno == ENODEV ? -ENOENT : -errno;
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
+	int rc = 0;
+	if (fstat(f, &st) != 0)
 		rc = -errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
+	else if (S_ISDIR(st.st_mode))
 		rc = -EISDIR;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st.st_mode))
 		rc = READFILE_NOT_REGULAR;
-		goto out;
+	if (rc) {
+		close(f);
+		return rc;
 	}
-	b->len = 0;
+	*fd = f;
+	return 0;
+}
+
+/* Reads from offset b->len on, to the end. */
+static int read_rest(int fd, struct readbuf *b)
+{
 	for (;;) {
 		ssize_t n;
+		int rc;
 		/* Keep one byte for the NUL; a full buffer means "maybe more". */
 		if (b->len + 1 >= b->cap && b->cap < b->max + 1) {
 			rc = readbuf_grow(b);
 			if (rc)
-				goto out;
+				return rc;
 		}
 		if (b->len + 1 >= b->cap) {
 			/* Full at the cap: only EOF now proves the file fits;
 			 * one more byte means it is larger than max. */
 			char probe;
-			n = read(fd, &probe, 1);
-			if (n > 0) {
-				rc = -EFBIG;
-				goto out;
-			}
+			n = pread(fd, &probe, 1, (off_t)b->len);
+			if (n > 0)
+				return -EFBIG;
 		} else {
-			n = read(fd, b->data + b->len, b->cap - 1 - b->len);
+			n = pread(fd, b->data + b->len, b->cap - 1 - b->len, (off_t)b->len);
 		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			/* A cgroup removed while open reads as ENODEV. */
-			rc = errno == ENODEV ? -ENOENT : -errno;
-			goto out;
+			return errno == ENODEV ? -ENOENT : -errno;
 		}
 		if (n == 0)
 			break;
 		b->len += (size_t)n;
 	}
 	b->data[b->len] = '\0';
-out:
+	return 0;
+}
+
+int readfile_fd(int fd, struct readbuf *b)
+{
+	b->len = 0;
+	return read_rest(fd, b);
+}
+
+int readfile_fd_record(int fd, struct readbuf *b)
+{
+	b->len = 0;
+	if (b->cap < 2) /* no buffer yet: the loop makes one */
+		return read_rest(fd, b);
+	ssize_t n;
+	do
+		n = pread(fd, b->data, b->cap - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ENODEV ? -ENOENT : -errno;
+	b->len = (size_t)n;
+	if (b->len + 1 >= b->cap) /* filled: there may be more */
+		return read_rest(fd, b);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int readfile_at(int dirfd, const char *name, struct readbuf *b)
+{
+	int fd;
+	int rc = readfile_open(dirfd, name, &fd);
+	if (rc)
+		return rc;
+	rc = readfile_fd(fd, b);
 	close(fd);
 	return rc;
 }

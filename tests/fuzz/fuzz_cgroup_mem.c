@@ -146,7 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct cgroup_mem m;
 	const char *bad = NULL;
-	int rc = cgroup_mem_read(dirfd_, mode, &buf, &m, &bad);
+	struct cgroup_dir cg = cgroup_dir_at(dirfd_);
+	int rc = cgroup_mem_read(&cg, mode, CGROUP_MEM_ALL, &buf, &m, &bad);
 	clear_dir(dirfd_, NULL);
 	if (rc == 0 && m.has_split) {
 		uint64_t usage = m.v[CM_USAGE];

@@ -66,6 +66,13 @@ int collect_text(const struct collector *c, const struct config *cfg, struct mbu
 char *scrape_fixture_phase(const char *mode, const char *phase, const char *const *flags,
 			   size_t *len);
 
+/* The same through a cgroup cache that holds every file open
+ * (cgroup_cache.h, as on cgroupfs): two scrapes, the second returned, which
+ * re-read the files the first opened. The text adds the cache's own
+ * memacct_cgroup_files_open and memacct_cgroup_files_uncached_total. */
+char *scrape_fixture_phase_kept(const char *mode, const char *phase, const char *const *flags,
+				size_t *len);
+
 /* True when line is a whole line of text. */
 bool has_line(const char *text, const char *line);
 #define assert_has_line(text, line)                                                                \

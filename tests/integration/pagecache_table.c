@@ -58,7 +58,8 @@ static int cgroup_file(int cgfd, uint64_t *active, uint64_t *inactive)
 	struct cgroup_mem m;
 	const char *bad = NULL;
 	readbuf_init(&buf, 1 << 20);
-	rc = cgroup_mem_read(cgfd, mode, &buf, &m, &bad);
+	struct cgroup_dir cg = cgroup_dir_at(cgfd);
+	rc = cgroup_mem_read(&cg, mode, CGROUP_MEM_ALL, &buf, &m, &bad);
 	readbuf_free(&buf);
 	if (rc)
 		return rc;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks scrapes taken while cgroups come and go (integration/churn_cgroups.sh
 on this host's v1 hierarchy, tests/vm/check.py's churn scenario on live v2):
-every sample parses; every memacct_cgroup_* sample but the read-error counter
-carries a cgroup label; per cgroup the memacct_cgroup_memory_bytes components
+every sample parses; every memacct_cgroup_* sample but the read-error and
+held-file counters carries a cgroup label; per cgroup the memacct_cgroup_memory_bytes components
 are all 6 or none (and sum to usage_bytes), the process RSS components all 3
 or none, every sample of a cgroup carries the same identity labels, and a
 cgroup with memory series has a memacct_cgroup_info carrying them plus qos
@@ -18,6 +18,9 @@ import sys
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+# memacct_cgroup_* series about the exporter's own reading, not a cgroup.
+EXPORTER_WIDE = {"memacct_cgroup_read_errors_total", "memacct_cgroup_files_open",
+                 "memacct_cgroup_files_uncached_total"}
 COMPONENTS = sorted(["anon", "shmem", "file_active", "file_inactive", "kernel", "other"])
 
 
@@ -49,7 +52,7 @@ def check_scrape(text, stats):
         name, labels, value = s
         if name == "memacct_scrape_collector_success":
             success[labels.get("collector")] = value
-        if not name.startswith("memacct_cgroup_") or name == "memacct_cgroup_read_errors_total":
+        if not name.startswith("memacct_cgroup_") or name in EXPORTER_WIDE:
             continue
         cg = labels.get("cgroup")
         if cg is None:

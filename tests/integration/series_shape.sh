@@ -58,7 +58,8 @@ diff "$work/want" "$work/names" || fail "the container's default series differ"
   'qos="burstable"' 'runtime="containerd"')" = 1 ] || fail "the container's info"
 [ "$(grep -c '^memacct_cgroup_info{' "$work/default.prom")" = 5 ] || fail "not one info per cgroup"
 [ "$(grep -c 'qos="' "$work/default.prom")" = 2 ] || fail "qos is on series other than the info"
-grep '^memacct_cgroup_' "$work/default.prom" | grep -v '^memacct_cgroup_read_errors_total' |
+grep '^memacct_cgroup_' "$work/default.prom" |
+  grep -Ev '^memacct_cgroup_(read_errors_total|files_open|files_uncached_total) ' |
   grep -v 'level="' && fail "a per-cgroup series without a level"
 for lv in root kubepods qos pod container; do
   [ "$(grep -c "^memacct_cgroup_info{.*level=\"$lv\"" "$work/default.prom")" = 1 ] ||

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "memacct/cgroup/cgroup_scope.h"
@@ -129,8 +130,10 @@ int collect_text(const struct collector *c, const struct config *cfg, struct mbu
 	return rc;
 }
 
-char *scrape_fixture_phase(const char *mode, const char *phase, const char *const *flags,
-			   size_t *len)
+/* One scrape of a phase; kept: through a cgroup cache that holds the files
+ * open (cgroup_cache.h), scraped twice, the second scrape returned. */
+static char *scrape_phase(const char *mode, const char *phase, const char *const *flags,
+			  size_t *len, bool kept)
 {
 	char cgroupfs[4096], procfs[4096];
 	snprintf(cgroupfs, sizeof(cgroupfs), "--path.cgroupfs=%s/%s/%s/sys", fixture_dir(), mode,
@@ -154,17 +157,42 @@ char *scrape_fixture_phase(const char *mode, const char *phase, const char *cons
 	if (cgroup_scope_init(&scope, &cfg, &e) != 0)
 		fail_msg("cgroup scope: %s", e.msg);
 	struct collector_env env = {.cfg = &cfg, .log = &log, .scope = &scope};
+	struct rlimit rl; /* as main does: the cache's cap comes from the soft limit */
+	if (kept && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (kept && cgroup_cache_new(&scope, cfg.cgroup_max_open_files, 0, true,
+				     &env.cgroup_cache, &e) != 0)
+		fail_msg("cgroup_cache_new: %s", e.msg);
 	if (scraper_new(&env, &sc, &e) != 0)
 		fail_msg("scraper_new: %s", e.msg);
 	struct mbuf out;
 	mbuf_init(&out, SCRAPE_MAX_BYTES);
 	assert_int_equal(scraper_scrape(sc, NULL, &out, EXPFMT_TEXT_004), 0);
+	if (kept) { /* the second scrape reads the files held by the first */
+		mbuf_reset(&out);
+		assert_int_equal(scraper_scrape(sc, NULL, &out, EXPFMT_TEXT_004), 0);
+	}
 	scraper_free(sc);
+	cgroup_cache_free(env.cgroup_cache);
 	cgroup_scope_fini(&scope);
 	logger_fini(&log);
 	char *text = mbuf_detach(&out, len);
 	assert_non_null(text);
 	return text;
+}
+
+char *scrape_fixture_phase(const char *mode, const char *phase, const char *const *flags,
+			   size_t *len)
+{
+	return scrape_phase(mode, phase, flags, len, false);
+}
+
+char *scrape_fixture_phase_kept(const char *mode, const char *phase, const char *const *flags,
+				size_t *len)
+{
+	return scrape_phase(mode, phase, flags, len, true);
 }
 
 bool has_line(const char *text, const char *line)

@@ -266,7 +266,8 @@ static void check_dir(const char *dir, enum cgroup_mode mode, struct cgroup_mem 
 	struct cgroup_mem m;
 	memset(&m, 0x5a, sizeof(m));
 	const char *bad = "unset";
-	int rc = cgroup_mem_read(fd, mode, &buf, &m, &bad);
+	struct cgroup_dir cg = cgroup_dir_at(fd);
+	int rc = cgroup_mem_read(&cg, mode, CGROUP_MEM_ALL, &buf, &m, &bad);
 	close(fd);
 	readbuf_free(&buf);
 	if (rc != 0)
@@ -474,7 +475,8 @@ static int read_copy(const struct copy *c, struct cgroup_mem *m, const char **ba
 	struct readbuf buf;
 	readbuf_init(&buf, 1 << 20);
 	*bad = NULL;
-	int rc = cgroup_mem_read(fd, (enum cgroup_mode)c->mode, &buf, m, bad);
+	struct cgroup_dir cg = cgroup_dir_at(fd);
+	int rc = cgroup_mem_read(&cg, (enum cgroup_mode)c->mode, CGROUP_MEM_ALL, &buf, m, bad);
 	readbuf_free(&buf);
 	close(fd);
 	return rc;

@@ -379,49 +379,6 @@ static void test_removed_child_and_self(void **state)
 	cgroup_filter_fini(&f);
 }
 
-/* cgroup_walk_cached: the first call walks and records, the next replays the
- * same directories (each re-opened: visit() checks its "name" file), applies
- * its own include/exclude, skips what vanished since, and walks again for a
- * different max depth or root. */
-static void walk_cached_expect(struct cgroup_walk_cache *c, const char *inc, int depth,
-			       const char *const *want, int nwant, unsigned long want_skipped)
-{
-	struct config cfg = {.cgroup_include = inc, .cgroup_max_depth = depth};
-	struct cgroup_filter f;
-	struct errmsg e = {{0}};
-	assert_int_equal(cgroup_filter_init(&f, &cfg, &e), 0);
-	struct visits v = {.root = root};
-	struct cgroup_walk_stats ws = {99, 99};
-	assert_int_equal(cgroup_walk_cached(c, root, &f, visit, &v, &ws, &e), 0);
-	check_visits(&v, want, nwant);
-	assert_int_equal(ws.skipped, want_skipped);
-	assert_int_equal(ws.too_long, 0);
-	cgroup_filter_fini(&f);
-}
-
-static void test_walk_cache(void **state)
-{
-	(void)state;
-	static const char *const all[] = {"/", "/a", "/a/b", "/a/b/c", "/d"};
-	static const char *const only_a[] = {"/a", "/a/b", "/a/b/c"};
-	static const char *const no_d[] = {"/", "/a", "/a/b", "/a/b/c"};
-	static const char *const depth1[] = {"/", "/a"};
-	struct cgroup_walk_cache *c = cgroup_walk_cache_new();
-	assert_non_null(c);
-	walk_cached_expect(c, NULL, -1, all, 5, 0);	/* walks, records */
-	walk_cached_expect(c, NULL, -1, all, 5, 0);	/* replays */
-	walk_cached_expect(c, "^/a", -1, only_a, 3, 0); /* replays, own filter */
-	char p[256];
-	snprintf(p, sizeof(p), "%s/d", root);
-	remove_tree(p);
-	walk_cached_expect(c, NULL, -1, no_d, 4, 1); /* /d vanished: skipped */
-	walk_cached_expect(c, NULL, 1, depth1, 2, 0); /* other depth: walks again */
-	walk_cached_expect(c, NULL, 1, depth1, 2, 0); /* and replays that */
-	cgroup_walk_cache_free(c);
-	/* Without a cache it is a plain walk. */
-	walk_cached_expect(NULL, NULL, -1, no_d, 4, 0);
-}
-
 static int count_visit(void *arg, int dirfd, const char *path, int depth)
 {
 	(void)dirfd;
@@ -432,8 +389,7 @@ static int count_visit(void *arg, int dirfd, const char *path, int depth)
 }
 
 /* A cgroup whose path would pass PATH_MAX is not visited (nor anything
- * below it) and is counted as too_long, in a walk and in its replay, so the
- * collector can count it as an error instead of losing it silently. */
+ * below it) and is counted as skipped. */
 static void test_path_too_long(void **state)
 {
 	(void)state;
@@ -458,20 +414,11 @@ static void test_path_too_long(void **state)
 	struct cgroup_filter f;
 	struct errmsg e = {{0}};
 	assert_int_equal(cgroup_filter_init(&f, &cfg, &e), 0);
-	struct cgroup_walk_cache *c = cgroup_walk_cache_new();
-	for (int round = 0; round < 2; round++) { /* walk, then replay */
-		int n = 0;
-		struct cgroup_walk_stats ws = {99, 99};
-		assert_int_equal(cgroup_walk_cached(c, t, &f, count_visit, &n, &ws, &e), 0);
-		/* "/" and the 16 levels that fit (16 * 242 = 3,872 bytes) */
-		assert_int_equal(n, 17);
-		assert_int_equal(ws.too_long, 1);
-		assert_int_equal(ws.skipped, 0);
-	}
-	cgroup_walk_cache_free(c);
 	unsigned long skipped = 0;
 	int n = 0;
 	assert_int_equal(cgroup_walk(t, &f, count_visit, &n, &skipped, &e), 0);
+	/* "/" and the 16 levels that fit (16 * 242 = 3,872 bytes) */
+	assert_int_equal(n, 17);
 	assert_int_equal(skipped, 1);
 	cgroup_filter_fini(&f);
 	/* nftw cannot remove a tree deeper than PATH_MAX; rm can. */
@@ -492,7 +439,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_visitor_stops, setup, teardown),
 	    cmocka_unit_test(test_removed_sibling),
 	    cmocka_unit_test_setup_teardown(test_removed_child_and_self, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_walk_cache, setup, teardown),
 	    cmocka_unit_test(test_path_too_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,7 +211,8 @@ static void dirs_close(struct dirs *d)
 static int read_cg(struct dirs *d, bool pss, struct proc_mem *pm)
 {
 	memset(pm, 0, sizeof(*pm));
-	return proc_mem_read_cgroup(d->cgfd, d->procfd, pss, &d->list, &d->file, pm);
+	struct cgroup_dir cg = cgroup_dir_at(d->cgfd);
+	return proc_mem_read_cgroup(&cg, d->procfd, pss, &d->list, &d->file, pm);
 }
 
 static void fixture_dirs(char *cg, char *proc, size_t n, int mode, const char *phase)

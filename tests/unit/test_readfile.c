@@ -1,7 +1,7 @@
 /* Unit tests for readfile.h: files around the cap (one byte over is -EFBIG,
  * never truncated; exactly the cap is read whole), around the first
  * allocation, empty, missing, a directory, a procfs file whose size is not
- * known in advance, and buffer reuse. Files live in a mkdtemp directory that
+ * known in advance, buffer reuse, and files kept open and re-read. Files live in a mkdtemp directory that
  * is removed at the end. It does not parse. */
 /* cmocka.h needs these first. */
 #include <setjmp.h>
@@ -237,6 +237,50 @@ static void test_reuse(void **state)
 	free(big);
 }
 
+/* A file kept open: readfile_fd and readfile_fd_record re-read it from
+ * offset 0 every time (pread: the fd's own offset never moves), see a
+ * rewrite in place, and read a file larger than the buffer whole (the
+ * record read falls back to the loop when its one pread fills the buffer);
+ * readfile_open refuses a directory and a FIFO without blocking. */
+static void test_kept_fd(void **state)
+{
+	const struct dir *d = *state;
+	char *big = pattern(10000);
+	make_file(d, "kept", "first\n", 6);
+	int fd;
+	assert_int_equal(readfile_open(d->fd, "kept", &fd), 0);
+	struct readbuf b;
+	readbuf_init(&b, 1 << 20);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(readfile_fd(fd, &b), 0);
+		assert_string_equal(b.data, "first\n");
+		assert_int_equal(readfile_fd_record(fd, &b), 0);
+		assert_string_equal(b.data, "first\n");
+	}
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+	int w = openat(d->fd, "kept", O_WRONLY | O_TRUNC);
+	assert_true(w >= 0);
+	assert_int_equal(write(w, big, 10000), 10000);
+	close(w);
+	assert_int_equal(readfile_fd_record(fd, &b), 0); /* 4096 first, then the rest */
+	assert_int_equal(b.len, 10000);
+	assert_memory_equal(b.data, big, 10001);
+	struct readbuf small;
+	readbuf_init(&small, 100);
+	assert_int_equal(readfile_fd_record(fd, &small), -EFBIG);
+	assert_int_equal(readfile_fd(fd, &small), -EFBIG);
+	readbuf_free(&small);
+	close(fd);
+	assert_int_equal(readfile_open(d->fd, ".", &fd), -EISDIR);
+	char fifo[128];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d->path);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(readfile_open(d->fd, "fifo", &fd), READFILE_NOT_REGULAR);
+	assert_int_equal(readfile_open(d->fd, "missing", &fd), -ENOENT);
+	readbuf_free(&b);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +292,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dirfd_forms, setup, teardown),
 	    cmocka_unit_test(test_proc_self_status),
 	    cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kept_fd, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

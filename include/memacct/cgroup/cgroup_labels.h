@@ -19,7 +19,8 @@
 
 /* Resets l and fills it for the cgroup at path whose identity is id (from
  * cgroup_id_parse(path)); pl may be NULL (no pod names). Returns l's first
- * error. */
+ * error, else 1 when pl does not know the cgroup's pod (yet: a later call
+ * may find it), else 0. */
 int cgroup_labels_build(struct labels *l, const char *path, const struct cgroup_identity *id,
 			struct podlogs *pl);
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memacct/cgroup/cgroup_cache.h"
 #include "memacct/cgroup/cgroup_fs.h"
 #include "memacct/util/readfile.h"
 
@@ -70,7 +71,18 @@ static inline bool cgroup_mem_has(const struct cgroup_mem *m, enum cgroup_mem_fi
 	return (m->has >> f) & 1;
 }
 
-/* Reads the cgroup open at dirfd. buf is a reused scratch buffer.
+/* The fields of struct cgroup_mem read from files of their own (bits
+ * 1 << CM_x), for cgroup_mem_read's wanted: a file is read only when one of
+ * its fields is wanted. memory.stat and usage (and v1 kmem) are always read:
+ * the split, the working set and every memory.stat field come from them. */
+#define CGROUP_MEM_EVENTS                                                                          \
+	((UINT64_C(1) << CM_EV_LOW) | (UINT64_C(1) << CM_EV_HIGH) | (UINT64_C(1) << CM_EV_MAX) |   \
+	 (UINT64_C(1) << CM_EV_OOM) | (UINT64_C(1) << CM_EV_OOM_KILL))
+#define CGROUP_MEM_ALL (~UINT64_C(0))
+
+/* Reads the cgroup d (cgroup_cache.h: a cache node, or cgroup_dir_at(dirfd)),
+ * the files of the fields in wanted (CGROUP_MEM_ALL: every one). buf is a
+ * reused scratch buffer.
  * Returns 0; -ENOENT when the cgroup vanished (its memory.stat is gone);
  * -EINVAL/-ERANGE/-EFBIG/-EIO/-EACCES when a file is malformed or unreadable,
  * with *bad_file set to that file's name (a literal). Optional files that do
@@ -78,8 +90,8 @@ static inline bool cgroup_mem_has(const struct cgroup_mem *m, enum cgroup_mem_fi
  * absent. The root cgroup of a v2 hierarchy has no memory.current: there
  * has_split is false and only what exists is filled (see
  * cgroup_mem_set_root_usage). */
-int cgroup_mem_read(int dirfd, enum cgroup_mode mode, struct readbuf *buf, struct cgroup_mem *m,
-		    const char **bad_file);
+int cgroup_mem_read(struct cgroup_dir *d, enum cgroup_mode mode, uint64_t wanted,
+		    struct readbuf *buf, struct cgroup_mem *m, const char **bad_file);
 
 /* The v2 root: usage as runc and cAdvisor take it for the root cgroup
  * (MemTotal - MemFree of /proc/meminfo, everything in use on the node), then

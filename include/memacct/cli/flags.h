@@ -16,6 +16,8 @@
 
 /* The cgroup collector's families on by default (README, "What it exports"). */
 #define FLAGS_DEFAULT_CGROUP_FAMILIES "split,usage,limits,pressure"
+/* --collector.cgroup.max-open-files: ~17 MiB of kernel memory at most. */
+#define FLAGS_DEFAULT_CGROUP_MAX_OPEN_FILES 4096
 
 enum run_mode { MODE_SERVE, MODE_EXPLAIN, MODE_HELP, MODE_VERSION };
 
@@ -51,6 +53,7 @@ struct config {
 	int cgroup_max_depth;	    /* -1: unlimited; 0: the root only */
 	const char *cgroup_levels;  /* comma list of cgroup_level_names, or "all" */
 	const char *cgroup_families; /* comma list of the cgroup collector's families */
+	unsigned cgroup_max_open_files; /* cgroup files held open across scrapes; 0: none */
 	bool process_pss;
 
 	struct collector_toggle toggles[FLAGS_MAX_COLLECTOR_TOGGLES];

@@ -20,10 +20,11 @@
 
 #include <stdbool.h>
 
+#include "memacct/cgroup/cgroup_cache.h"
+#include "memacct/cgroup/cgroup_scan.h"
 struct js_poller;
 
 #include "memacct/cgroup/cgroup_scope.h"
-#include "memacct/cgroup/cgroup_walk.h"
 #include "memacct/util/errmsg.h"
 #include "memacct/expo/expfmt.h"
 #include "memacct/cli/flags.h"
@@ -33,8 +34,8 @@ struct js_poller;
  * collect() only, used by one thread. */
 struct scrape_ctx {
 	/* The cgroup tree, walked once per scrape by the first collector that
-	 * walks it (cgroup_walk.h); the next ones re-open the same paths. */
-	struct cgroup_walk_cache *walk_cache;
+	 * visits it (cgroup_scan.h); NULL: each collector walks on its own. */
+	struct cgroup_scan *scan;
 };
 
 /* What main sets up once and lends to every collector. All borrowed: it
@@ -49,6 +50,10 @@ struct collector_env {
 	/* The JetStream poller (jetstream_poll.h), read by the jetstream
 	 * collector and /explain; NULL without --nats.url. */
 	struct js_poller *poller;
+	/* What scrapes keep of each cgroup between them: held files, label
+	 * sets (cgroup_cache.h). NULL: nothing is kept (each scrape reads
+	 * with open/read/close and labels afresh). */
+	struct cgroup_cache *cgroup_cache;
 };
 
 struct collector {

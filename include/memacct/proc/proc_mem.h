@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memacct/cgroup/cgroup_cache.h"
 #include "memacct/util/errmsg.h"
 #include "memacct/util/readfile.h"
 
@@ -23,14 +24,14 @@ struct proc_mem {
 	uint64_t pss_denied; /* smaps_rollup unreadable (EACCES: needs CAP_SYS_PTRACE) */
 };
 
-/* Sums the processes of the cgroup open at cgfd; procfd is the procfs
- * directory. bufs: one for cgroup.procs, one for per-process files.
+/* Sums the processes of the cgroup cg (a cgroup cache node, or
+ * cgroup_dir_at(dirfd)); procfd is the procfs directory. bufs: one for cgroup.procs, one for per-process files.
  * A threaded cgroup (cgroup v2 cgroup.type "threaded": its cgroup.procs
  * answers EOPNOTSUPP, its processes belong to the threaded domain above)
  * has no processes of its own: 0 and an empty sum.
  * Returns 0, -ENOENT when the cgroup vanished, or -errno when cgroup.procs
  * cannot be read or parsed. */
-int proc_mem_read_cgroup(int cgfd, int procfd, bool pss, struct readbuf *listbuf,
+int proc_mem_read_cgroup(struct cgroup_dir *cg, int procfd, bool pss, struct readbuf *listbuf,
 			 struct readbuf *filebuf, struct proc_mem *out);
 
 /* Opens the procfs directory (--path.procfs) for the *at() reads: the fd,
