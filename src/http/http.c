@@ -141,7 +141,8 @@ static int listen_on(const char *addr, struct errmsg *e)
 
 /* Raises RLIMIT_NOFILE's soft limit (to the hard one) when
  * --web.max-connections needs more; refuses when even the hard one is too
- * low. */
+ * low for a value above the default (1024). At the default, a low hard
+ * limit is no reason not to start: connections past it are refused. */
 static int fit_nofile(unsigned max_connections, struct errmsg *e)
 {
 	struct rlimit rl;
@@ -150,7 +151,7 @@ static int fit_nofile(unsigned max_connections, struct errmsg *e)
 	rlim_t need = (rlim_t)max_connections + NOFILE_RESERVE;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return 0;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need && max_connections > 1024) {
 		errmsg_set(e,
 			   "--web.max-connections=%u needs %llu open files, above this process's hard"
 			   " limit of %llu (ulimit -Hn): lower the flag or raise the limit",
@@ -158,7 +159,7 @@ static int fit_nofile(unsigned max_connections, struct errmsg *e)
 			   (unsigned long long)rl.rlim_max);
 		return -EMFILE;
 	}
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
 		int err = errno;
 		errmsg_set(e, "--web.max-connections=%u: cannot raise the open files limit to %llu: %s",
