@@ -403,6 +403,32 @@ def scenario_seed2(res, out, problems):
         r3["anon"] - r1["anon"], r3["rss"] - r1["rss"]))
 
 
+def scenario_files(res, out, problems):
+    """explain --files on the 6.1 kernel (no cachestat: mmap+mincore)."""
+    d = os.path.join(res, "files")
+    rep = json.load(open(os.path.join(d, "explain.json")))
+    stats = [keyed(open(os.path.join(d, "memory.stat." + p)).read()) for p in ("before", "after")]
+    active_file = max(st["active_file"] for st in stats)
+    need(rep["cgroup"] == "/files.slice/app.scope", "explain names cgroup %r" % rep["cgroup"])
+    names = [os.path.basename(r["path"]) for r in rep["files"]]
+    out.append("  files (cached MiB, method): " + ", ".join(
+        "%s %.2f %s" % (n, r["cached_bytes"] / MIB, r["method"]) for n, r in zip(names, rep["files"])))
+    need(names[:3] == ["f16", "f8", "f4"], "the first files are %s, want f16 f8 f4" % names[:3])
+    three = rep["files"][:3]
+    for n, r in zip(names, three):
+        size = int(n[1:]) * MIB
+        need(r["size_bytes"] == size, "%s: size_bytes %d, want %d" % (n, r["size_bytes"], size))
+        need(abs(r["cached_bytes"] - size) * 100 <= size,
+             "%s: cached_bytes %d, not within 1 %% of %d" % (n, r["cached_bytes"], size))
+        need(r["method"] == "mincore", "%s: method %r, want mincore (6.1 has no cachestat)"
+             % (n, r["method"]))
+    cached = sum(r["cached_bytes"] for r in three)
+    out.append("  the three files hold %.2f MiB of active_file %.2f MiB (%.1f %%)" % (
+        cached / MIB, active_file / MIB, 100.0 * cached / active_file if active_file else 0))
+    need(active_file > 0, "memory.stat's active_file is 0")
+    need(cached * 100 >= active_file * 95, "the three files explain < 95 % of active_file")
+
+
 def scenario_jetstream(res, out, problems):
     cg = "/nats.slice/server.scope"
     # nats-server has timers of its own and answers the exporter's polls: it
@@ -664,8 +690,8 @@ def scenario_churn(res, out, problems):
     need(int(fds["after"]) <= int(fds["before"]), "the exporter's open fds grew")
 
 
-SCENARIOS = ["threaded", "root", "seed2", "jetstream", "oom", "high", "shmem", "k8s", "chart",
-             "churn"]
+SCENARIOS = ["threaded", "root", "seed2", "files", "jetstream", "oom", "high", "shmem", "k8s",
+             "chart", "churn"]
 
 
 def main():
