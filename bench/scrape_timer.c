@@ -2,7 +2,8 @@
  * connection, so the numbers are the exporter's, not a client's start-up.
  * Usage: scrape_timer HOST PORT PATH COUNT
  * Prints: count, body bytes of the last response, median/min/p90 latency in
- * µs. Loopback use only; it does not follow redirects or speak TLS. */
+ * µs. Reads Content-Length and chunked bodies without keeping them.
+ * Loopback use only; it does not follow redirects or speak TLS. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -13,35 +14,87 @@
 #include <time.h>
 #include <unistd.h>
 
-static char resp[64 << 20];
+/* The connection's unread bytes: buf[pos..have). */
+static char buf[1 << 16];
+static size_t pos, have;
 
-/* Reads one response; returns its body length or -1. */
+static int fill(int fd)
+{
+	if (pos == have) {
+		pos = have = 0;
+	} else if (have == sizeof(buf)) {
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		pos = 0;
+	}
+	ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+	if (n <= 0)
+		return -1;
+	have += (size_t)n;
+	return 0;
+}
+
+/* The next line without its CRLF into line (cut at cap - 1). */
+static int read_line(int fd, char *line, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		if (pos == have && fill(fd))
+			return -1;
+		char c = buf[pos++];
+		if (c == '\n')
+			break;
+		if (c != '\r' && n + 1 < cap)
+			line[n++] = c;
+	}
+	line[n] = '\0';
+	return 0;
+}
+
+static int skip(int fd, size_t n)
+{
+	while (n) {
+		if (pos == have && fill(fd))
+			return -1;
+		size_t k = have - pos < n ? have - pos : n;
+		pos += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Reads one response (a Content-Length or a chunked body, not kept);
+ * returns its body length or -1. */
 static long read_response(int fd)
 {
-	size_t have = 0;
-	char *end = NULL;
-	while (!end) {
-		ssize_t n = read(fd, resp + have, sizeof(resp) - 1 - have);
-		if (n <= 0)
-			return -1;
-		have += (size_t)n;
-		resp[have] = '\0';
-		end = strstr(resp, "\r\n\r\n");
-	}
-	if (strncmp(resp, "HTTP/1.1 200", 12) != 0)
+	char line[1024];
+	if (read_line(fd, line, sizeof(line)) || strncmp(line, "HTTP/1.1 200", 12) != 0)
 		return -1;
-	const char *cl = strcasestr(resp, "\r\nContent-Length:");
-	if (!cl || cl > end)
-		return -1;
-	long body = strtol(cl + 17, NULL, 10);
-	size_t total = (size_t)(end + 4 - resp) + (size_t)body;
-	while (have < total) {
-		ssize_t n = read(fd, resp + have, sizeof(resp) - 1 - have);
-		if (n <= 0)
+	long length = -1;
+	int chunked = 0;
+	for (;;) {
+		if (read_line(fd, line, sizeof(line)))
 			return -1;
-		have += (size_t)n;
+		if (!line[0])
+			break;
+		if (strncasecmp(line, "Content-Length:", 15) == 0)
+			length = strtol(line + 15, NULL, 10);
+		if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 && strcasestr(line, "chunked"))
+			chunked = 1;
 	}
-	return body;
+	if (!chunked)
+		return length >= 0 && skip(fd, (size_t)length) == 0 ? length : -1;
+	long body = 0;
+	for (;;) {
+		if (read_line(fd, line, sizeof(line)))
+			return -1;
+		long n = strtol(line, NULL, 16);
+		if (n < 0 || skip(fd, (size_t)n) || read_line(fd, line, sizeof(line)))
+			return -1;
+		body += n;
+		if (n == 0)
+			return line[0] ? -1 : body; /* no trailers are sent */
+	}
 }
 
 static int cmp(const void *a, const void *b)
