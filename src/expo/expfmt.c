@@ -15,12 +15,13 @@
 #include "memacct/expo/label_store.h"
 #include "memacct/util/arena.h"
 #include "memacct/util/utf8.h"
+#include "memacct/util/varint.h"
 
 /* The samples' arena and the label sets' slabs: only written pages count. */
 #define SLAB_BYTES ((size_t)256 << 10)
 #define EXTRA_SLAB_BYTES ((size_t)4 << 10)
 /* Largest encoded sample: three varints of up to 64 bits. */
-#define SAMPLE_MAX 30
+#define SAMPLE_MAX (3 * VARINT_MAX)
 #define SEG_FIRST 128
 #define SEG_MAX ((size_t)64 << 10)
 /* The cursor formats about this much before handing it out. */
@@ -190,8 +191,8 @@ struct family *registry_family(struct registry *r, const char *name, enum metric
 		registry_fail(r, -ENOMEM);
 		return NULL;
 	}
-	*f = (struct family){.name = name, .help = help, .name_len = strlen(name), .type = type,
-			     .reg = r};
+	*f = (struct family){
+	    .name = name, .help = help, .name_len = strlen(name), .type = type, .reg = r};
 	r->fams[r->n++] = f;
 	return f;
 }
@@ -215,30 +216,6 @@ static struct seg *seg_room(struct family *f)
 		f->first = s;
 	f->last = s;
 	return s;
-}
-
-static size_t put_varint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-static const unsigned char *get_varint(const unsigned char *p, uint64_t *v)
-{
-	uint64_t r = 0;
-	for (unsigned shift = 0;; shift += 7) {
-		unsigned char b = *p++;
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
-	}
-	*v = r;
-	return p;
 }
 
 /* The code (id + 1, 0 for none) of the extra label key="val", escaped into
@@ -267,8 +244,8 @@ static int extra_code(struct registry *r, const char *key, const char *val, uint
 }
 
 /* Adds one sample whose value prints in value_len bytes. */
-static void add_sample(struct family *f, const struct labels *ls, const char *key,
-		       const char *val, bool is_f64, uint64_t bits, size_t value_len)
+static void add_sample(struct family *f, const struct labels *ls, const char *key, const char *val,
+		       bool is_f64, uint64_t bits, size_t value_len)
 {
 	struct registry *r = f->reg;
 	uint32_t set = 0, extra = 0, id;
@@ -299,13 +276,13 @@ static void add_sample(struct family *f, const struct labels *ls, const char *ke
 	}
 	unsigned char *p = s->data + s->len;
 	int64_t delta = (int64_t)set - (int64_t)f->prev_set;
-	size_t n = put_varint(p, ((uint64_t)delta << 1) ^ (uint64_t)(delta >> 63));
-	n += put_varint(p + n, (uint64_t)extra << 1 | is_f64);
+	size_t n = varint_put(p, ((uint64_t)delta << 1) ^ (uint64_t)(delta >> 63));
+	n += varint_put(p + n, (uint64_t)extra << 1 | is_f64);
 	if (is_f64) {
 		memcpy(p + n, &bits, 8);
 		n += 8;
 	} else {
-		n += put_varint(p + n, bits);
+		n += varint_put(p + n, bits);
 	}
 	s->len += (uint32_t)n;
 	f->prev_set = set;
@@ -342,8 +319,8 @@ int registry_error(const struct registry *r)
 struct registry_cursor {
 	const struct registry *r;
 	enum expfmt_format fmt;
-	size_t fam;	     /* the family being written */
-	bool in_family;	     /* its HELP and TYPE are out */
+	size_t fam;	       /* the family being written */
+	bool in_family;	       /* its HELP and TYPE are out */
 	const struct seg *seg; /* its next sample: seg->data + off */
 	size_t off;
 	uint32_t prev_set;
@@ -392,15 +369,15 @@ static int write_sample(struct registry_cursor *c, const struct family *f)
 {
 	const unsigned char *p = c->seg->data + c->off;
 	uint64_t delta, extra, v;
-	p = get_varint(p, &delta);
-	p = get_varint(p, &extra);
+	p = varint_get(p, &delta);
+	p = varint_get(p, &extra);
 	bool is_f64 = extra & 1;
 	extra >>= 1;
 	if (is_f64) {
 		memcpy(&v, p, 8);
 		p += 8;
 	} else {
-		p = get_varint(p, &v);
+		p = varint_get(p, &v);
 	}
 	c->off = (size_t)(p - c->seg->data);
 	c->prev_set += (uint32_t)((delta >> 1) ^ (0 - (delta & 1)));

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memacct/util/varint.h"
+
 #define BLOCK 16
 #define NONE UINT32_MAX
-/* Texts are cut at this length for the hash (never for the comparison). */
+/* The longest text a store or reader holds (longer: an error). */
 #define TEXT_MAX ((size_t)1 << 30)
 
 static uint32_t hash_text(const char *p, size_t n)
@@ -21,30 +23,6 @@ static uint32_t hash_text(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * 16777619u;
 	return h;
-}
-
-static size_t put_varint(unsigned char *p, size_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-static const unsigned char *get_varint(const unsigned char *p, size_t *v)
-{
-	size_t r = 0;
-	for (unsigned shift = 0;; shift += 7) {
-		unsigned char b = *p++;
-		r |= (size_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
-	}
-	*v = r;
-	return p;
 }
 
 void label_store_init(struct label_store *s, size_t slab_size)
@@ -93,9 +71,9 @@ void label_reader_free(struct label_reader *r)
 /* Decodes the entry at r->next into r->text (the previous entry's text). */
 static int decode_next(struct label_reader *r)
 {
-	size_t shared, rest;
-	const unsigned char *p = get_varint(r->next, &shared);
-	p = get_varint(p, &rest);
+	uint64_t shared, rest;
+	const unsigned char *p = varint_get(r->next, &shared);
+	p = varint_get(p, &rest);
 	r->text.len = shared <= r->text.len ? shared : r->text.len;
 	int rc = mbuf_add(&r->text, p, rest);
 	r->next = p + rest;
@@ -145,9 +123,9 @@ static int append(struct label_store *s, const char *text, size_t n)
 {
 	bool starts = s->n % BLOCK == 0;
 	size_t shared = starts ? 0 : common_prefix(s->last.data, s->last.len, text, n);
-	unsigned char head[2 * 10];
-	size_t hn = put_varint(head, shared);
-	hn += put_varint(head + hn, n - shared);
+	unsigned char head[2 * VARINT_MAX];
+	size_t hn = varint_put(head, shared);
+	hn += varint_put(head + hn, n - shared);
 	size_t add = hn + (n - shared);
 	if (starts && s->n_blocks == s->cap_blocks) {
 		size_t cap = s->cap_blocks ? 2 * s->cap_blocks : 64;
@@ -250,7 +228,8 @@ static int find_slot(struct label_store *s, const char *text, size_t n, uint32_t
 int label_store_id(struct label_store *s, const char *text, size_t n, uint32_t *id)
 {
 	/* A collector passes one set for several samples in a row. */
-	if (s->recent_id != NONE && s->recent.len == n && (!n || memcmp(s->recent.data, text, n) == 0)) {
+	if (s->recent_id != NONE && s->recent.len == n &&
+	    (!n || memcmp(s->recent.data, text, n) == 0)) {
 		*id = s->recent_id;
 		return 0;
 	}

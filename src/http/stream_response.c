@@ -42,8 +42,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	char sent[24];
 	snprintf(sent, sizeof(sent), "%llu", (unsigned long long)st->sent);
-	log_kv(st->log, LOG_ERROR, "response aborted mid-body; the client sees a truncated transfer",
-	       "body", st->what, "err", strerror((int)-n), "bytes_sent", sent, NULL);
+	log_kv(st->log, LOG_ERROR,
+	       "response aborted mid-body; the client sees a truncated transfer", "body", st->what,
+	       "err", strerror((int)-n), "bytes_sent", sent, NULL);
 	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
@@ -71,7 +72,7 @@ struct MHD_Response *stream_response_new(struct body_source src, bool gzip, stru
 		return NULL;
 	}
 	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK_BYTES,
-								    stream_read, st, stream_free);
+								   stream_read, st, stream_free);
 	if (!r)
 		stream_free(st);
 	return r;

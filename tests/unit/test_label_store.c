@@ -46,12 +46,13 @@ static void check_text(struct label_reader *r, uint32_t id, const char *want, si
 static size_t cgroup_text(char *buf, size_t cap, unsigned i, bool info)
 {
 	unsigned long long h = 0x9e3779b97f4a7c15ull * (i + 1);
-	int n = snprintf(buf, cap,
-			 "cgroup=\"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%08x"
-			 ".slice/cri-containerd-%016llx%016llx%016llx%016llx.scope\",level=\"container"
-			 "\",container_id=\"%016llx%016llx%016llx%016llx\"%s",
-			 i / 2, h, h ^ 1, h ^ 2, h ^ 3, h, h ^ 1, h ^ 2, h ^ 3,
-			 info ? ",qos=\"burstable\",runtime=\"containerd\"" : "");
+	int n =
+	    snprintf(buf, cap,
+		     "cgroup=\"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%08x"
+		     ".slice/cri-containerd-%016llx%016llx%016llx%016llx.scope\",level=\"container"
+		     "\",container_id=\"%016llx%016llx%016llx%016llx\"%s",
+		     i / 2, h, h ^ 1, h ^ 2, h ^ 3, h, h ^ 1, h ^ 2, h ^ 3,
+		     info ? ",qos=\"burstable\",runtime=\"containerd\"" : "");
 	return (size_t)n;
 }
 
@@ -66,7 +67,7 @@ static void test_ids_and_texts(void **state)
 	assert_int_equal(id_of(&s, "a=\"1\"", 5), 0); /* a prefix of the one before */
 	assert_int_equal(id_of(&s, "zzz", 3), 2);     /* shares nothing */
 	assert_int_equal(id_of(&s, "", 0), 3);
-	assert_int_equal(id_of(&s, "x\0y", 3), 4);    /* NUL is a byte like others */
+	assert_int_equal(id_of(&s, "x\0y", 3), 4); /* NUL is a byte like others */
 	assert_int_equal(id_of(&s, "x\0z", 3), 5);
 	assert_int_equal(id_of(&s, "a=\"1\",b=\"2\"", 11), 1);
 	assert_int_equal(id_of(&s, "x\0y", 3), 4);

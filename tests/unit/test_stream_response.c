@@ -140,7 +140,8 @@ static struct got ask(unsigned port, bool keepalive)
 	assert_true(fd >= 0);
 	struct timeval tv = {.tv_sec = 3};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	char req[128];
@@ -284,7 +285,8 @@ static void test_aborted_body(void **state)
 			free(body);
 			fflush(sv->log_file);
 			const char *line = sv->log_text + log_before;
-			assert_non_null(strstr(line, "level=error msg=\"response aborted mid-body"));
+			assert_non_null(
+			    strstr(line, "level=error msg=\"response aborted mid-body"));
 			assert_non_null(strstr(line, "body=\"test body\""));
 			assert_non_null(strstr(line, "err=\"Input/output error\""));
 			assert_non_null(strstr(line, "bytes_sent="));

@@ -27,15 +27,15 @@ struct label_store {
 	uint32_t recent_id; /* the id last returned, and its text */
 	struct mbuf recent;
 	struct label_reader *probe; /* decodes candidates of the hash table */
-	uint32_t *slots; /* open addressing on the texts' hashes: id + 1 */
-	uint8_t *tags;	 /* 8 bits of each slot's hash */
+	uint32_t *slots;	    /* open addressing on the texts' hashes: id + 1 */
+	uint8_t *tags;		    /* 8 bits of each slot's hash */
 	size_t n_slots;
 };
 
 /* A position for decoding; several may read one store at once. */
 struct label_reader {
 	const struct label_store *s;
-	uint32_t id; /* decoded in text; UINT32_MAX: none */
+	uint32_t id;		   /* decoded in text; UINT32_MAX: none */
 	const unsigned char *next; /* the entry after id */
 	struct mbuf text;
 };
