@@ -68,14 +68,14 @@ func scenarios() []Scenario {
 				c := container(r)
 				args := strs(c["args"])
 				s.Check(reflect.DeepEqual(args, []string{
-					"--web.listen-address=:9913", "--web.telemetry-path=/metrics", "--log.level=info",
-					"--log.format=logfmt", "--path.sysfs=/host/sys", "--path.procfs=/host/proc",
-					"--path.podlogs=/host/var/log",
+					"--web.listen-address=:9913", "--web.telemetry-path=/metrics", "--web.max-requests=8",
+					"--log.level=info", "--log.format=logfmt", "--path.sysfs=/host/sys",
+					"--path.procfs=/host/proc", "--path.podlogs=/host/var/log",
 				}), "args are exactly the defaults (pod names on)", "got %q", args)
 				s.Check(str(c["image"]) == "memacct/memacct-exporter:"+r.Chart.Meta.AppVersion, "image tag defaults to appVersion", "got %v", c["image"])
 				res := mapAt(c, "resources")
-				s.Check(str(dig(res, "requests", "cpu")) == "20m" && str(dig(res, "requests", "memory")) == "24Mi" &&
-					str(dig(res, "limits", "memory")) == "64Mi", "resources: requests cpu 20m memory 24Mi, limits memory 64Mi")
+				s.Check(str(dig(res, "requests", "cpu")) == "20m" && str(dig(res, "requests", "memory")) == "16Mi" &&
+					str(dig(res, "limits", "memory")) == "32Mi", "resources: requests cpu 20m memory 16Mi, limits memory 32Mi")
 				tol := listAt(podSpec(r), "tolerations")
 				s.Check(len(tol) == 1 && reflect.DeepEqual(mapOf(tol[0]), map[string]interface{}{"operator": "Exists"}),
 					"tolerations: operator Exists (every node)")
