@@ -23,17 +23,7 @@ if [ -z "${MEMACCT_BIN:-}" ]; then
 fi
 IFS=';' read -r -a configs <<<"${BODY_CONFIGS-;--collector.cgroup.families=all;--collector.cgroup.levels=container,pod}"
 [ ${#configs[@]} -gt 0 ] || configs=("")
-proc=tests/fixture/cgroup-v2/3-read-twice/proc
-base=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp)")
-exporter=""
-cleanup() {
-  set +e
-  [ -n "$exporter" ] && kill "$exporter" && wait "$exporter"
-  rm -rf "$base"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port/metrics
+source bench/k8s_lib.bash
 
 printf '%-6s %-8s %-48s %12s %12s %9s %10s %13s\n' pods cgroups flags body gzip samples per_ctr bytes/cgroup
 for n in "${Ns[@]}"; do
@@ -43,14 +33,10 @@ for n in "${Ns[@]}"; do
   app=$(head -n1 "$tree.app_ids")
   for cfg in "${configs[@]}"; do
     # shellcheck disable=SC2086 # cfg is a list of flags
-    "$MEMACCT_BIN" --web.listen-address=127.0.0.1:"$port" --path.cgroupfs="$tree" \
-      --path.procfs="$proc" $cfg >"$base/log" 2>&1 &
-    exporter=$!
-    for _ in $(seq 1 200); do curl -fs -o /dev/null "$url" && break; sleep 0.1; done
-    kill -0 "$exporter" || { cat "$base/log"; exit 1; }
+    k8s_start "$MEMACCT_BIN" "$tree" $cfg
     curl -fsS -o "$base/body" "$url"
     curl -fsS -H 'Accept-Encoding: gzip' -o "$base/body.gz" "$url"
-    kill "$exporter"; wait "$exporter" || true; exporter=""
+    k8s_stop
     body=$(stat -c %s "$base/body")
     gz=$(stat -c %s "$base/body.gz")
     samples=$(grep -vc '^#' "$base/body")

@@ -33,7 +33,8 @@ static const struct flag_def flag_table[] = {
 	    "exporter-toolkit web config file (YAML): TLS cert/key and versions, response"
 	    " headers, basic_auth_users with bcrypt hashes. Read at start-up and on SIGHUP."),
 	UINT("web.max-requests", max_requests,
-	     "Concurrent scrapes served before answering 503 (0: no limit)."),
+	     "Concurrent scrapes served before answering 503 (0: no limit); a scrape counts"
+	     " until its body is sent."),
 	UINT("web.max-connections", max_connections,
 	     "Open HTTP connections accepted (0: the default, 1024); the open files limit is"
 	     " raised to fit, or the exporter refuses to start."),

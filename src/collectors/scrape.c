@@ -1,6 +1,7 @@
 /* scrape: the collector table, their lifetime, the collect[] filter, and one
  * scrape with the per-collector duration and success metrics. It knows no
- * HTTP (http.c hands it the query arguments) and no file formats. */
+ * HTTP (routes.c hands it the query arguments and streams the registry it
+ * returns) and no file formats. */
 #include "memacct/collectors/scrape.h"
 
 #include <errno.h>
@@ -167,9 +168,9 @@ static bool selected(const struct scrape_filter *f, size_t i)
 	return !f || !f->active || (f->active >> i) & 1u;
 }
 
-int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf *out,
-		   enum expfmt_format fmt)
+int scraper_collect(struct scraper *s, const struct scrape_filter *f, struct registry **out)
 {
+	*out = NULL;
 	struct registry *reg = registry_new(SCRAPE_MAX_BYTES);
 	if (!reg)
 		return -ENOMEM;
@@ -202,7 +203,23 @@ int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf
 		metric_u64(fs, NULL, "collector", s->act[i].c->name, (uint64_t)ok[i]);
 	}
 	cgroup_scan_free(ctx.scan);
-	int rc = registry_write(reg, out, fmt);
+	int rc = registry_error(reg);
+	if (rc) {
+		registry_free(reg);
+		return rc;
+	}
+	*out = reg;
+	return 0;
+}
+
+int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf *out,
+		   enum expfmt_format fmt)
+{
+	struct registry *reg;
+	int rc = scraper_collect(s, f, &reg);
+	if (rc)
+		return rc;
+	rc = registry_write(reg, out, fmt);
 	registry_free(reg);
 	return rc;
 }

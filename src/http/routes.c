@@ -5,16 +5,19 @@
  * thread of its own while the connection is suspended, so a worker never
  * waits and every other connection it holds is served meanwhile; the thread
  * prepares a reply, resumes the connection, and the worker sends the reply
- * when libmicrohttpd calls back. The number of such threads is bounded by
- * --web.max-requests (scrapes, /explain) and by basic_auth's bounds
- * (logins); past them the answer is 503 at once. It does not start or stop
- * daemons (http.c), build metrics (scrape.c), parse the web config
- * (web_config.c) or check passwords (basic_auth.c). */
+ * when libmicrohttpd calls back. A scrape's reply is its registry, formatted
+ * (and gzip'd) by the worker as it sends (stream_response.c), so the body
+ * is never held whole. The number of such threads is bounded by
+ * --web.max-requests (scrapes, /explain; a scrape holds its slot until its
+ * body is sent or abandoned, as long as its registry lives) and by
+ * basic_auth's bounds (logins); past them the answer is 503 at once. It
+ * does not start or stop daemons (http.c), build metrics (scrape.c), parse
+ * the web config (web_config.c) or check passwords (basic_auth.c). */
 #include "memacct/http/routes.h"
 
 #include "memacct/http/basic_auth.h"
-#include "memacct/http/gzip.h"
 #include "memacct/http/negotiate.h"
+#include "memacct/http/stream_response.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -38,8 +41,9 @@ struct reply {
 	enum body_kind kind;
 	enum extra_header extra;
 	const char *text; /* static body, or NULL: */
-	char *owned;	  /* malloc'd body of len bytes */
+	char *owned;	  /* malloc'd body of len bytes, or NULL: */
 	size_t len;
+	struct body_source stream; /* .read set: a streamed body (owned) */
 };
 
 /* Blocking work for one request, on its own thread. */
@@ -52,6 +56,7 @@ struct job {
 	char *authorization; /* copy, wiped after use */
 	enum expfmt_format fmt;
 	bool gzip;
+	bool head; /* HEAD: no body */
 	struct scrape_filter filter; /* /metrics?collect[]=... */
 	struct reply bad_query;	     /* a bad collect[]: answered once authorized */
 	char *files;		     /* /explain?files=CGROUP (copy), or NULL */
@@ -85,17 +90,34 @@ static struct deadline_conn *conn_deadline(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* Queues r (taking its owned body) with the web config's headers. */
+/* Frees what r owns. */
+static void reply_free(struct reply *r)
+{
+	free(r->owned);
+	r->owned = NULL;
+	if (r->stream.free)
+		r->stream.free(r->stream.arg);
+	r->stream = (struct body_source){0};
+}
+
+/* Queues r (taking its owned or streamed body) with the web config's
+ * headers. */
 static enum MHD_Result send_reply(struct http_gen *g, struct MHD_Connection *c, struct reply *r)
 {
 	deadline_received(g->site->deadline, conn_deadline(c));
-	struct MHD_Response *resp =
-		r->owned ? MHD_create_response_from_buffer(r->len, r->owned, MHD_RESPMEM_MUST_FREE)
-			 : MHD_create_response_from_buffer(r->len, (void *)(uintptr_t)r->text,
-							   MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp;
+	if (r->stream.read) {
+		resp = stream_response_new(r->stream, r->kind == BODY_NEGOTIATED_GZIP, g->site->log,
+					   "scrape");
+		r->stream = (struct body_source){0}; /* taken, even on failure */
+	} else if (r->owned) {
+		resp = MHD_create_response_from_buffer(r->len, r->owned, MHD_RESPMEM_MUST_FREE);
+	} else {
+		resp = MHD_create_response_from_buffer(r->len, (void *)(uintptr_t)r->text,
+						       MHD_RESPMEM_PERSISTENT);
+	}
 	if (!resp) {
-		free(r->owned);
-		r->owned = NULL;
+		reply_free(r);
 		return MHD_NO;
 	}
 	r->owned = NULL; /* libmicrohttpd frees it now */
@@ -165,25 +187,41 @@ static void render_explain(struct job *j)
 				  .owned = data, .len = len};
 }
 
+/* A scrape's body: its registry read by a cursor, and the
+ * --web.max-requests slot the scrape holds while the registry lives. */
+struct scrape_body {
+	struct registry *reg;
+	struct registry_cursor *cur;
+	atomic_uint *in_flight;
+};
+
+static ssize_t scrape_body_read(void *arg, char *buf, size_t cap)
+{
+	struct scrape_body *b = arg;
+	return registry_cursor_read(b->cur, buf, cap);
+}
+
+static void scrape_body_free(void *arg)
+{
+	struct scrape_body *b = arg;
+	registry_cursor_free(b->cur);
+	registry_free(b->reg);
+	atomic_fetch_sub(b->in_flight, 1);
+	free(b);
+}
+
 static void scrape(struct job *j)
 {
 	struct http_site *s = j->g->site;
-	struct mbuf body;
-	mbuf_init(&body, SCRAPE_MAX_BYTES);
-	int rc = scraper_scrape(s->scraper, &j->filter, &body, j->fmt);
-	size_t len = 0;
-	char *data = rc ? NULL : mbuf_detach(&body, &len);
-	if (data && j->gzip) {
-		char *z = NULL;
-		size_t zlen = 0;
-		rc = gzip_compress(data, len, &z, &zlen);
-		free(data);
-		data = z;
-		len = zlen;
-	}
-	if (!data) {
-		mbuf_free(&body);
-		log_kv(s->log, LOG_ERROR, "scrape failed", "err", strerror(rc ? -rc : ENOMEM), NULL);
+	struct scrape_body *b = calloc(1, sizeof(*b));
+	int rc = b ? scraper_collect(s->scraper, &j->filter, &b->reg) : -ENOMEM;
+	if (!rc)
+		rc = registry_cursor_new(b->reg, j->fmt, &b->cur);
+	if (rc) {
+		if (b)
+			registry_free(b->reg);
+		free(b);
+		log_kv(s->log, LOG_ERROR, "scrape failed", "err", strerror(-rc), NULL);
 		j->reply = text_reply(MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT,
 				      "scrape failed; see the exporter's log\n");
 		return;
@@ -193,8 +231,20 @@ static void scrape(struct job *j)
 		.ctype = j->fmt == EXPFMT_OPENMETRICS_100 ? EXPFMT_CONTENT_TYPE_OPENMETRICS
 							  : EXPFMT_CONTENT_TYPE_TEXT,
 		.kind = j->gzip ? BODY_NEGOTIATED_GZIP : BODY_NEGOTIATED,
-		.owned = data,
-		.len = len};
+		.text = ""};
+	/* HEAD gets GET's status and headers but an empty body's length:
+	 * libmicrohttpd 0.9.75 sends a chunked reply's last chunk even to
+	 * HEAD, which a kept-alive client would read as the next reply. */
+	if (j->head) {
+		registry_cursor_free(b->cur);
+		registry_free(b->reg);
+		free(b);
+		return;
+	}
+	b->in_flight = &s->in_flight;
+	j->admitted = false; /* the body holds the slot from here */
+	j->reply.stream = (struct body_source){.read = scrape_body_read, .free = scrape_body_free,
+					       .arg = b};
 }
 
 /* The reply to an authorized request on route r that does not block. */
@@ -258,7 +308,7 @@ static void job_free(struct job *j)
 		explicit_bzero(j->authorization, strlen(j->authorization));
 		free(j->authorization);
 	}
-	free(j->reply.owned);
+	reply_free(&j->reply);
 	free(j->bad_query.owned);
 	free(j->files);
 	free(j);
@@ -456,6 +506,7 @@ static enum MHD_Result dispatch(struct http_gen *g, struct MHD_Connection *c, st
 	}
 	j->fmt = negotiate_format(header(c, MHD_HTTP_HEADER_ACCEPT));
 	j->gzip = negotiate_gzip(header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	j->head = strcmp(method, "HEAD") == 0;
 	if (job_start(g, c, req, j))
 		return MHD_YES;
 	if (admitted)

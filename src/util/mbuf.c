@@ -85,7 +85,7 @@ int mbuf_addc(struct mbuf *b, char c)
 	return mbuf_add(b, &c, 1);
 }
 
-int mbuf_add_u64(struct mbuf *b, uint64_t v)
+size_t mbuf_fmt_u64(char out[MBUF_NUM_MAX], uint64_t v)
 {
 	char tmp[24];
 	char *p = tmp + sizeof(tmp);
@@ -93,7 +93,15 @@ int mbuf_add_u64(struct mbuf *b, uint64_t v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return mbuf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	size_t n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(out, p, n);
+	return n;
+}
+
+int mbuf_add_u64(struct mbuf *b, uint64_t v)
+{
+	char tmp[MBUF_NUM_MAX];
+	return mbuf_add(b, tmp, mbuf_fmt_u64(tmp, v));
 }
 
 int mbuf_add_i64(struct mbuf *b, int64_t v)
@@ -104,24 +112,41 @@ int mbuf_add_i64(struct mbuf *b, int64_t v)
 	return mbuf_add_u64(b, (uint64_t)(-(v + 1)) + 1);
 }
 
-int mbuf_add_f64(struct mbuf *b, double v)
+size_t mbuf_fmt_f64(char out[MBUF_NUM_MAX], double v)
 {
-	if (isnan(v))
-		return mbuf_addstr(b, "NaN");
-	if (isinf(v))
-		return mbuf_addstr(b, v > 0 ? "+Inf" : "-Inf");
-	if (v == 0 && signbit(v))
-		return mbuf_addstr(b, "-0"); /* "0" would read back as +0 */
-	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v)
-		return mbuf_add_i64(b, (int64_t)v);
-	char tmp[32];
+	const char *word = isnan(v)  ? "NaN"
+			   : isinf(v) ? (v > 0 ? "+Inf" : "-Inf")
+			   : v == 0 && signbit(v) ? "-0" /* "0" would read back as +0 */
+						  : NULL;
+	if (word) {
+		size_t n = strlen(word);
+		memcpy(out, word, n);
+		return n;
+	}
+	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
+		int64_t i = (int64_t)v;
+		if (i >= 0)
+			return mbuf_fmt_u64(out, (uint64_t)i);
+		char digits[MBUF_NUM_MAX];
+		size_t n = mbuf_fmt_u64(digits, (uint64_t)(-(i + 1)) + 1);
+		out[0] = '-';
+		memcpy(out + 1, digits, n);
+		return n + 1;
+	}
 	/* The shortest of %.15g..%.17g that reads back exactly. */
+	int n = 0;
 	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
+		n = snprintf(out, MBUF_NUM_MAX, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
 			break;
 	}
-	return mbuf_addstr(b, tmp);
+	return n > 0 && n < MBUF_NUM_MAX ? (size_t)n : 0;
+}
+
+int mbuf_add_f64(struct mbuf *b, double v)
+{
+	char tmp[MBUF_NUM_MAX];
+	return mbuf_add(b, tmp, mbuf_fmt_f64(tmp, v));
 }
 
 int mbuf_printf(struct mbuf *b, const char *fmt, ...)

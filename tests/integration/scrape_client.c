@@ -3,8 +3,9 @@
  * hold one keep-alive connection to 127.0.0.1:PORT and GET a path over and
  * over (for a duration, or a fixed number of requests each), checking every
  * response: a complete status line and headers, a Content-Length body read in
- * full (or a chunked/close-delimited one), and, for 200s, a body that is not
- * empty. It prints one line of key=value results (counts by status, failures,
+ * full, a chunked one up to its last chunk (a connection closed before it,
+ * an aborted stream, is a failure) or a close-delimited one, and, for 200s,
+ * a body that is not empty. It prints one line of key=value results (counts by status, failures,
  * latency percentiles, requests per second) and exits 0 whatever the counts
  * (the calling test asserts on them); 2 on bad usage.
  *
@@ -162,6 +163,48 @@ static const char *find_header(const char *h, const char *end, const char *name,
 
 enum resp { RESP_OK, RESP_503, RESP_OTHER, RESP_ERROR };
 
+/* Reads a chunked body that starts at b->data + at, up to its last chunk
+ * and the empty trailer; *body: its decoded length. 0, or -1 with *why. */
+static int read_chunked(int fd, struct rbuf *b, size_t at, size_t *body, const char **why)
+{
+	*body = 0;
+	for (;;) {
+		char *eol;
+		while (!(eol = b->len > at ? strstr(b->data + at, "\r\n") : NULL)) {
+			if (rbuf_fill(fd, b)) {
+				*why = "connection closed inside a chunked body (aborted stream)";
+				return -1;
+			}
+		}
+		char *endp;
+		unsigned long long n = strtoull(b->data + at, &endp, 16);
+		if (endp == b->data + at || (endp != eol && *endp != ';')) {
+			*why = "bad chunk size line";
+			return -1;
+		}
+		size_t data = (size_t)(eol - b->data) + 2;
+		while (b->len < data + (size_t)n + 2) {
+			if (rbuf_fill(fd, b)) {
+				*why = "connection closed inside a chunk (aborted stream)";
+				return -1;
+			}
+		}
+		if (memcmp(b->data + data + n, "\r\n", 2) != 0) {
+			*why = n ? "chunk not followed by CRLF" : "trailers after the last chunk";
+			return -1;
+		}
+		at = data + (size_t)n + 2;
+		*body += (size_t)n;
+		if (n == 0)
+			break;
+	}
+	if (b->len != at) {
+		*why = "bytes after the last chunk";
+		return -1;
+	}
+	return 0;
+}
+
 /* One request/response on fd. *closed: the server closed the connection (or
  * asked to). Returns the outcome; on RESP_ERROR, *why says what broke. */
 static enum resp one_request(int fd, struct rbuf *b, const char *req, size_t reqlen,
@@ -218,8 +261,13 @@ static enum resp one_request(int fd, struct rbuf *b, const char *req, size_t req
 			*closed = true;
 			return RESP_ERROR;
 		}
+	} else if (te && vl == 7 && strncasecmp(te, "chunked", 7) == 0) {
+		if (read_chunked(fd, b, hlen, &body, why)) {
+			*closed = true;
+			return RESP_ERROR;
+		}
 	} else if (te) {
-		*why = "chunked responses are not expected";
+		*why = "a transfer encoding other than chunked";
 		*closed = true;
 		return RESP_ERROR;
 	} else {

@@ -1,7 +1,9 @@
 /* Unit tests for expfmt.h: label value escaping (quotes, backslashes,
  * newlines, every class of invalid UTF-8), HELP escaping in both formats,
  * registry grouping and ordering, OpenMetrics counter names and # EOF, the
- * byte cap's sticky -EFBIG, metric_f64 formatting, and an end-to-end check of
+ * byte cap's sticky -EFBIG, metric_f64 formatting, the cursor (any piece
+ * size gives registry_write's bytes; a failed registry gives no cursor),
+ * a registry far smaller than its text, and an end-to-end check of
  * hostile label values with `promtool check metrics`. It does not test the
  * collectors that fill registries or the HTTP layer that sends them. */
 /* cmocka.h needs these first. */
@@ -397,6 +399,150 @@ static void test_metric_f64(void **state)
 	check_f64_line(-INFINITY, "-Inf");
 }
 
+/* ---- the cursor ---- */
+
+/* A registry of several families: label sets shared between families and
+ * changing between samples, extra labels, doubles, a family without
+ * samples, a counter. */
+static struct registry *mixed_registry(void)
+{
+	struct registry *r = registry_new(1 << 20);
+	struct family *a = registry_family(r, "a_bytes", METRIC_GAUGE, "A \"help\".");
+	registry_family(r, "unused", METRIC_GAUGE, "Never sampled.");
+	struct family *c = registry_family(r, "c_total", METRIC_COUNTER, "C help.");
+	struct family *d = registry_family(r, "d_seconds", METRIC_GAUGE, "D help.");
+	struct labels ls;
+	labels_init(&ls);
+	for (unsigned i = 0; i < 300; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/kubepods.slice/pod%u.slice/c\"%u", i / 2, i);
+		labels_reset(&ls);
+		labels_add(&ls, "cgroup", path);
+		metric_u64(a, &ls, "component", i % 3 ? "anon" : "file", (uint64_t)i << 20);
+		metric_u64(a, &ls, NULL, NULL, UINT64_MAX - i);
+		metric_u64(c, i % 7 ? &ls : NULL, "event", "oom\n", i);
+		metric_f64(d, &ls, NULL, NULL, i / 3.0);
+	}
+	labels_free(&ls);
+	assert_int_equal(registry_error(r), 0);
+	return r;
+}
+
+/* Reading through a cursor in pieces of any size gives registry_write's
+ * bytes, then 0 for ever. */
+static void test_cursor_pieces(void **state)
+{
+	(void)state;
+	struct registry *r = mixed_registry();
+	static const size_t caps[] = {1, 2, 3, 7, 100, 4096, 1 << 20};
+	for (int fmt = EXPFMT_TEXT_004; fmt <= EXPFMT_OPENMETRICS_100; fmt++) {
+		struct mbuf want;
+		mbuf_init(&want, 1 << 24);
+		assert_int_equal(registry_write(r, &want, (enum expfmt_format)fmt), 0);
+		assert_true(want.len > 50000);
+		for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+			struct registry_cursor *c;
+			assert_int_equal(registry_cursor_new(r, (enum expfmt_format)fmt, &c), 0);
+			char *got = malloc(want.len + 1);
+			char *buf = malloc(caps[k]);
+			assert_non_null(got);
+			assert_non_null(buf);
+			size_t have = 0;
+			ssize_t n;
+			while ((n = registry_cursor_read(c, buf, caps[k])) > 0) {
+				assert_true((size_t)n <= caps[k]);
+				assert_true(have + (size_t)n <= want.len);
+				memcpy(got + have, buf, (size_t)n);
+				have += (size_t)n;
+			}
+			assert_int_equal(n, 0);
+			assert_int_equal(registry_cursor_read(c, buf, caps[k]), 0);
+			assert_int_equal(have, want.len);
+			assert_memory_equal(got, want.data, want.len);
+			free(got);
+			free(buf);
+			registry_cursor_free(c);
+		}
+		mbuf_free(&want);
+	}
+	registry_free(r);
+}
+
+/* A registry that failed gives no cursor: nothing of it is ever sent. */
+static void test_cursor_failed_registry(void **state)
+{
+	(void)state;
+	struct registry *r = registry_new(8);
+	metric_u64(registry_family(r, "long_name", METRIC_GAUGE, "L."), NULL, NULL, NULL, 1);
+	struct registry_cursor *c = NULL;
+	assert_int_equal(registry_cursor_new(r, EXPFMT_TEXT_004, &c), -EFBIG);
+	assert_null(c);
+	registry_free(r);
+	/* An empty one is "" (text) or "# EOF" (OpenMetrics). */
+	r = registry_new(8);
+	char buf[16];
+	assert_int_equal(registry_cursor_new(r, EXPFMT_TEXT_004, &c), 0);
+	assert_int_equal(registry_cursor_read(c, buf, sizeof(buf)), 0);
+	registry_cursor_free(c);
+	assert_int_equal(registry_cursor_new(r, EXPFMT_OPENMETRICS_100, &c), 0);
+	assert_int_equal(registry_cursor_read(c, buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "# EOF\n", 6);
+	assert_int_equal(registry_cursor_read(c, buf, sizeof(buf)), 0);
+	registry_cursor_free(c);
+	registry_free(r);
+}
+
+/* The registry holds the samples, not their text: 3,000 cgroups with
+ * 190-byte paths and 64-hex ids, 24 samples each (the cgroup collector's
+ * default shape), take less than a tenth of the exposition. */
+static void test_registry_smaller_than_text(void **state)
+{
+	(void)state;
+	struct registry *r = registry_new((size_t)1 << 30);
+	struct family *info = registry_family(r, "memacct_cgroup_info", METRIC_GAUGE, "I.");
+	struct family *split = registry_family(r, "memacct_cgroup_memory_bytes", METRIC_GAUGE, "S.");
+	struct family *g[16];
+	static const char *const names[16] = {"g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7",
+					       "g8", "g9", "ga", "gb", "gc", "gd", "ge", "gf"};
+	for (int k = 0; k < 16; k++)
+		g[k] = registry_family(r, names[k], METRIC_GAUGE, "G.");
+	struct labels ls, infols;
+	labels_init(&ls);
+	labels_init(&infols);
+	for (unsigned i = 0; i < 3000; i++) {
+		unsigned long long h = 0x9e3779b97f4a7c15ull * (i + 1);
+		char path[256], id[65];
+		snprintf(id, sizeof(id), "%016llx%016llx%016llx%016llx", h, h ^ 7, h * 3, h ^ 11);
+		snprintf(path, sizeof(path),
+			 "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%08x_0000_"
+			 "4000_8000_%012x.slice/cri-containerd-%s.scope", i / 3, i / 3, id);
+		labels_reset(&ls);
+		labels_add(&ls, "cgroup", path);
+		labels_add(&ls, "level", "container");
+		labels_add(&ls, "container_id", id);
+		labels_reset(&infols);
+		labels_add(&infols, "cgroup", path);
+		labels_add(&infols, "qos", "burstable");
+		metric_u64(info, &infols, NULL, NULL, 1);
+		static const char *const comp[6] = {"anon", "shmem", "file_active",
+						    "file_inactive", "kernel", "other"};
+		for (int k = 0; k < 6; k++)
+			metric_u64(split, &ls, "component", comp[k], h % 1000000007ull * 4096);
+		for (int k = 0; k < 16; k++)
+			metric_u64(g[k], &ls, NULL, NULL, (h >> k) % 1000000007ull * 4096);
+	}
+	labels_free(&ls);
+	labels_free(&infols);
+	struct mbuf text;
+	mbuf_init(&text, (size_t)1 << 30);
+	assert_int_equal(registry_write(r, &text, EXPFMT_TEXT_004), 0);
+	size_t held = registry_bytes(r);
+	print_message("exposition %zu bytes, registry %zu bytes\n", text.len, held);
+	assert_true(held * 10 < text.len);
+	mbuf_free(&text);
+	registry_free(r);
+}
+
 /* ---- end to end with promtool ---- */
 
 static int have_promtool(void)
@@ -506,6 +652,9 @@ int main(void)
 	    cmocka_unit_test(test_registry_cap),
 	    cmocka_unit_test(test_write_out_cap),
 	    cmocka_unit_test(test_metric_f64),
+	    cmocka_unit_test(test_cursor_pieces),
+	    cmocka_unit_test(test_cursor_failed_registry),
+	    cmocka_unit_test(test_registry_smaller_than_text),
 	    cmocka_unit_test(test_hostile_labels_escaped),
 	    cmocka_unit_test(test_promtool_hostile_labels),
 	};

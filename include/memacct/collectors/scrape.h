@@ -1,7 +1,9 @@
 /* scrape: the collector table and one scrape: runs every enabled collector
- * (or those a collect[] filter names) into a fresh registry, adds memacct_scrape_collector_duration_seconds and
- * _success, and writes the exposition. Collector failures are logged with
- * back-off, never fatal. It does no HTTP (http.c) and no parsing.
+ * (or those a collect[] filter names) into a fresh registry, adds
+ * memacct_scrape_collector_duration_seconds and _success, and hands the
+ * registry over to be streamed (or writes the exposition). Collector
+ * failures are logged with back-off, never fatal. It does no HTTP
+ * (routes.c) and no parsing.
  * Thread-safety: scraper_scrape() may run in several threads at once. */
 #ifndef MEMACCT_SCRAPE_H
 #define MEMACCT_SCRAPE_H
@@ -42,13 +44,19 @@ struct scrape_filter {
 int scraper_filter_arg(const struct scraper *s, struct scrape_filter *f, const char *key,
 		       const char *value, struct errmsg *e);
 
+/* One scrape of the collectors f selects (NULL: all) into a new registry
+ * (*out; the caller frees it), to be read with a registry cursor. Returns
+ * 0, or -ENOMEM/-EFBIG when it could not be built (then *out is NULL). */
+int scraper_collect(struct scraper *s, const struct scrape_filter *f, struct registry **out);
+
 /* One scrape into out (appended), of the collectors f selects (NULL: all).
  * Returns 0, or -ENOMEM/-EFBIG when the output could not be built (then out
  * holds nothing useful). */
 int scraper_scrape(struct scraper *s, const struct scrape_filter *f, struct mbuf *out,
 		   enum expfmt_format fmt);
 
-/* Upper bound on one scrape's output. */
+/* Upper bound on one scrape's output (its text, never held whole when
+ * streamed). */
 #define SCRAPE_MAX_BYTES ((size_t)512 << 20)
 
 #endif

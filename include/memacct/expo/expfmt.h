@@ -1,18 +1,26 @@
 /* expfmt: the metric registry of one scrape and the exposition writer.
  * The only place that escapes label values and HELP text. Producers (the
  * collectors) never see the output format: they add samples to families, and
- * registry_write() groups them by family in registration order.
+ * the writer groups them by family in registration order.
  *
- * Thread-safety: a registry belongs to one scrape (one thread). Nothing here
- * is shared between scrapes.
+ * The registry holds no text: a sample is its label set's id (each distinct
+ * set stored once, label_store.h), its extra label's id and its value, a
+ * few bytes; the text is formatted when read, a buffer at a time, through a
+ * cursor (registry_cursor_read), so a scrape's memory follows its series,
+ * not its body, and the body is never held whole.
+ *
+ * Thread-safety: a registry belongs to one scrape: one thread fills it, then
+ * one thread at a time reads it. Nothing here is shared between scrapes.
  * Errors: the first error (-ENOMEM, -EFBIG) is kept and returned by
- * registry_error() and registry_write(); adds after it are no-ops. */
+ * registry_error(), registry_write() and registry_cursor_new(); adds after
+ * it are no-ops. */
 #ifndef MEMACCT_EXPFMT_H
 #define MEMACCT_EXPFMT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "memacct/util/mbuf.h"
 
@@ -50,7 +58,8 @@ int expfmt_escape_help(struct mbuf *out, const char *s);
 struct registry;
 struct family;
 
-/* max_bytes caps the whole registry's formatted size. NULL on ENOMEM. */
+/* max_bytes caps the whole registry's formatted size (the sample lines).
+ * NULL on ENOMEM. */
 struct registry *registry_new(size_t max_bytes);
 void registry_free(struct registry *r);
 
@@ -69,8 +78,23 @@ void metric_f64(struct family *f, const struct labels *ls, const char *key, cons
 		double v);
 
 int registry_error(const struct registry *r);
-/* Writes every family with at least one sample: HELP, TYPE, samples. With
- * OpenMetrics, counters lose _total in HELP/TYPE and '# EOF' ends the output. */
+/* Bytes the registry holds (its stores, mapped), for tests and benchmarks. */
+size_t registry_bytes(const struct registry *r);
+
+/* The exposition: every family with at least one sample: HELP, TYPE,
+ * samples. With OpenMetrics, counters lose _total in HELP/TYPE and '# EOF'
+ * ends the output. */
+struct registry_cursor;
+/* A reader of r's exposition from its start; r must not change while read
+ * and must outlive the cursor. Returns 0, registry_error(r), or -ENOMEM. */
+int registry_cursor_new(const struct registry *r, enum expfmt_format fmt,
+			struct registry_cursor **out);
+void registry_cursor_free(struct registry_cursor *c);
+/* Writes the next bytes into buf[0..cap): how many (cap when more follow),
+ * 0 at the end, or -ENOMEM. Its own memory is a buffer of about 16 KiB
+ * plus the longest line. */
+ssize_t registry_cursor_read(struct registry_cursor *c, char *buf, size_t cap);
+/* The whole exposition appended to out (tests, explain, small outputs). */
 int registry_write(const struct registry *r, struct mbuf *out, enum expfmt_format fmt);
 
 #endif

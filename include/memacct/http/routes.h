@@ -26,7 +26,7 @@ struct http_site {
 	struct logger *log;
 	const char *telemetry_path;
 	unsigned max_requests; /* 0: no limit */
-	atomic_uint in_flight; /* scrapes and /explain renders running */
+	atomic_uint in_flight; /* scrapes (until their body is sent) and /explain renders */
 	struct explain_page *explain;
 	struct deadline *deadline; /* NULL: no request deadline */
 };

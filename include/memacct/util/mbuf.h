@@ -27,6 +27,11 @@ int mbuf_add_u64(struct mbuf *b, uint64_t v);
 int mbuf_add_i64(struct mbuf *b, int64_t v);
 /* Shortest decimal that reads back as the same double; +Inf, -Inf, NaN. */
 int mbuf_add_f64(struct mbuf *b, double v);
+/* The same numbers into out (no NUL), for sizing a line before writing it:
+ * returns the length. */
+#define MBUF_NUM_MAX 32
+size_t mbuf_fmt_u64(char out[MBUF_NUM_MAX], uint64_t v);
+size_t mbuf_fmt_f64(char out[MBUF_NUM_MAX], double v);
 int mbuf_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline int mbuf_error(const struct mbuf *b)
 {

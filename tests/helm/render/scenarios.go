@@ -68,9 +68,9 @@ func scenarios() []Scenario {
 				c := container(r)
 				args := strs(c["args"])
 				s.Check(reflect.DeepEqual(args, []string{
-					"--web.listen-address=:9913", "--web.telemetry-path=/metrics", "--log.level=info",
-					"--log.format=logfmt", "--path.sysfs=/host/sys", "--path.procfs=/host/proc",
-					"--path.podlogs=/host/var/log",
+					"--web.listen-address=:9913", "--web.telemetry-path=/metrics", "--web.max-requests=8",
+					"--log.level=info", "--log.format=logfmt", "--path.sysfs=/host/sys",
+					"--path.procfs=/host/proc", "--path.podlogs=/host/var/log",
 				}), "args are exactly the defaults (pod names on)", "got %q", args)
 				s.Check(str(c["image"]) == "memacct/memacct-exporter:"+r.Chart.Meta.AppVersion, "image tag defaults to appVersion", "got %v", c["image"])
 				res := mapAt(c, "resources")
