@@ -68,17 +68,22 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 	for (int l = JS_LIMIT_NONE + 1; l < JS_LIMIT_COUNT; l++)
 		metric_u64(lim, NULL, "limit", js_limit_name((enum js_limit)l), v->limit_hits[l]);
 	if (v->snap) {
+		/* Disjoint results, so that sum() over them is the listed
+		 * total, which is its own metric. */
+		metric_u64(registry_family(reg, "memacct_jetstream_poll_streams_listed", METRIC_GAUGE,
+					   "Streams the server listed in the last good poll."),
+			   NULL, NULL, NULL, v->seen);
 		struct family *f = registry_family(
 		    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
-		    "Streams in the last good poll: listed by the server, exported, left out "
+		    "Streams in the last good poll by what became of them: exported, left out "
 		    "by --nats.stream-include/exclude (filtered) or by --nats.max-streams "
-		    "(dropped).");
-		metric_u64(f, NULL, "result", "listed", v->seen);
+		    "(dropped); they add up to memacct_jetstream_poll_streams_listed.");
 		metric_u64(f, NULL, "result", "exported", v->exported);
 		metric_u64(f, NULL, "result", "filtered", v->filtered);
 		metric_u64(f, NULL, "result", "dropped", v->dropped);
 	}
 }
+
 
 static void collect_account(struct registry *reg, const struct js_account *a)
 {
