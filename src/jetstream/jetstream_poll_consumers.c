@@ -276,8 +276,12 @@ int js_poll_consumers(const struct js_poll_ctx *ctx, struct js_snapshot *snap,
 			bytes += estimate(&snap->streams[next[k].stream], next[k].offset);
 			rc = add_job(w, &next[k]);
 		}
+		/* Consumers the window's new streams may add: once the kept
+		 * ones and these reach the cap, no more streams are added
+		 * (the filter may leave fewer: the next window goes on). */
+		uint64_t expected = 0;
 		while (rc == 0 && pos < snap->n_streams && w->n < JS_BATCH_MAX &&
-		       bytes < WINDOW_BYTES && !(cap && snap->n_consumers >= cap)) {
+		       bytes < WINDOW_BYTES && !(cap && snap->n_consumers + expected >= cap)) {
 			size_t i = pos++;
 			rc = settle(w, i, prev);
 			if (rc == 1) {
@@ -296,6 +300,7 @@ int js_poll_consumers(const struct js_poll_ctx *ctx, struct js_snapshot *snap,
 				continue;
 			}
 			snap->consumer_lists_asked++;
+			expected += snap->streams[i].consumers;
 		}
 		if (rc == 0 && w->n > 0)
 			rc = send_window(w, ctx->deadline_ns, e);
