@@ -4,7 +4,7 @@
  * delivered and ack-floor stream sequences, the age of its last delivery
  * and ack (at scrape time, where the server reports them), its
  * max_ack_pending and an info series; each clustered stream's replicas
- * (leader, current, offline, lag) and whether the server could reach the
+ * (leader, current, offline, lag, last seen) and whether the server could reach the
  * stream. It reads no flag and takes no lock. */
 #include "memacct/collectors/jetstream_series.h"
 
@@ -100,7 +100,7 @@ void jetstream_collect_consumers(struct registry *reg, const struct js_snapshot 
 	labels_free(&ls);
 }
 
-enum rfam { R_LEADER, R_CURRENT, R_OFFLINE, R_LAG, R_COUNT };
+enum rfam { R_LEADER, R_CURRENT, R_OFFLINE, R_LAG, R_LAST_SEEN, R_COUNT };
 
 static const struct {
 	const char *name;
@@ -114,6 +114,10 @@ static const struct {
 		   "1 when the leader has lost the replica's server."},
     [R_LAG] = {"memacct_jetstream_stream_replica_lag",
 	       "Operations the replica is behind the leader, as the leader reports it."},
+    [R_LAST_SEEN] = {"memacct_jetstream_stream_replica_last_seen_seconds",
+		     "Seconds since the leader last heard from the replica, at the last poll (0 "
+		     "for the leader). nats-server 2.9 marks a replica offline only when its "
+		     "server shuts down cleanly; after a crash this grows instead."},
 };
 
 void jetstream_collect_replicas(struct registry *reg, const struct js_snapshot *s)
@@ -146,6 +150,8 @@ void jetstream_collect_replicas(struct registry *reg, const struct js_snapshot *
 			metric_u64(f[R_CURRENT], &ls, "server", r->name, r->current ? 1 : 0);
 			metric_u64(f[R_OFFLINE], &ls, "server", r->name, r->offline ? 1 : 0);
 			metric_u64(f[R_LAG], &ls, "server", r->name, r->lag);
+			metric_f64(f[R_LAST_SEEN], &ls, "server", r->name,
+				   r->active_ns > 0 ? (double)r->active_ns / 1e9 : 0);
 		}
 	}
 	labels_free(&ls);

@@ -377,6 +377,7 @@ static int replicas_of(json_object *cl, struct js_stream *st)
 		rp->current = get_bool(r, "current");
 		rp->offline = get_bool(r, "offline");
 		rp->lag = get_u64(r, "lag");
+		rp->active_ns = get_i64(r, "active", 0);
 		rp->name = strdup(name);
 		if (!rp->name)
 			return -ENOMEM;

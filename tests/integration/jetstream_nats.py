@@ -12,6 +12,8 @@ consumers). Standard library only.
   jetstream_nats.py [--auth ...] publish-bulk PORT SUBJECT COUNT SIZE
   jetstream_nats.py [--auth ...] read-back PORT STREAM PASSES
   jetstream_nats.py [--auth ...] consumers-setup PORT READY_FILE
+  jetstream_nats.py [--auth ...] cluster-setup PORT
+  jetstream_nats.py [--auth ...] api PORT SUBJECT [JSON]
   jetstream_nats.py compare MONPORT METRICS_FILE SCRAPE_UNIX_TIME [--exported N]
   jetstream_nats.py compare-consumers MONPORT METRICS_FILE SCRAPE_UNIX_TIME
   jetstream_nats.py metric METRICS_FILE NAME [label=value ...]
@@ -273,6 +275,41 @@ def consumers_setup(args):
     n.s.settimeout(None)
     while True:
         n._msg_full()  # tail.out deliveries; PINGs are answered inside
+
+
+def cluster_setup(args):
+    """The cluster test's streams: R1_N1, R1_N2, R1_N3 (one replica, placed
+    by tag on server n1, n2, n3), R3A and R3B (three replicas); R3A gets 5
+    messages and a durable consumer. Retries while the cluster is still
+    forming (no meta leader yet, peers not known)."""
+    n = client(args, args.port)
+    specs = [("R1_N%d" % i, 1, {"tags": ["n%d" % i]}) for i in (1, 2, 3)]
+    specs += [("R3A", 3, None), ("R3B", 3, None)]
+    for name, replicas, placement in specs:
+        cfg = {"name": name, "subjects": [name.lower() + ".>"], "storage": "file",
+               "num_replicas": replicas}
+        if placement:
+            cfg["placement"] = placement
+        for attempt in range(100):
+            try:
+                n.js("STREAM.CREATE." + name, cfg)
+                break
+            except RuntimeError:
+                if attempt == 99:
+                    raise
+                time.sleep(0.2)
+    for i in range(5):
+        n.publish("r3a.x", "m%d" % i)
+    for i in range(2):
+        n.publish("r1_n1.x", "m%d" % i)
+    n.js("CONSUMER.DURABLE.CREATE.R3A.c", {"stream_name": "R3A", "config": {
+        "durable_name": "c", "ack_policy": "explicit"}})
+
+
+def api(args):
+    """One request; prints the reply (JSON)."""
+    n = client(args, args.port)
+    print(n.request(args.subject, args.json or b"").decode())
 
 
 def mkstreams(args):
@@ -575,6 +612,12 @@ def main():
     s = sub.add_parser("consumers-setup")
     s.add_argument("port", type=int)
     s.add_argument("ready")
+    s = sub.add_parser("cluster-setup")
+    s.add_argument("port", type=int)
+    s = sub.add_parser("api")
+    s.add_argument("port", type=int)
+    s.add_argument("subject")
+    s.add_argument("json", nargs="?")
     s = sub.add_parser("compare-consumers")
     s.add_argument("monport", type=int)
     s.add_argument("metrics")
@@ -607,6 +650,7 @@ def main():
     s.add_argument("labels", nargs="*")
     args = p.parse_args()
     fn = {"values-setup": values_setup, "consumers-setup": consumers_setup,
+          "cluster-setup": cluster_setup, "api": api,
           "compare-consumers": compare_consumers, "mkstreams": mkstreams, "publish": publish,
           "publish-bulk": publish_bulk, "read-back": read_back,
           "compare": compare, "metric": metric}[args.cmd]

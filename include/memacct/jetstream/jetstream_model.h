@@ -36,9 +36,10 @@ const char *js_ack_policy_name(enum js_ack_policy a); /* "none", "all", "explici
 struct js_replica {
 	char *name; /* the server's name; owned */
 	bool leader;
-	bool current; /* caught up (the leader always is) */
-	bool offline; /* the leader has lost it */
-	uint64_t lag; /* operations behind the leader */
+	bool current;	   /* caught up (the leader always is) */
+	bool offline;	   /* the leader has lost it */
+	uint64_t lag;	   /* operations behind the leader */
+	int64_t active_ns; /* since the leader last heard from it (0: the leader) */
 };
 
 /* At most this many replicas are kept per stream (JetStream allows 5). */
