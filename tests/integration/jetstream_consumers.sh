@@ -105,4 +105,12 @@ wait_fresh_poll "$m" "$(now)" 20 || fail "no fresh poll"
 d2=$(value "$m" memacct_jetstream_consumers_dropped_total)
 [ "$d1" -ge 3 ] && [ "$d2" -ge $((d1 + 3)) ] || fail "consumers dropped counter $d1 then $d2"
 echo "consumer cap 2: exported 2, filtered 1, dropped 3 per poll, counter $d1 -> $d2"
+stop_exporter
+
+js_exporter "$JS_WORK/exporter3.log" --nats.consumer-include='^(worker|tail)$'
+wait_metric "$m" '^memacct_jetstream_up 1$' 20 || fail "include exporter never up"
+got=$(grep '^memacct_jetstream_consumer_pending_messages{' "$m" | sed 's/.*consumer="\([^"]*\)".*/\1/' | tr '\n' ' ')
+[ "$got" = "worker tail " ] || fail "--nats.consumer-include kept [$got]"
+[ "$(value "$m" memacct_jetstream_poll_consumers 'result="filtered"')" = 4 ] || fail "include: filtered count"
+echo "consumer include: [$got], 4 filtered"
 echo PASS
