@@ -111,8 +111,9 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 	metric_u64(f, NULL, "result", "dropped", s->consumers_dropped);
 	f = registry_family(reg, "memacct_jetstream_poll_consumer_lists", METRIC_GAUGE,
 			    "Streams whose consumers the last good poll asked the server for "
-			    "(asked), or took from the poll before because the stream and its "
-			    "idle consumers had not changed or the stream was missing (reused).");
+			    "(asked), or took from the poll before because the stream had not "
+			    "changed and none of its consumers could change without a client "
+			    "acting, or the stream was missing (reused).");
 	metric_u64(f, NULL, "result", "asked", s->consumer_lists_asked);
 	metric_u64(f, NULL, "result", "reused", s->consumer_lists_reused);
 	metric_u64(registry_family(reg, "memacct_jetstream_poll_requests", METRIC_GAUGE,

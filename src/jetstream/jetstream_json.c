@@ -658,6 +658,7 @@ static bool consumer_of(json_object *ci, struct js_consumer *c)
 	const char *deliver = get_str(cfg, "deliver_subject");
 	const char *durable = get_str(cfg, "durable_name");
 	c->push = deliver && *deliver;
+	c->push_bound = get_bool(ci, "push_bound");
 	c->durable = durable && *durable;
 	c->ack_policy = ack_policy_of(get_str(cfg, "ack_policy"));
 	c->max_ack_pending = get_i64(cfg, "max_ack_pending", -1);

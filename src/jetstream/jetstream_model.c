@@ -377,6 +377,12 @@ int js_snapshot_reuse_consumers(struct js_snapshot *s, size_t i, const struct js
 	return 0;
 }
 
+bool js_consumer_settled(const struct js_consumer *c)
+{
+	return c->num_ack_pending == 0 &&
+	       (c->num_pending == 0 || (c->num_waiting == 0 && !c->push_bound));
+}
+
 bool js_snapshot_consumers_unchanged(const struct js_snapshot *s, size_t i,
 				     const struct js_snapshot *prev)
 {
@@ -387,11 +393,9 @@ bool js_snapshot_consumers_unchanged(const struct js_snapshot *s, size_t i,
 	if (p->first_seq != st->first_seq || p->last_seq != st->last_seq ||
 	    p->messages != st->messages || p->consumers != st->consumers)
 		return false;
-	for (size_t k = 0; k < p->n_consumers; k++) {
-		const struct js_consumer *c = &prev->consumers[p->first_consumer + k];
-		if (c->num_pending || c->num_ack_pending)
+	for (size_t k = 0; k < p->n_consumers; k++)
+		if (!js_consumer_settled(&prev->consumers[p->first_consumer + k]))
 			return false;
-	}
 	return true;
 }
 

@@ -2,9 +2,10 @@
  * jetstream_poll_consumers.h). After the stream list, it walks the kept
  * streams in name order and, for each with consumers, asks
  * $JS.API.CONSUMER.LIST.<stream> (every page), or takes them from the poll
- * before when the stream did not change and its consumers were idle (at
- * least every JS_CONSUMER_REFRESH_POLLS-th poll it asks anyway, staggered
- * by stream name), or from the poll before when the server could not reach
+ * before when the stream did not change and its consumers were settled
+ * (js_consumer_settled: none can change without a client acting; at least
+ * every JS_CONSUMER_REFRESH_POLLS-th poll it asks anyway, staggered by
+ * stream name), or from the poll before when the server could not reach
  * the stream (missing). Requests go in windows of up to JS_BATCH_MAX at
  * once (the transport's request_many), sized so that the replies in flight
  * stay near WINDOW_BYTES. Once the kept consumers reach --nats.max-consumers

@@ -8,6 +8,7 @@ consumers). Standard library only.
 
   jetstream_nats.py [--auth ...] values-setup PORT
   jetstream_nats.py [--auth ...] mkstreams PORT N STORAGE
+  jetstream_nats.py [--auth ...] mkconsumers PORT N
   jetstream_nats.py [--auth ...] publish PORT SUBJECT COUNT
   jetstream_nats.py [--auth ...] publish-bulk PORT SUBJECT COUNT SIZE
   jetstream_nats.py [--auth ...] read-back PORT STREAM PASSES
@@ -324,6 +325,18 @@ def mkstreams(args):
     print("created %d %s streams in %.1f s" % (args.count, args.storage, time.time() - t0))
 
 
+def mkconsumers(args):
+    """A durable pull consumer "c" on each of mkstreams' first N streams
+    (on the third with a message it has that message pending)."""
+    n = client(args, args.port)
+    t0 = time.time()
+    for i in range(args.count):
+        name = "S%05d" % i
+        n.js("CONSUMER.DURABLE.CREATE.%s.c" % name, {"stream_name": name, "config": {
+            "durable_name": "c", "ack_policy": "explicit"}})
+    print("created %d consumers in %.1f s" % (args.count, time.time() - t0))
+
+
 def publish(args):
     n = client(args, args.port)
     for i in range(args.count):
@@ -626,6 +639,9 @@ def main():
     s.add_argument("port", type=int)
     s.add_argument("count", type=int)
     s.add_argument("storage", choices=["file", "memory"])
+    s = sub.add_parser("mkconsumers")
+    s.add_argument("port", type=int)
+    s.add_argument("count", type=int)
     s = sub.add_parser("publish")
     s.add_argument("port", type=int)
     s.add_argument("subject")
@@ -651,7 +667,7 @@ def main():
     args = p.parse_args()
     fn = {"values-setup": values_setup, "consumers-setup": consumers_setup,
           "cluster-setup": cluster_setup, "api": api,
-          "compare-consumers": compare_consumers, "mkstreams": mkstreams, "publish": publish,
+          "compare-consumers": compare_consumers, "mkstreams": mkstreams, "mkconsumers": mkconsumers, "publish": publish,
           "publish-bulk": publish_bulk, "read-back": read_back,
           "compare": compare, "metric": metric}[args.cmd]
     sys.exit(fn(args) or 0)

@@ -659,8 +659,8 @@ static void test_snapshot_consumers(void **unused)
 }
 
 /* What the poll before lends: consumers of a stream that did not change
- * and whose consumers were idle; not when the stream moved, a consumer had
- * something pending, or the list was not complete. */
+ * and whose consumers were settled; not when the stream moved, a consumer
+ * had something unacked, or the list was not complete. */
 static void test_snapshot_reuse(void **unused)
 {
 	(void)unused;
@@ -677,6 +677,7 @@ static void test_snapshot_reuse(void **unused)
 	prev->streams[2].consumers_filtered = 1;
 	add_consumer(prev, 0, "b1", 0);
 	add_consumer(prev, 0, "b2", 4);
+	prev->consumers[1].num_ack_pending = 2; /* b2 is being worked on */
 	add_consumer(prev, 1, "c1", 0);
 	add_consumer(prev, 2, "i1", 0);
 	js_snapshot_finish(prev);
@@ -691,7 +692,7 @@ static void test_snapshot_reuse(void **unused)
 		s->streams[i].has_state = true;
 		s->streams[i].consumers = 2;
 	}
-	assert_false(js_snapshot_consumers_unchanged(s, 0, prev)); /* b2 pending */
+	assert_false(js_snapshot_consumers_unchanged(s, 0, prev)); /* b2 unacked */
 	assert_false(js_snapshot_consumers_unchanged(s, 1, prev)); /* not complete */
 	assert_true(js_snapshot_consumers_unchanged(s, 2, prev));
 	assert_false(js_snapshot_consumers_unchanged(s, 3, prev)); /* not in prev */
@@ -702,6 +703,19 @@ static void test_snapshot_reuse(void **unused)
 	assert_false(js_snapshot_consumers_unchanged(s, 2, prev));
 	s->streams[2].consumers = 2;
 	assert_false(js_snapshot_consumers_unchanged(s, 2, NULL));
+
+	/* Settled: nothing unacked, and nothing to deliver or nobody to
+	 * deliver to. */
+	struct js_consumer c = {.num_pending = 5};
+	assert_true(js_consumer_settled(&c)); /* a backlog, nobody pulling */
+	c.num_waiting = 1;
+	assert_false(js_consumer_settled(&c)); /* a pull request waits: deliveries */
+	c = (struct js_consumer){.num_pending = 5, .push = true, .push_bound = true};
+	assert_false(js_consumer_settled(&c)); /* a push subscriber */
+	c = (struct js_consumer){.num_waiting = 3};
+	assert_true(js_consumer_settled(&c)); /* caught up: waiting changes nothing */
+	c = (struct js_consumer){.num_ack_pending = 1};
+	assert_false(js_consumer_settled(&c)); /* an ack or a redelivery can come */
 
 	assert_int_equal(js_snapshot_reuse_consumers(s, 2, prev), 0);
 	assert_int_equal(js_snapshot_reuse_consumers(s, 3, prev), -ENOENT);
@@ -1114,9 +1128,9 @@ static void test_poll_consumers(void **unused)
 	}
 }
 
-/* An idle stream's consumers come from the poll before, except on its turn
- * (every JS_CONSUMER_REFRESH_POLLS-th poll); busy streams are asked every
- * poll. */
+/* A settled stream's consumers come from the poll before, except on its
+ * turn (every JS_CONSUMER_REFRESH_POLLS-th poll); streams whose consumers
+ * can deliver are asked every poll. */
 static void test_poll_consumers_reuse(void **unused)
 {
 	(void)unused;
@@ -1143,8 +1157,9 @@ static void test_poll_consumers_reuse(void **unused)
 	assert_int_equal(s->consumers[st->first_consumer + 1].num_waiting, 1);
 
 	/* Messages arrive (the streams' last_seq moves): every stream is
-	 * asked; its consumers now have something pending, so they are asked
-	 * at the next poll too, the streams unchanged. */
+	 * asked; each has a consumer (C001) with a pull request waiting and
+	 * now something to deliver to it, so they are asked at the next poll
+	 * too, the streams unchanged. */
 	f.pending = 3;
 	f.last_seq_base = 1000;
 	f.consumer_requests = 0;

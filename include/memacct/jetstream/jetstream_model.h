@@ -94,6 +94,7 @@ struct js_consumer {
 	uint32_t stream; /* index into the snapshot's streams */
 	bool push;	 /* config.deliver_subject set; else a pull consumer */
 	bool durable;	 /* config.durable_name set; else ephemeral */
+	bool push_bound; /* a push consumer with a subscriber */
 	enum js_ack_policy ack_policy;
 	int64_t max_ack_pending; /* as configured; 0 or -1: unlimited */
 	uint64_t num_pending, num_ack_pending, num_redelivered, num_waiting;
@@ -216,13 +217,20 @@ int js_snapshot_add_consumer(struct js_snapshot *s, struct js_consumer *c);
  * such stream. */
 int js_snapshot_reuse_consumers(struct js_snapshot *s, size_t i, const struct js_snapshot *prev);
 
+/* Whether a consumer, as last seen, can change only by a stream change or a
+ * client acting: nothing waits for an ack (no ack, nak or redelivery can
+ * come), and nothing can be delivered: nothing pending, or nobody to
+ * deliver to (no pull request waiting, no push subscriber bound). */
+bool js_consumer_settled(const struct js_consumer *c);
+
 /* Whether the consumers of s->streams[i] can be taken from prev instead of
  * asked for: prev has the stream with the same first and last sequence,
  * message and consumer counts, its consumers were complete, and every one
- * of them had nothing pending and nothing waiting for an ack, so nothing
- * could be delivered or acked since. Their waiting pull requests and a
- * consumer replaced by another of the same stream between the polls are
- * what this cannot see; the poll asks again at least every few polls. */
+ * was settled (js_consumer_settled). What this cannot see: a client that
+ * starts pulling from, or subscribes to, a consumer with messages pending;
+ * the count of waiting pull requests; a consumer replaced by another of the
+ * same stream, or its config changed, between the polls. The poll asks
+ * again at least every few polls for those. */
 bool js_snapshot_consumers_unchanged(const struct js_snapshot *s, size_t i,
 				     const struct js_snapshot *prev);
 

@@ -19,10 +19,11 @@
 /* The longest API subject built: a prefix and a stream name. */
 #define JS_SUBJECT_MAX 512
 
-/* An unchanged stream's consumers are still asked every this many polls
- * (each stream on its own turn, by its name's hash), so that what the
- * reuse cannot see (waiting pull requests, a consumer replaced by another)
- * is at most this many polls old. */
+/* An unchanged stream's settled consumers are still asked every this many
+ * polls (each stream on its own turn, by its name's hash), so that what the
+ * reuse cannot see (a client starting on a consumer with a backlog,
+ * waiting pull requests, a consumer replaced) is at most this many polls
+ * old. */
 #define JS_CONSUMER_REFRESH_POLLS 4
 
 /* What one poll's steps share. */
