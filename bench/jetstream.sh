@@ -11,7 +11,14 @@
 # the default cap: VmRSS and VmHWM after 12 polls at 1 s with no scrape (what
 # polling costs), then after one scrape (what the scrape itself costs), and
 # the body's size. Target: polls <= 16 MiB above the baseline at 10,000
-# streams. Loopback only; everything is stopped at the end.
+# streams. Then the server's cost: a durable pull consumer on every stream
+# (a third have a message pending), and the server's CPU time (utime +
+# stime of nats-server, less its idle rate) for one
+# /jsz?accounts=true&streams=true&consumers=true&config=true (what the NATS
+# exporter asks, the same data) against one exporter poll: the first (every
+# consumer list asked) and the steady ones (unchanged idle streams' consumers
+# reused), with the poll's API requests. Target: a steady poll <= /jsz.
+# Loopback only; everything is stopped at the end.
 # Usage: bash bench/jetstream.sh [N ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,11 +53,71 @@ mem() {
   kill "$exporter"; wait "$exporter" || true; exporter=""
 }
 
+# server_cpu N NATS_PID PORT MONPORT: one row of the server's CPU ms per
+# /jsz and per exporter poll (the first, which asks every consumer list, and
+# the steady ones), the steady poll's requests and consumer lists asked.
+server_cpu() {
+  python3 - "$@" "$(port)" <<'PY'
+import os, statistics, subprocess, sys, time, urllib.request
+n, pid, np, mp, ep = (int(a) for a in sys.argv[1:])
+tick = os.sysconf("SC_CLK_TCK")
+def cpu():
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / tick
+def scrape():
+    try:
+        body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % ep, timeout=5).read().decode()
+    except OSError:
+        return {}
+    return {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in body.splitlines()
+            if l.startswith("memacct_jetstream_")}
+def next_poll(after):
+    while True:
+        m = scrape()
+        t = m.get("memacct_jetstream_last_poll_success_timestamp_seconds", 0)
+        if t > after:
+            return t, m
+        time.sleep(0.05)
+ASKED = 'memacct_jetstream_poll_consumer_lists{result="asked"}'
+c0 = cpu()
+exporter = subprocess.Popen(["build-bench/memacct_exporter", "--web.listen-address=127.0.0.1:%d" % ep,
+    "--nats.url=nats://127.0.0.1:%d" % np, "--nats.poll-interval=2", "--nats.poll-timeout=60",
+    "--nats.max-streams=0", "--nats.max-consumers=0", "--no-collector.cgroup",
+    "--no-collector.process", "--no-collector.node", "--log.level=warn"])
+try:
+    t, m = next_poll(0)  # the first poll asks every consumer list
+    first, first_asked = (cpu() - c0) * 1000, m.get(ASKED, 0)
+    t, m = next_poll(t)
+    time.sleep(0.2)  # the server's idle rate between polls
+    c0, w0 = cpu(), time.time(); time.sleep(1.0); idle = (cpu() - c0) / (time.time() - w0)
+    t, m = next_poll(t)
+    c0, w0, reqs, asked = cpu(), time.time(), [], []
+    for _ in range(16):  # two rounds of refreshes
+        t, m = next_poll(t)
+        reqs.append(m.get("memacct_jetstream_poll_requests", 0))
+        asked.append(m.get(ASKED, 0))
+    steady = ((cpu() - c0) - idle * (time.time() - w0)) / 16 * 1000
+finally:
+    exporter.terminate(); exporter.wait()
+reps = 10 if n <= 2000 else 3
+url = "http://127.0.0.1:%d/jsz?accounts=true&streams=true&consumers=true&config=true" % mp
+c0 = cpu()
+for _ in range(reps):
+    urllib.request.urlopen(url, timeout=120).read()
+jsz = (cpu() - c0) / reps * 1000
+print("%-7d %-9d %-10.0f %-18s %-19.0f %-9.0f %-11.0f %-9.2f %.2f" % (
+    n, n, jsz, "%.0f (%d lists)" % (first, first_asked), steady, statistics.mean(reqs),
+    statistics.mean(asked), steady / jsz, first / jsz))
+PY
+}
+
 printf '%-7s %-14s %-16s %-7s\n' streams bare_walk_ms exporter_poll_ms ratio
 memrows=()
+cpurows=()
 for N in "${Ns[@]}"; do
   np=$(port); ep=$(port)
-  nats-server -js -sd "$work/store-$N" -a 127.0.0.1 -p "$np" -l "$work/nats-$N.log" & nats=$!
+  mp=$(port)
+  nats-server -js -sd "$work/store-$N" -a 127.0.0.1 -p "$np" -m "$mp" -l "$work/nats-$N.log" & nats=$!
   for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$np))" 2>/dev/null && break; sleep 0.1; done
   python3 "$py" mkstreams "$np" "$N" memory >/dev/null
   bare=$(python3 - "$np" "$py" <<'PY'
@@ -89,9 +156,16 @@ PY
     --nats.poll-timeout=60 --nats.max-streams=0)")
   memrows+=("$(mem "$N streams, default cap" --nats.url=nats://127.0.0.1:"$np" \
     --nats.poll-interval=1 --nats.poll-timeout=60)")
+  # The server's CPU per poll, with a consumer on every stream.
+  python3 "$py" mkconsumers "$np" "$N" >/dev/null
+  cpurows+=("$(server_cpu "$N" "$nats" "$np" "$mp")")
   kill "$nats"; wait "$nats" || true; nats=""
 done
 echo
 printf '%-22s %-10s %-10s %-12s %-10s\n' "memory (MiB)" polls_rss polls_hwm scrape_hwm body_KiB
 mem "no NATS (baseline)"
 printf '%s\n' "${memrows[@]}"
+echo
+printf '%-7s %-9s %-10s %-18s %-19s %-9s %-11s %-9s %s\n' streams consumers jsz_cpu_ms \
+  first_poll_cpu_ms steady_poll_cpu_ms requests lists_asked steady/jsz first/jsz
+printf '%s\n' "${cpurows[@]}"

@@ -97,6 +97,17 @@ static const struct flag_def flag_table[] = {
 	UINT("nats.max-streams", nats_max_streams,
 	     "Export at most this many streams, the first names in byte order "
 	     "(default 2000; 0: up to 1000000)."),
+	STR("nats.consumer-include", nats_consumer_include,
+	    "POSIX extended regex on consumer names to export."),
+	STR("nats.consumer-exclude", nats_consumer_exclude,
+	    "POSIX extended regex on consumer names to skip."),
+	UINT("nats.max-consumers", nats_max_consumers,
+	     "Export at most this many consumers, the first in (stream, consumer) name order "
+	     "(default 2000; 0: up to 1000000)."),
+	STR("nats.domain", nats_domain,
+	    "JetStream domain to poll (a leaf node's): its API is $JS.<domain>.API."),
+	STR("nats.api-prefix", nats_api_prefix,
+	    "JetStream API subject prefix (default $JS.API), e.g. an account import's."),
 	DUR("watch", explain_watch_s, "explain: refresh every N seconds, showing change since the first sample."),
 	BOOL("json", explain_json, "explain: print JSON instead of a table."),
 	BOOL("files", explain_files,
@@ -129,6 +140,8 @@ static void set_defaults(struct config *c)
 	/* A scrape takes about 3.5 KiB per stream: 2,000 fit two concurrent
 	 * scrapes in the chart's 64 MiB limit with room for the rest. */
 	c->nats_max_streams = 2000;
+	/* A consumer takes about 1.5 KiB of a scrape: 2,000 add 3 MiB. */
+	c->nats_max_consumers = 2000;
 }
 
 static const struct flag_def *find_flag(const char *name, size_t len)

@@ -1,5 +1,6 @@
 /* jetstream collector: serves the last JetStream poll (SPEC section 4) as
- * metrics, and the same poll as the /explain page's stream rows. The poll
+ * metrics (the consumers' and replicas' series are jetstream_consumers.c's),
+ * and the same poll as the /explain page's stream rows. The poll
  * runs in main's poller (jetstream_poll.c, set up by jetstream_setup.c)
  * every --nats.poll-interval over one NATS connection (nats_client.c); a
  * scrape only takes a reference to the last snapshot and formats it, so a
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "memacct/collectors/collector.h"
+#include "memacct/collectors/jetstream_series.h"
 #include "memacct/explain/explain_page.h"
 #include "memacct/jetstream/jetstream_poll.h"
 
@@ -58,26 +60,65 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 				   "Streams left out because --nats.max-streams was reached, "
 				   "summed over polls."),
 		   NULL, NULL, NULL, v->dropped_total);
+	metric_u64(registry_family(reg, "memacct_jetstream_consumers_dropped_total", METRIC_COUNTER,
+				   "Consumers left out because --nats.max-consumers was reached, "
+				   "summed over polls."),
+		   NULL, NULL, NULL, v->consumers_dropped_total);
 	struct family *lim = registry_family(
 	    reg, "memacct_jetstream_poll_limit_hits_total", METRIC_COUNTER,
 	    "JetStream polls stopped by a limit on what one poll may take, each also a failed "
-	    "poll: a reply over 4 MiB (reply_bytes), a reply that would take over 16 MiB to "
-	    "decode (reply_decode), more than 1,024 stream list pages (pages), a page the "
-	    "server sent twice (repeated_page), more than 1,000,000 streams with "
-	    "--nats.max-streams=0 (streams).");
+	    "poll: a reply over 4 MiB or replies in flight past it (reply_bytes), a reply that "
+	    "would take over 16 MiB to decode (reply_decode), more than 1,024 stream list "
+	    "pages or consumer list pages past each stream's first (pages), a page the server "
+	    "sent twice (repeated_page), more than 1,000,000 streams with "
+	    "--nats.max-streams=0 (streams) or consumers with --nats.max-consumers=0 "
+	    "(consumers).");
 	for (int l = JS_LIMIT_NONE + 1; l < JS_LIMIT_COUNT; l++)
 		metric_u64(lim, NULL, "limit", js_limit_name((enum js_limit)l), v->limit_hits[l]);
-	if (v->snap) {
-		struct family *f = registry_family(
-		    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
-		    "Streams in the last good poll: listed by the server, exported, left out "
-		    "by --nats.stream-include/exclude (filtered) or by --nats.max-streams "
-		    "(dropped).");
-		metric_u64(f, NULL, "result", "listed", v->seen);
-		metric_u64(f, NULL, "result", "exported", v->exported);
-		metric_u64(f, NULL, "result", "filtered", v->filtered);
-		metric_u64(f, NULL, "result", "dropped", v->dropped);
-	}
+	const struct js_snapshot *s = v->snap;
+	if (!s)
+		return;
+	/* Disjoint results, so that sum() over them is the listed total,
+	 * which is its own metric. */
+	metric_u64(registry_family(reg, "memacct_jetstream_poll_streams_listed", METRIC_GAUGE,
+				   "Streams the server listed in the last good poll."),
+		   NULL, NULL, NULL, s->seen);
+	struct family *f = registry_family(
+	    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
+	    "Streams in the last good poll by what became of them: exported with this poll's "
+	    "state, named missing or offline by the server (exported with the last state "
+	    "seen, if any), left out by --nats.stream-include/exclude (filtered) or by "
+	    "--nats.max-streams (dropped); they add up to "
+	    "memacct_jetstream_poll_streams_listed.");
+	metric_u64(f, NULL, "result", "exported", s->n_streams - s->missing);
+	metric_u64(f, NULL, "result", "missing", s->missing);
+	metric_u64(f, NULL, "result", "filtered", s->filtered);
+	metric_u64(f, NULL, "result", "dropped", s->dropped);
+	metric_u64(
+	    registry_family(reg, "memacct_jetstream_poll_consumers_listed", METRIC_GAUGE,
+			    "Consumers of the exported streams in the last good poll, as "
+			    "their lists (or, where not asked, the stream list) count them."),
+	    NULL, NULL, NULL, s->consumers_seen);
+	f = registry_family(
+	    reg, "memacct_jetstream_poll_consumers", METRIC_GAUGE,
+	    "Consumers in the last good poll by what became of them: exported, not obtained "
+	    "(missing: the stream or the consumer's leader did not answer), left out by "
+	    "--nats.consumer-include/exclude (filtered) or by --nats.max-consumers "
+	    "(dropped); they add up to memacct_jetstream_poll_consumers_listed.");
+	metric_u64(f, NULL, "result", "exported", s->n_consumers);
+	metric_u64(f, NULL, "result", "missing", s->consumers_missing);
+	metric_u64(f, NULL, "result", "filtered", s->consumers_filtered);
+	metric_u64(f, NULL, "result", "dropped", s->consumers_dropped);
+	f = registry_family(reg, "memacct_jetstream_poll_consumer_lists", METRIC_GAUGE,
+			    "Streams whose consumers the last good poll asked the server for "
+			    "(asked), or took from the poll before because the stream had not "
+			    "changed and none of its consumers could change without a client "
+			    "acting, or the stream was missing (reused).");
+	metric_u64(f, NULL, "result", "asked", s->consumer_lists_asked);
+	metric_u64(f, NULL, "result", "reused", s->consumer_lists_reused);
+	metric_u64(registry_family(reg, "memacct_jetstream_poll_requests", METRIC_GAUGE,
+				   "JetStream API requests the last good poll made."),
+		   NULL, NULL, NULL, s->requests);
 }
 
 static void collect_account(struct registry *reg, const struct js_account *a)
@@ -232,17 +273,23 @@ static void collect_streams(struct registry *reg, const struct js_snapshot *s)
 		labels_add(&ls, "account", s->account.name);
 		labels_add(&ls, "storage", storage);
 
-		metric_u64(f[F_BYTES], &ls, NULL, NULL, st->bytes);
-		metric_u64(f[F_MESSAGES], &ls, NULL, NULL, st->messages);
-		metric_u64(f[F_FIRST_SEQ], &ls, NULL, NULL, st->first_seq);
-		metric_u64(f[F_LAST_SEQ], &ls, NULL, NULL, st->last_seq);
-		if (st->messages > 0 && st->first_ts_ns > 0)
-			metric_f64(f[F_OLDEST], &ls, NULL, NULL, age_s(now, st->first_ts_ns));
-		if (st->messages > 0 && st->last_ts_ns > 0)
-			metric_f64(f[F_NEWEST], &ls, NULL, NULL, age_s(now, st->last_ts_ns));
-		metric_u64(f[F_CONSUMERS], &ls, NULL, NULL, st->consumers);
-		metric_u64(f[F_SUBJECTS], &ls, NULL, NULL, st->subjects);
-		metric_u64(f[F_DELETED], &ls, NULL, NULL, st->deleted);
+		if (!st->has_config)
+			continue; /* only its name is known: counted, and in _missing */
+		if (st->has_state) {
+			metric_u64(f[F_BYTES], &ls, NULL, NULL, st->bytes);
+			metric_u64(f[F_MESSAGES], &ls, NULL, NULL, st->messages);
+			metric_u64(f[F_FIRST_SEQ], &ls, NULL, NULL, st->first_seq);
+			metric_u64(f[F_LAST_SEQ], &ls, NULL, NULL, st->last_seq);
+			if (st->messages > 0 && st->first_ts_ns > 0)
+				metric_f64(f[F_OLDEST], &ls, NULL, NULL,
+					   age_s(now, st->first_ts_ns));
+			if (st->messages > 0 && st->last_ts_ns > 0)
+				metric_f64(f[F_NEWEST], &ls, NULL, NULL,
+					   age_s(now, st->last_ts_ns));
+			metric_u64(f[F_CONSUMERS], &ls, NULL, NULL, st->consumers);
+			metric_u64(f[F_SUBJECTS], &ls, NULL, NULL, st->subjects);
+			metric_u64(f[F_DELETED], &ls, NULL, NULL, st->deleted);
+		}
 		metric_f64(f[F_MAX_AGE], &ls, NULL, NULL, (double)st->max_age_ns / 1e9);
 		metric_f64(f[F_MAX_BYTES], &ls, NULL, NULL, (double)st->max_bytes);
 		metric_f64(f[F_MAX_MSGS], &ls, NULL, NULL, (double)st->max_msgs);
@@ -261,10 +308,10 @@ static void collect_streams(struct registry *reg, const struct js_snapshot *s)
 		metric_u64(f[F_UNBOUNDED], &ls, NULL, NULL, js_stream_unbounded(st) ? 1 : 0);
 		metric_u64(f[F_TIME_ONLY], &ls, NULL, NULL,
 			   js_stream_time_bounded_only(st) ? 1 : 0);
-		if (st->max_bytes > 0)
+		if (st->has_state && st->max_bytes > 0)
 			metric_f64(f[F_UTIL], &ls, "limit", "bytes",
 				   (double)st->bytes / (double)st->max_bytes);
-		if (st->max_msgs > 0)
+		if (st->has_state && st->max_msgs > 0)
 			metric_f64(f[F_UTIL], &ls, "limit", "messages",
 				   (double)st->messages / (double)st->max_msgs);
 	}
@@ -285,8 +332,13 @@ static int jetstream_collect(void *state, struct scrape_ctx *ctx, struct registr
 	js_poller_view(poller, &v);
 	collect_health(reg, &v);
 	if (v.snap) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
 		collect_account(reg, &v.snap->account);
 		collect_streams(reg, v.snap);
+		jetstream_collect_replicas(reg, v.snap);
+		jetstream_collect_consumers(reg, v.snap,
+					    (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 	}
 	js_poller_release(poller, &v);
 	/* NATS being down is memacct_jetstream_up 0, not a failed collector:
@@ -313,6 +365,8 @@ int jetstream_explain_streams(void *poller_arg, struct explain_stream_sink *sink
 	explain_stream_status(sink, v.up, v.last_success_s > 0 ? now - v.last_success_s : -1, NULL);
 	for (size_t i = 0; v.snap && i < v.snap->n_streams && !rc; i++) {
 		const struct js_stream *st = &v.snap->streams[i];
+		if (!st->has_state)
+			continue;
 		struct explain_stream r = {
 		    .name = st->name,
 		    .account = v.snap->account.name,

@@ -1,9 +1,10 @@
 /* jetstream_json: decodes the JetStream API's JSON replies ($JS.API.INFO,
- * $JS.API.STREAM.LIST pages, $SYS.REQ.USER.INFO) into the structs of
- * jetstream_model.h, with json-c. The schemas are nats-server's
- * (server/jetstream_api.go, server/stream.go); fields a server leaves out
- * (omitempty: num_subjects, num_deleted, ...) read as 0. It does not talk to
- * NATS and keeps no state. */
+ * $JS.API.STREAM.LIST and CONSUMER.LIST pages, $SYS.REQ.USER.INFO) into the
+ * structs of jetstream_model.h, with json-c. The schemas are nats-server's
+ * (server/jetstream_api.go, server/stream.go, server/consumer.go); fields a
+ * server leaves out (omitempty: num_subjects, num_deleted, last_active,
+ * cluster, ...) read as 0 or absent. It does not talk to NATS and keeps no
+ * state. */
 #include "memacct/jetstream/jetstream_json.h"
 
 #include <errno.h>
@@ -344,16 +345,58 @@ static enum js_discard discard_of(const char *s)
 	return JS_DISCARD_UNKNOWN;
 }
 
-/* One element of "streams": false when it has no usable name (skipped). */
-static bool stream_of(json_object *si, struct js_stream *st)
+/* A stream's "cluster" object: the leader first, then the followers, at
+ * most JS_MAX_REPLICAS. Only a cluster with a name is one (a single server
+ * may report a bare leader). 0 or -ENOMEM. */
+static int replicas_of(json_object *cl, struct js_stream *st)
+{
+	const char *cname = get_str(cl, "name");
+	if (!cname || !*cname)
+		return 0;
+	st->clustered = true;
+	json_object *reps = get(cl, "replicas");
+	size_t n =
+	    reps && json_object_is_type(reps, json_type_array) ? json_object_array_length(reps) : 0;
+	const char *leader = get_str(cl, "leader");
+	st->peers = calloc(JS_MAX_REPLICAS, sizeof(*st->peers));
+	if (!st->peers)
+		return -ENOMEM;
+	if (leader && *leader) {
+		st->peers[0] = (struct js_replica){.leader = true, .current = true};
+		st->peers[0].name = strdup(leader);
+		if (!st->peers[0].name)
+			return -ENOMEM;
+		st->n_peers = 1;
+	}
+	for (size_t i = 0; i < n && st->n_peers < JS_MAX_REPLICAS; i++) {
+		json_object *r = json_object_array_get_idx(reps, i);
+		const char *name = get_str(r, "name");
+		if (!name || !*name)
+			continue;
+		struct js_replica *rp = &st->peers[st->n_peers];
+		rp->current = get_bool(r, "current");
+		rp->offline = get_bool(r, "offline");
+		rp->lag = get_u64(r, "lag");
+		rp->active_ns = get_i64(r, "active", 0);
+		rp->name = strdup(name);
+		if (!rp->name)
+			return -ENOMEM;
+		st->n_peers++;
+	}
+	return 0;
+}
+
+/* One element of "streams": 0, 1 when it has no usable name (skipped),
+ * -ENOMEM (st holds what was allocated: js_stream_fini it). */
+static int stream_of(json_object *si, struct js_stream *st)
 {
 	json_object *cfg = get(si, "config");
 	json_object *state = get(si, "state");
 	const char *name = get_str(cfg, "name");
-	if (!name || !*name)
-		return false;
-
 	memset(st, 0, sizeof(*st));
+	if (!name || !*name)
+		return 1;
+
 	st->storage = storage_of(get_str(cfg, "storage"));
 	st->retention = retention_of(get_str(cfg, "retention"));
 	st->discard = discard_of(get_str(cfg, "discard"));
@@ -363,6 +406,7 @@ static bool stream_of(json_object *si, struct js_stream *st)
 	st->max_bytes = get_i64(cfg, "max_bytes", -1);
 	st->max_msgs = get_i64(cfg, "max_msgs", -1);
 	st->max_msgs_per_subject = get_i64(cfg, "max_msgs_per_subject", -1);
+	st->has_config = true;
 
 	st->messages = get_u64(state, "messages");
 	st->bytes = get_u64(state, "bytes");
@@ -375,9 +419,12 @@ static bool stream_of(json_object *si, struct js_stream *st)
 	st->subjects = get_u64(state, "num_subjects");
 	st->deleted = get_u64(state, "num_deleted");
 	st->consumers = get_u64(state, "consumer_count");
+	st->has_state = true;
 
 	st->name = strdup(name);
-	return true;
+	if (!st->name)
+		return -ENOMEM;
+	return replicas_of(get(si, "cluster"), st);
 }
 
 /* FNV-1a over the names, each with its terminating NUL. */
@@ -393,17 +440,18 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 /* The page's "total": an integer from 0 to INT64_MAX. json-c reads 1e400
  * as a double (inf) and clamps 2^64 and beyond to UINT64_MAX: neither is a
  * count. */
-static int page_total(json_object *root, uint64_t *total, struct errmsg *e)
+static int page_total(json_object *root, const char *what, const char *noun, uint64_t *total,
+		      struct errmsg *e)
 {
 	json_object *v = get(root, "total");
 	*total = 0;
 	if (!v) {
-		errmsg_set(e, "$JS.API.STREAM.LIST: no \"total\" in the reply");
+		errmsg_set(e, "%s: no \"total\" in the reply", what);
 		return -EINVAL;
 	}
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 	    json_object_get_uint64(v) > (uint64_t)INT64_MAX) {
-		errmsg_set(e, "$JS.API.STREAM.LIST: \"total\" is not a stream count: %.40s",
+		errmsg_set(e, "%s: \"total\" is not a %s count: %.40s", what, noun,
 			   json_object_to_json_string(v));
 		return -EINVAL;
 	}
@@ -411,43 +459,265 @@ static int page_total(json_object *root, uint64_t *total, struct errmsg *e)
 	return 0;
 }
 
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names a list reply says it could not get: its "missing" array
+ * (nats-server 2.9+) and the keys of its "offline" object (2.10+; an
+ * array of names is read too), sorted for lookups. *out points into
+ * root's strings (valid while root is); NULL when none. 0 or -ENOMEM. */
+static int missing_names(json_object *root, const char ***out, size_t *n)
+{
+	json_object *miss = get(root, "missing"), *off = get(root, "offline");
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (miss && json_object_is_type(miss, json_type_array))
+		cap += json_object_array_length(miss);
+	if (off && json_object_is_type(off, json_type_array))
+		cap += json_object_array_length(off);
+	if (off && json_object_is_type(off, json_type_object))
+		cap += (size_t)json_object_object_length(off);
+	if (cap == 0)
+		return 0;
+	const char **names = malloc(cap * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	json_object *arrays[2] = {miss, off};
+	for (int a = 0; a < 2; a++) {
+		if (!arrays[a] || !json_object_is_type(arrays[a], json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(arrays[a]); i++) {
+			json_object *v = json_object_array_get_idx(arrays[a], i);
+			if (v && json_object_is_type(v, json_type_string) &&
+			    *json_object_get_string(v))
+				names[(*n)++] = json_object_get_string(v);
+		}
+	}
+	if (off && json_object_is_type(off, json_type_object)) {
+		json_object_object_foreach(off, key, val)
+		{
+			(void)val;
+			if (*key)
+				names[(*n)++] = key;
+		}
+	}
+	qsort(names, *n, sizeof(*names), by_str);
+	size_t w = 0;
+	for (size_t r = 0; r < *n; r++)
+		if (w == 0 || strcmp(names[w - 1], names[r]))
+			names[w++] = names[r];
+	*n = w;
+	*out = names;
+	return 0;
+}
+
+/* The index of name in the sorted unique names, or -1. */
+static long missing_index(const char *const *names, size_t n, const char *name)
+{
+	const char *const *hit = n ? bsearch(&name, names, n, sizeof(*names), by_str) : NULL;
+	return hit ? (long)(hit - names) : -1;
+}
+
+static int list_array(json_object *root, const char *key, const char *what, json_object **arr,
+		      struct errmsg *e)
+{
+	*arr = get(root, key);
+	if (!*arr || json_object_is_type(*arr, json_type_null)) {
+		*arr = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(*arr, json_type_array)) {
+		errmsg_set(e, "%s: \"%s\" is not an array", what, key);
+		*arr = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Adds the missing names the page does not list with a config (nats-server
+ * 2.10 lists offline streams by name only) as records without config or
+ * state, for the snapshot to count and an earlier poll to lend its state
+ * to. listed[k]: names[k] was in the page's streams. */
+static int add_name_only(struct js_snapshot *snap, const char *const *names, size_t n,
+			 const bool *listed, struct js_page *page)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (listed[k])
+			continue;
+		struct js_stream st = {.missing = true,
+				       .storage = JS_STORAGE_UNKNOWN,
+				       .retention = JS_RETENTION_UNKNOWN,
+				       .discard = JS_DISCARD_UNKNOWN};
+		st.name = strdup(names[k]);
+		if (!st.name)
+			return -ENOMEM;
+		page->fingerprint = fnv1a(page->fingerprint, st.name);
+		page->missing++;
+		int rc = js_snapshot_add(snap, &st);
+		if (rc < 0) {
+			js_stream_fini(&st);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 			 struct js_page *page, struct errmsg *e)
 {
-	json_object *root;
+	static const char what[] = "$JS.API.STREAM.LIST";
+	json_object *root, *arr = NULL;
+	const char **missing = NULL;
+	size_t n_missing = 0;
 	memset(page, 0, sizeof(*page));
 	page->fingerprint = 14695981039346656037ULL;
-	int rc = parse_root(json, len, &root, "$JS.API.STREAM.LIST", e);
+	int rc = parse_root(json, len, &root, what, e);
 	if (rc < 0)
 		return rc;
 
-	rc = page_total(root, &page->total, e);
-	json_object *arr = get(root, "streams");
-	if (rc == 0 && arr && json_object_is_type(arr, json_type_array)) {
-		size_t n = json_object_array_length(arr);
-		for (size_t i = 0; i < n; i++) {
-			struct js_stream st;
-			page->count++;
-			if (!stream_of(json_object_array_get_idx(arr, i), &st))
-				continue;
-			if (st.name)
-				page->fingerprint = fnv1a(page->fingerprint, st.name);
-			if (!st.name) {
-				rc = -ENOMEM;
-				break;
+	bool *listed = NULL;
+	rc = page_total(root, what, "stream", &page->total, e);
+	if (rc == 0)
+		rc = list_array(root, "streams", what, &arr, e);
+	if (rc == 0)
+		rc = missing_names(root, &missing, &n_missing);
+	if (rc == 0 && n_missing && !(listed = calloc(n_missing, sizeof(*listed))))
+		rc = -ENOMEM;
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct js_stream st;
+		page->count++;
+		rc = stream_of(json_object_array_get_idx(arr, i), &st);
+		if (rc == 1) {
+			rc = 0;
+			continue;
+		}
+		if (rc == 0) {
+			page->fingerprint = fnv1a(page->fingerprint, st.name);
+			long k = missing_index(missing, n_missing, st.name);
+			if (k >= 0 && !listed[k]) {
+				/* nats-server 2.9 lists it with a zeroed state */
+				listed[k] = true;
+				st.missing = true;
+				st.has_state = false;
+				page->missing++;
+			} else if (k >= 0) {
+				st.missing = true; /* listed twice in the page */
+				st.has_state = false;
 			}
 			rc = js_snapshot_add(snap, &st);
-			if (rc < 0) {
-				free(st.name);
-				if (rc == -EFBIG)
-					errmsg_set(e, "more than %d streams", JS_MAX_STREAMS_HARD);
-				break;
-			}
 		}
-	} else if (rc == 0 && arr && !json_object_is_type(arr, json_type_null)) {
-		errmsg_set(e, "$JS.API.STREAM.LIST: \"streams\" is not an array");
-		rc = -EINVAL;
+		if (rc < 0) {
+			js_stream_fini(&st);
+			if (rc == -EFBIG)
+				errmsg_set(e, "more than %d streams", JS_MAX_STREAMS_HARD);
+		}
 	}
+	if (rc == 0 && n_missing) {
+		rc = add_name_only(snap, missing, n_missing, listed, page);
+		if (rc == -EFBIG)
+			errmsg_set(e, "more than %d streams", JS_MAX_STREAMS_HARD);
+	}
+	free(listed);
+	free(missing);
+	json_object_put(root);
+	return rc;
+}
+
+static enum js_ack_policy ack_policy_of(const char *s)
+{
+	if (s && !strcmp(s, "none"))
+		return JS_ACK_NONE;
+	if (s && !strcmp(s, "all"))
+		return JS_ACK_ALL;
+	if (s && !strcmp(s, "explicit"))
+		return JS_ACK_EXPLICIT;
+	return JS_ACK_UNKNOWN;
+}
+
+static int64_t time_of(json_object *o, const char *k)
+{
+	int64_t ns = 0;
+	if (js_parse_time(get_str(o, k), &ns) < 0)
+		ns = 0;
+	return ns;
+}
+
+/* One element of "consumers": false when it has no usable name. */
+static bool consumer_of(json_object *ci, struct js_consumer *c)
+{
+	json_object *cfg = get(ci, "config");
+	json_object *dl = get(ci, "delivered"), *af = get(ci, "ack_floor");
+	const char *name = get_str(ci, "name");
+	memset(c, 0, sizeof(*c));
+	if (!name || !*name)
+		return false;
+	const char *deliver = get_str(cfg, "deliver_subject");
+	const char *durable = get_str(cfg, "durable_name");
+	c->push = deliver && *deliver;
+	c->push_bound = get_bool(ci, "push_bound");
+	c->durable = durable && *durable;
+	c->ack_policy = ack_policy_of(get_str(cfg, "ack_policy"));
+	c->max_ack_pending = get_i64(cfg, "max_ack_pending", -1);
+	c->num_pending = get_u64(ci, "num_pending");
+	c->num_ack_pending = get_u64(ci, "num_ack_pending");
+	c->num_redelivered = get_u64(ci, "num_redelivered");
+	c->num_waiting = get_u64(ci, "num_waiting");
+	c->delivered_stream_seq = get_u64(dl, "stream_seq");
+	c->ack_floor_stream_seq = get_u64(af, "stream_seq");
+	c->last_delivered_ns = time_of(dl, "last_active");
+	c->last_ack_ns = time_of(af, "last_active");
+	c->name = strdup(name);
+	return true;
+}
+
+int js_parse_consumer_page(const char *json, size_t len, struct js_snapshot *snap, uint32_t stream,
+			   struct js_page *page, struct errmsg *e)
+{
+	static const char what[] = "$JS.API.CONSUMER.LIST";
+	json_object *root, *arr = NULL;
+	const char **missing = NULL;
+	size_t n_missing = 0;
+	memset(page, 0, sizeof(*page));
+	page->fingerprint = 14695981039346656037ULL;
+	int rc = parse_root(json, len, &root, what, e);
+	if (rc < 0)
+		return rc;
+
+	rc = page_total(root, what, "consumer", &page->total, e);
+	if (rc == 0)
+		rc = list_array(root, "consumers", what, &arr, e);
+	if (rc == 0)
+		rc = missing_names(root, &missing, &n_missing);
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct js_consumer c;
+		page->count++;
+		if (!consumer_of(json_object_array_get_idx(arr, i), &c))
+			continue;
+		if (!c.name) {
+			rc = -ENOMEM;
+			break;
+		}
+		page->fingerprint = fnv1a(page->fingerprint, c.name);
+		if (missing_index(missing, n_missing, c.name) >= 0) {
+			/* its leader did not answer: no state to export */
+			free(c.name);
+			continue;
+		}
+		c.stream = stream;
+		rc = js_snapshot_add_consumer(snap, &c);
+		if (rc < 0) {
+			free(c.name);
+			if (rc == -EFBIG)
+				errmsg_set(e, "more than %d consumers", JS_MAX_CONSUMERS_HARD);
+		}
+	}
+	page->missing = n_missing; /* each name once, listed zeroed or not at all */
+	free(missing);
 	json_object_put(root);
 	return rc;
 }

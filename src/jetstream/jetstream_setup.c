@@ -1,8 +1,9 @@
 /* jetstream_setup: the JetStream poller from the --nats.* flags (see
  * jetstream_setup.h): reads the secret files (--nats.password-file and
  * --nats.token-file win over --nats.password, --nats.token and their env
- * vars), compiles the stream filter, builds the NATS client and hands both
- * to a new poller. Secrets read here are wiped once cnats has its copies.
+ * vars), compiles the stream and consumer filters, checks the API prefix
+ * (--nats.domain or --nats.api-prefix), builds the NATS client and hands
+ * them to a new poller. Secrets read here are wiped once cnats has its copies.
  * It does not start the poller, poll or log. */
 #include "memacct/jetstream/jetstream_setup.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "memacct/jetstream/jetstream_json.h"
+#include "memacct/jetstream/jetstream_poll_consumers.h"
 #include "memacct/jetstream/nats_client.h"
 #include "memacct/util/readfile.h"
 
@@ -129,6 +131,85 @@ static void creds_account(const char *path, char *out, size_t cap)
 	free(buf);
 }
 
+/* The API prefix from --nats.domain ("$JS.<domain>.API") or
+ * --nats.api-prefix (dot-separated subject tokens; one trailing dot is
+ * dropped) into out; "" for the default. -EINVAL with e naming the flag. */
+static int api_prefix(const struct config *cfg, char *out, size_t cap, struct errmsg *e)
+{
+	out[0] = '\0';
+	if (cfg->nats_domain && cfg->nats_api_prefix) {
+		errmsg_set(e, "--nats.domain and --nats.api-prefix are mutually exclusive");
+		return -EINVAL;
+	}
+	if (cfg->nats_domain) {
+		if (!js_subject_token_ok(cfg->nats_domain) ||
+		    (size_t)snprintf(out, cap, "$JS.%s.API", cfg->nats_domain) >= cap) {
+			errmsg_set(e,
+				   "--nats.domain: \"%s\" is not a domain name (one subject token: "
+				   "no '.', '*', '>' or spaces, at most %zu bytes)",
+				   cfg->nats_domain, cap - 9);
+			out[0] = '\0';
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!cfg->nats_api_prefix)
+		return 0;
+	size_t n = strlen(cfg->nats_api_prefix);
+	if (n > 0 && cfg->nats_api_prefix[n - 1] == '.')
+		n--;
+	bool ok = n > 0 && n < cap;
+	if (ok) {
+		memcpy(out, cfg->nats_api_prefix, n);
+		out[n] = '\0';
+		for (char *tok = out, *dot; ok && tok; tok = dot ? dot + 1 : NULL) {
+			dot = strchr(tok, '.');
+			if (dot)
+				*dot = '\0';
+			ok = js_subject_token_ok(tok);
+			if (dot)
+				*dot = '.';
+		}
+	}
+	if (!ok) {
+		errmsg_set(e,
+			   "--nats.api-prefix: \"%s\" is not a subject prefix (tokens separated by "
+			   "'.', no '*', '>' or spaces, at most %zu bytes)",
+			   cfg->nats_api_prefix, cap - 1);
+		out[0] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A name filter on the heap from an include/exclude flag pair; *out NULL
+ * when neither is set. */
+static int heap_filter(struct name_filter **out, const char *inc, const char *inc_flag,
+		       const char *exc, const char *exc_flag, struct errmsg *e)
+{
+	*out = NULL;
+	if (!inc && !exc)
+		return 0;
+	struct name_filter *f = malloc(sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	int rc = name_filter_init(f, inc, inc_flag, exc, exc_flag, e);
+	if (rc < 0) {
+		free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+static void free_filter(struct name_filter *f)
+{
+	if (f) {
+		name_filter_fini(f);
+		free(f);
+	}
+}
+
 static unsigned clamp_u(unsigned v, unsigned lo, unsigned hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -145,31 +226,31 @@ static void wipe_free(char *secret)
 int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poller **out,
 		    struct errmsg *e)
 {
-	struct name_filter *names = NULL;
+	struct name_filter *names = NULL, *consumer_names = NULL;
 	struct nats_client *nc = NULL;
 	char *password = NULL, *token = NULL, *log_urls = NULL;
-	char account_hint[256] = "";
+	char account_hint[256] = "", api[JS_SUBJECT_MAX / 2];
 	int rc;
 
 	*out = NULL;
 	if (!cfg->nats_urls || !*cfg->nats_urls)
 		return 0; /* not configured */
 
-	names = malloc(sizeof(*names));
 	log_urls = redact_urls(cfg->nats_urls);
-	if (!names || !log_urls) {
-		free(names);
-		names = NULL;
+	if (!log_urls) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = name_filter_init(names, cfg->nats_stream_include, "--nats.stream-include",
-			      cfg->nats_stream_exclude, "--nats.stream-exclude", e);
-	if (rc < 0) {
-		free(names);
-		names = NULL;
+	rc = heap_filter(&names, cfg->nats_stream_include, "--nats.stream-include",
+			 cfg->nats_stream_exclude, "--nats.stream-exclude", e);
+	if (rc == 0)
+		rc = heap_filter(&consumer_names, cfg->nats_consumer_include,
+				 "--nats.consumer-include", cfg->nats_consumer_exclude,
+				 "--nats.consumer-exclude", e);
+	if (rc == 0)
+		rc = api_prefix(cfg, api, sizeof(api), e);
+	if (rc < 0)
 		goto out;
-	}
 	if (cfg->nats_password_file) {
 		rc = read_secret("--nats.password-file", cfg->nats_password_file, &password, e);
 		if (rc < 0)
@@ -204,6 +285,9 @@ int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poll
 	struct js_poller_config pc = {
 	    .names = names,
 	    .max_streams = cfg->nats_max_streams,
+	    .consumer_names = consumer_names,
+	    .max_consumers = cfg->nats_max_consumers,
+	    .api_prefix = api[0] ? api : NULL,
 	    .interval_s = interval_s,
 	    .timeout_s = timeout_s,
 	    .stale_after_s = cfg->nats_stale_after_s,
@@ -211,14 +295,12 @@ int jetstream_setup(const struct config *cfg, struct logger *log, struct js_poll
 	    .account_hint = account_hint[0] ? account_hint : NULL,
 	};
 	nats_client_transport(nc, &pc.transport);
-	names = NULL;
-	nc = NULL; /* the poller owns both now, also when it fails */
+	names = consumer_names = NULL;
+	nc = NULL; /* the poller owns them now, also when it fails */
 	rc = js_poller_new(out, &pc, log);
 out:
-	if (names) {
-		name_filter_fini(names);
-		free(names);
-	}
+	free_filter(names);
+	free_filter(consumer_names);
 	nats_client_free(nc);
 	wipe_free(password);
 	wipe_free(token);

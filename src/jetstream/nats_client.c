@@ -26,6 +26,7 @@
 #define SEED_FILE_MAX 65536
 #define AUTH_RETRIES 3	   /* tries of one connect when creds/nkey are set */
 #define CLOSED_CB_WAIT_S 1 /* free waits this long for cnats's last callbacks */
+#define BATCH_SLICE_MS 50  /* a batch waits for replies in slices this long */
 
 struct nats_client {
 	natsOptions *opts;
@@ -41,6 +42,14 @@ struct nats_client {
 	natsConnection *nc;   /* destroyed only by the connecting thread */
 	bool interrupted;
 	uint64_t generation;
+
+	/* Batches (nats_client_request_many): one subscription on
+	 * "<inbox>.>" of the connection nc, made on its first batch; each
+	 * request's reply subject is "<inbox>.<batch>.<index>", so a late
+	 * reply to an earlier batch is told apart. Connecting thread only. */
+	natsSubscription *batch_sub;
+	char batch_inbox[128];
+	uint64_t batch_seq;
 
 	pthread_mutex_t ev_lock; /* ev, closed_cbs; taken in cnats's callback threads */
 	pthread_cond_t ev_cond;	 /* signalled by on_closed */
@@ -376,10 +385,20 @@ fail:
 	return rc;
 }
 
+/* The batch subscription goes with its connection. Connecting thread. */
+static void drop_batch_sub(struct nats_client *c)
+{
+	if (c->batch_sub) {
+		natsSubscription_Destroy(c->batch_sub);
+		c->batch_sub = NULL;
+	}
+}
+
 void nats_client_free(struct nats_client *c)
 {
 	if (!c)
 		return;
+	drop_batch_sub(c);
 	if (c->nc) {
 		natsConnection_Close(c->nc);
 		natsConnection_Destroy(c->nc);
@@ -444,6 +463,7 @@ static int64_t mono_ms(void)
  * server went away, or it was refused). Connecting thread only. */
 static void drop_connection(struct nats_client *c, natsConnection *nc)
 {
+	drop_batch_sub(c);
 	pthread_mutex_lock(&c->lock);
 	c->nc = NULL;
 	pthread_mutex_unlock(&c->lock);
@@ -565,19 +585,67 @@ uint64_t nats_client_generation(const struct nats_client *c)
 	return c->generation;
 }
 
+/* The connection for a request, or -ENOTCONN (e set). */
+static int usable(struct nats_client *c, natsConnection **nc, struct errmsg *e)
+{
+	pthread_mutex_lock(&c->lock);
+	*nc = c->interrupted ? NULL : c->nc;
+	pthread_mutex_unlock(&c->lock);
+	if (!*nc) {
+		errmsg_set(e, "not connected");
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+static int map_request_error(natsStatus s)
+{
+	switch (s) {
+	case NATS_TIMEOUT:
+		return -ETIMEDOUT;
+	case NATS_NO_RESPONDERS:
+		return -ENOENT;
+	case NATS_CONNECTION_CLOSED:
+	case NATS_CONNECTION_DISCONNECTED:
+	case NATS_NOT_YET_CONNECTED:
+	case NATS_INVALID_SUBSCRIPTION:
+		return -ENOTCONN;
+	case NATS_NO_MEMORY:
+		return -ENOMEM;
+	case NATS_SLOW_CONSUMER:
+		return -EFBIG;
+	default:
+		return -EIO;
+	}
+}
+
+/* Copies m's data into reply (the reply's cap applies). 0, -EFBIG, -ENOMEM. */
+static int take_reply(natsMsg *m, const char *subject, struct mbuf *reply, struct errmsg *e)
+{
+	mbuf_reset(reply);
+	int n = natsMsg_GetDataLength(m);
+	if (n > 0 && (size_t)n > reply->max) {
+		errmsg_set(e, "%s: a reply of %d bytes is larger than the %zu KiB cap", subject, n,
+			   reply->max >> 10);
+		return -EFBIG;
+	}
+	if (n > 0)
+		mbuf_add(reply, natsMsg_GetData(m), (size_t)n);
+	int rc = mbuf_error(reply);
+	if (rc < 0)
+		errmsg_set(e, "%s: reply of %d bytes: %s", subject, n, strerror(-rc));
+	return rc;
+}
+
 int nats_client_request(struct nats_client *c, const char *subject, const char *data, size_t len,
 			unsigned timeout_ms, struct mbuf *reply, struct errmsg *e)
 {
 	natsConnection *nc;
 	natsMsg *m = NULL;
+	int rc = usable(c, &nc, e);
 
-	pthread_mutex_lock(&c->lock);
-	nc = c->interrupted ? NULL : c->nc;
-	pthread_mutex_unlock(&c->lock);
-	if (!nc) {
-		errmsg_set(e, "not connected");
-		return -ENOTCONN;
-	}
+	if (rc < 0)
+		return rc;
 	if (len > (size_t)INT32_MAX)
 		return -EFBIG;
 	if (timeout_ms == 0)
@@ -586,36 +654,131 @@ int nats_client_request(struct nats_client *c, const char *subject, const char *
 	natsStatus s = natsConnection_Request(&m, nc, subject, data, (int)len, timeout_ms);
 	if (s != NATS_OK) {
 		errmsg_set(e, "%s: %s", subject, last_error_text(s));
-		switch (s) {
-		case NATS_TIMEOUT:
-			return -ETIMEDOUT;
-		case NATS_NO_RESPONDERS:
-			return -ENOENT;
-		case NATS_CONNECTION_CLOSED:
-		case NATS_CONNECTION_DISCONNECTED:
-		case NATS_NOT_YET_CONNECTED:
-			return -ENOTCONN;
-		case NATS_NO_MEMORY:
-			return -ENOMEM;
-		default:
-			return -EIO;
+		return map_request_error(s);
+	}
+	rc = take_reply(m, subject, reply, e);
+	natsMsg_Destroy(m);
+	return rc;
+}
+
+/* The batch subscription of the current connection, made when missing:
+ * its pending replies are capped at max_bytes (cnats drops beyond, and
+ * NextMsg then says NATS_SLOW_CONSUMER). */
+static int batch_sub(struct nats_client *c, natsConnection *nc, size_t max_bytes, struct errmsg *e)
+{
+	if (c->batch_sub)
+		return 0;
+	natsInbox *inbox = NULL;
+	char subj[sizeof(c->batch_inbox) + 2];
+	natsStatus s = natsInbox_Create(&inbox);
+	if (s == NATS_OK) {
+		copy_str(c->batch_inbox, sizeof(c->batch_inbox), inbox);
+		snprintf(subj, sizeof(subj), "%s.>", c->batch_inbox);
+		natsInbox_Destroy(inbox);
+		s = natsConnection_SubscribeSync(&c->batch_sub, nc, subj);
+	}
+	if (s == NATS_OK)
+		s = natsSubscription_SetPendingLimits(
+		    c->batch_sub, 4 * JS_BATCH_MAX,
+		    max_bytes > (size_t)INT32_MAX ? INT32_MAX : (int)max_bytes);
+	if (s != NATS_OK) {
+		errmsg_set(e, "reply subscription: %s", last_error_text(s));
+		drop_batch_sub(c);
+		return map_request_error(s);
+	}
+	return 0;
+}
+
+/* Reads "<inbox>.<batch>.<index>": the index when batch is seq, else -1. */
+static long reply_index(const struct nats_client *c, const char *subject, uint64_t seq, size_t n)
+{
+	size_t il = strlen(c->batch_inbox);
+	if (strncmp(subject, c->batch_inbox, il) || subject[il] != '.')
+		return -1;
+	char *end;
+	unsigned long long b = strtoull(subject + il + 1, &end, 10);
+	if (*end != '.' || b != seq)
+		return -1;
+	unsigned long long i = strtoull(end + 1, &end, 10);
+	return *end || i >= n ? -1 : (long)i;
+}
+
+int nats_client_request_many(struct nats_client *c, const struct js_request *reqs, size_t n,
+			     unsigned timeout_ms, struct mbuf *reply, js_reply_fn on_reply,
+			     void *arg, struct errmsg *e)
+{
+	natsConnection *nc;
+	bool answered[JS_BATCH_MAX] = {false};
+	char rsubj[sizeof(c->batch_inbox) + 48];
+	int rc = usable(c, &nc, e);
+
+	if (rc < 0)
+		return rc;
+	if (n > JS_BATCH_MAX) {
+		errmsg_set(e, "a batch of %zu requests (at most %d)", n, JS_BATCH_MAX);
+		return -EINVAL;
+	}
+	rc = batch_sub(c, nc, reply->max, e);
+	if (rc < 0)
+		return rc;
+	int64_t deadline = mono_ms() + (timeout_ms ? timeout_ms : 1);
+	uint64_t seq = ++c->batch_seq;
+	for (size_t i = 0; i < n; i++) {
+		if (reqs[i].len > (size_t)INT32_MAX)
+			return -EFBIG;
+		snprintf(rsubj, sizeof(rsubj), "%s.%llu.%zu", c->batch_inbox,
+			 (unsigned long long)seq, i);
+		natsStatus s = natsConnection_PublishRequest(nc, reqs[i].subject, rsubj,
+							     reqs[i].data, (int)reqs[i].len);
+		if (s != NATS_OK) {
+			errmsg_set(e, "%s: %s", reqs[i].subject, last_error_text(s));
+			return map_request_error(s);
 		}
 	}
-	mbuf_reset(reply);
-	int n = natsMsg_GetDataLength(m);
-	if (n > 0 && (size_t)n > reply->max) {
-		errmsg_set(e, "%s: a reply of %d bytes is larger than the %zu KiB cap", subject, n,
-			   reply->max >> 10);
+	for (size_t done = 0; done < n;) {
+		int64_t left = deadline - mono_ms();
+		natsMsg *m = NULL;
+		/* In slices: cnats reports replies it dropped (past the
+		 * pending cap) only when NextMsg is entered. */
+		natsStatus s =
+		    left > 0 ? natsSubscription_NextMsg(
+				   &m, c->batch_sub, left < BATCH_SLICE_MS ? left : BATCH_SLICE_MS)
+			     : NATS_TIMEOUT;
+		if (s == NATS_TIMEOUT && left > BATCH_SLICE_MS)
+			continue;
+		if (s != NATS_OK) {
+			rc = map_request_error(s);
+			if (rc == -ETIMEDOUT)
+				errmsg_set(e,
+					   "%zu of %zu replies did not come within %u ms (%s ...)",
+					   n - done, n, timeout_ms, reqs[0].subject);
+			else if (rc == -EFBIG)
+				errmsg_set(
+				    e, "replies passing %zu KiB in flight were dropped (%s ...)",
+				    reply->max >> 10, reqs[0].subject);
+			else
+				errmsg_set(e, "%s ...: %s", reqs[0].subject, last_error_text(s));
+			if (rc == -ENOTCONN || rc == -EFBIG)
+				drop_batch_sub(c); /* a new one next time, with nothing stale */
+			return rc;
+		}
+		long i = reply_index(c, natsMsg_GetSubject(m), seq, n);
+		if (i < 0 || answered[i]) {
+			natsMsg_Destroy(m); /* late, from an earlier batch */
+			continue;
+		}
+		answered[i] = true;
+		done++;
+		int one =
+		    natsMsg_IsNoResponders(m) ? -ENOENT : take_reply(m, reqs[i].subject, reply, e);
 		natsMsg_Destroy(m);
-		return -EFBIG;
-	}
-	if (n > 0)
-		mbuf_add(reply, natsMsg_GetData(m), (size_t)n);
-	natsMsg_Destroy(m);
-	int rc = mbuf_error(reply);
-	if (rc < 0) {
-		errmsg_set(e, "%s: reply of %d bytes: %s", subject, n, strerror(-rc));
-		return rc;
+		if (one == -ENOMEM)
+			return one;
+		if (one == -ENOENT)
+			errmsg_set(e, "%s: no responders", reqs[i].subject);
+		rc = on_reply(arg, (size_t)i, one, reply, e);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -673,6 +836,12 @@ static int t_request(void *ctx, const char *subject, const char *data, size_t le
 	return nats_client_request(ctx, subject, data, len, timeout_ms, reply, e);
 }
 
+static int t_request_many(void *ctx, const struct js_request *reqs, size_t n, unsigned timeout_ms,
+			  struct mbuf *reply, js_reply_fn on_reply, void *arg, struct errmsg *e)
+{
+	return nats_client_request_many(ctx, reqs, n, timeout_ms, reply, on_reply, arg, e);
+}
+
 static void t_interrupt(void *ctx)
 {
 	nats_client_interrupt(ctx);
@@ -692,6 +861,7 @@ static const struct js_transport_ops nats_ops = {
     .connect = t_connect,
     .generation = t_generation,
     .request = t_request,
+    .request_many = t_request_many,
     .interrupt = t_interrupt,
     .take_events = t_take_events,
     .close = t_close,

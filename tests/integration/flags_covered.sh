@@ -32,6 +32,11 @@ declare -A covered_by=(
   [--nats.stream-exclude]=integration/jetstream_paging.sh
   [--nats.max-streams]=integration/jetstream_paging.sh
   [--nats.stale-after]=integration/jetstream_restart.sh
+  [--nats.consumer-include]=integration/jetstream_consumers.sh
+  [--nats.consumer-exclude]=integration/jetstream_consumers.sh
+  [--nats.max-consumers]=integration/jetstream_consumers.sh
+  [--nats.domain]=integration/jetstream_domain.sh
+  [--nats.api-prefix]=integration/jetstream_domain.sh
 )
 
 # The test files: source, not data (the fixture captures, golden files,

@@ -15,11 +15,16 @@ misbehave at one chosen step:
   bigtotal answers $JS.API.STREAM.LIST with "total": 1e400
   flaky    the first connection works (one stream) and is dropped after 2 s;
            every later one is sent INFO only (a hung reconnect)
+  cpages   one stream with 1,000 consumers; $JS.API.CONSUMER.LIST.<stream>
+           answers the same full page forever (total 10^9)
+  chuge    one stream with a consumer; its consumer list is one reply of
+           --huge-mb MB
+  chang    one stream with a consumer; its consumer list is never answered
 
   jetstream_fake.py MODE PORT_FILE [--huge-mb N] [--lifetime S]
 
 It binds 127.0.0.1 on a free port, writes the port to PORT_FILE, counts the
-STREAM.LIST requests it answered in PORT_FILE.requests, and exits after
+STREAM.LIST and CONSUMER.LIST requests it answered in PORT_FILE.requests, and exits after
 --lifetime seconds (default 120) whatever happens.
 """
 import argparse
@@ -35,12 +40,25 @@ INFO = {"server_id": "FAKE", "server_name": "fake", "version": "2.9.10", "proto"
         "max_payload": 1048576, "jetstream": True}
 
 
-def stream(i):
+def stream(i, consumers=0):
     return {"config": {"name": "S%07d" % i, "retention": "limits", "storage": "memory",
                        "max_bytes": -1, "max_msgs": -1, "max_age": 0, "num_replicas": 1,
                        "discard": "old"},
             "state": {"messages": 0, "bytes": 0, "first_seq": 0, "last_seq": 0,
-                      "consumer_count": 0}}
+                      "consumer_count": consumers}}
+
+
+def consumer(i):
+    return {"stream_name": "S0000000", "name": "C%07d" % i,
+            "config": {"durable_name": "C%07d" % i, "ack_policy": "explicit"},
+            "delivered": {"consumer_seq": 0, "stream_seq": 0},
+            "ack_floor": {"consumer_seq": 0, "stream_seq": 0},
+            "num_ack_pending": 0, "num_redelivered": 0, "num_waiting": 0, "num_pending": 0}
+
+
+CONSUMER_PAGE = json.dumps({"total": 10 ** 9, "offset": 0, "limit": 256,
+                            "consumers": [consumer(i) for i in range(256)]}).encode()
+CONSUMER_MODES = {"cpages": 1000, "chuge": 1, "chang": 1}
 
 
 PAGE = json.dumps({"type": "io.nats.jetstream.api.v1.stream_list_response",
@@ -116,7 +134,7 @@ class Conn:
             return
         sid = None
         for pat, s in subs.items():
-            if pat.endswith(b".*") and reply.startswith(pat[:-1]):
+            if (pat.endswith(b".*") or pat.endswith(b".>")) and reply.startswith(pat[:-1]):
                 sid = s
         if sid is None:
             return
@@ -142,6 +160,17 @@ class Conn:
             elif mode == "bigtotal":
                 self.reply(reply, sid, b'{"total":1e400,"offset":0,"limit":256,"streams":['
                            + json.dumps(stream(0)).encode() + b"]}")
+            elif mode in CONSUMER_MODES:
+                self.reply(reply, sid, json.dumps({"total": 1, "offset": 0, "limit": 256, "streams": [
+                    stream(0, CONSUMER_MODES[mode])]}).encode())
+        elif subject == b"$JS.API.CONSUMER.LIST.S0000000" and mode in CONSUMER_MODES:
+            self.counter[0] += 1
+            if mode == "cpages":
+                self.reply(reply, sid, CONSUMER_PAGE)
+            elif mode == "chuge":
+                filler = b" " * (self.args.huge_mb << 20)
+                self.reply(reply, sid, b'{"total":1,"consumers":[]' + filler + b"}")
+            # chang: no answer
         else:  # $SYS.REQ.USER.INFO and anything else: no responders, as nats-server 2.9
             self.s.sendall(b"HMSG %s %s 16 16\r\nNATS/1.0 503\r\n\r\n\r\n" % (reply, sid))
 
@@ -149,7 +178,7 @@ class Conn:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["info", "garbage", "badjson", "pages", "endless", "huge", "bigtotal",
-                                       "flaky"])
+                                       "flaky", "cpages", "chuge", "chang"])
     ap.add_argument("port_file")
     ap.add_argument("--huge-mb", type=int, default=50)
     ap.add_argument("--lifetime", type=float, default=120)

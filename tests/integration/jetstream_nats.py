@@ -3,14 +3,20 @@
 (raw protocol over a loopback socket, no cnats, so the tests do not check the
 exporter with the library it uses) to create streams and publish, and the
 comparison of a scrape against nats-server's own monitoring endpoint
-(/jsz?accounts=true&streams=true&config=true). Standard library only.
+(/jsz?accounts=true&streams=true&config=true, with &consumers=true for the
+consumers). Standard library only.
 
   jetstream_nats.py [--auth ...] values-setup PORT
   jetstream_nats.py [--auth ...] mkstreams PORT N STORAGE
+  jetstream_nats.py [--auth ...] mkconsumers PORT N
   jetstream_nats.py [--auth ...] publish PORT SUBJECT COUNT
   jetstream_nats.py [--auth ...] publish-bulk PORT SUBJECT COUNT SIZE
   jetstream_nats.py [--auth ...] read-back PORT STREAM PASSES
+  jetstream_nats.py [--auth ...] consumers-setup PORT READY_FILE
+  jetstream_nats.py [--auth ...] cluster-setup PORT
+  jetstream_nats.py [--auth ...] api PORT SUBJECT [JSON]
   jetstream_nats.py compare MONPORT METRICS_FILE SCRAPE_UNIX_TIME [--exported N]
+  jetstream_nats.py compare-consumers MONPORT METRICS_FILE SCRAPE_UNIX_TIME
   jetstream_nats.py metric METRICS_FILE NAME [label=value ...]
 """
 import argparse
@@ -103,6 +109,61 @@ class Nats:
             raise RuntimeError("%s: %s" % (api, r["error"]))
         return r
 
+    def pub(self, subj, data=b"", reply=None):
+        """Publishes without waiting for anything."""
+        if isinstance(data, str):
+            data = data.encode()
+        r = (" " + reply) if reply else ""
+        self.s.sendall(("PUB %s%s %d\r\n" % (subj, r, len(data))).encode() + data + b"\r\n")
+
+    def sub(self, subj, sid):
+        self.s.sendall(("SUB %s %d\r\n" % (subj, sid)).encode())
+
+    def fetch(self, stream, consumer, batch, expires_s=0.5):
+        """A pull request for up to batch messages: [(ack subject, data)]
+        of those delivered before it expires. Messages come on the inbox's
+        subscription with their own subject; the end is a status message
+        (404 none, 408 expired) on the inbox."""
+        inbox = "%s.fetch%d" % (self.inbox, next(self.seq))
+        body = json.dumps({"batch": batch, "expires": int(expires_s * 1e9)})
+        self.pub("$JS.API.CONSUMER.MSG.NEXT.%s.%s" % (stream, consumer), body, inbox)
+        mine = "$JS.ACK.%s.%s." % (stream, consumer)
+        got = []
+        while len(got) < batch:
+            subj, data, reply, status = self._msg_full()
+            if status and subj == inbox:
+                break
+            if reply and reply.startswith(mine):
+                got.append((reply, data))
+        return got
+
+    def _msg_full(self):
+        """The next MSG/HMSG: (subject, payload, reply, status or None)."""
+        while True:
+            line = self._line()
+            if line == b"PING":
+                self.s.sendall(b"PONG\r\n")
+                continue
+            if line in (b"PONG", b"+OK"):
+                continue
+            if line.startswith(b"-ERR"):
+                raise RuntimeError(line.decode())
+            p = line.split()
+            if p[0] == b"MSG":
+                reply = p[3].decode() if len(p) == 5 else None
+                return p[1].decode(), self._payload(int(p[-1])), reply, None
+            if p[0] == b"HMSG":
+                reply = p[3].decode() if len(p) == 6 else None
+                hl = int(p[-2])
+                d = self._payload(int(p[-1]))
+                head = d[:hl].split(b"\r\n")[0].split()
+                status = head[1].decode() if len(head) > 1 else None
+                return p[1].decode(), d[hl:], reply, status
+
+    def ack_sync(self, ack_subject):
+        """+ACK as a request: the server answers once it has applied it."""
+        self.request(ack_subject, b"+ACK")
+
     def publish(self, subj, data):
         r = json.loads(self.request(subj, data))
         if "error" in r:
@@ -160,6 +221,98 @@ def values_setup(args):
          {"stream_name": "ORDERS", "config": {"durable_name": "audit", "ack_policy": "none"}})
 
 
+def consumers_setup(args):
+    """The consumers test's state, then stays connected (its pull request
+    keeps waiting) until killed, answering the server's PINGs:
+      JOBS  work queue: "worker" (durable pull, max_ack_pending 3, ack_wait
+            1 s): 3 delivered, 1 acked, the 2 others redelivered after
+            ack_wait with one more: 3 unacked = max_ack_pending, 2
+            redeliveries; "waiter" (durable pull on an empty subject) with a
+            pull request waiting
+      LOG   "audit" (durable push, nobody subscribed: nothing delivered),
+            "tail" (durable push, subscribed: all delivered), and an
+            ephemeral pull consumer with 2 of 6 delivered and acked
+      IDLE  "idle" (durable pull), caught up with an empty stream
+    Writes READY_FILE once done."""
+    n = client(args, args.port)
+    n.js("STREAM.CREATE.JOBS", {"name": "JOBS", "subjects": ["jobs.>"], "storage": "file",
+                                "retention": "workqueue"})
+    n.js("STREAM.CREATE.LOG", {"name": "LOG", "subjects": ["log.>"], "storage": "memory"})
+    n.js("STREAM.CREATE.IDLE", {"name": "IDLE", "subjects": ["idle.>"], "storage": "file"})
+    for i in range(10):
+        n.publish("jobs.a", "job%d" % i)
+    for i in range(6):
+        n.publish("log.x", "line%d" % i)
+    n.js("CONSUMER.DURABLE.CREATE.JOBS.worker", {"stream_name": "JOBS", "config": {
+        "durable_name": "worker", "ack_policy": "explicit", "ack_wait": SEC,
+        "max_ack_pending": 3, "filter_subject": "jobs.a"}})
+    n.js("CONSUMER.DURABLE.CREATE.JOBS.waiter", {"stream_name": "JOBS", "config": {
+        "durable_name": "waiter", "ack_policy": "explicit", "filter_subject": "jobs.b"}})
+    n.js("CONSUMER.DURABLE.CREATE.LOG.audit", {"stream_name": "LOG", "config": {
+        "durable_name": "audit", "ack_policy": "none", "deliver_subject": "audit.out"}})
+    n.sub("tail.out", 50)
+    n.js("CONSUMER.DURABLE.CREATE.LOG.tail", {"stream_name": "LOG", "config": {
+        "durable_name": "tail", "ack_policy": "none", "deliver_subject": "tail.out"}})
+    eph = n.js("CONSUMER.CREATE.LOG", {"stream_name": "LOG", "config": {
+        "ack_policy": "explicit", "inactive_threshold": 600 * SEC}})["name"]
+    n.js("CONSUMER.DURABLE.CREATE.IDLE.idle", {"stream_name": "IDLE", "config": {
+        "durable_name": "idle", "ack_policy": "explicit"}})
+
+    got = n.fetch("JOBS", "worker", 3)
+    assert len(got) == 3, got
+    n.ack_sync(got[0][0])
+    time.sleep(1.3)  # ack_wait: the two unacked are due again
+    got = n.fetch("JOBS", "worker", 3)
+    assert len(got) == 3, got
+    for ack, _ in n.fetch("LOG", eph, 2):
+        n.ack_sync(ack)
+    time.sleep(0.7)  # the pull requests above have expired
+    # A pull request that waits (for 10 minutes) on an empty subject.
+    n.pub("$JS.API.CONSUMER.MSG.NEXT.JOBS.waiter",
+          json.dumps({"batch": 1, "expires": 600 * SEC}), n.inbox + ".waiting")
+    n.request("$JS.API.INFO")  # the server has read the pull request
+    with open(args.ready, "w") as f:
+        f.write(eph + "\n")
+    n.s.settimeout(None)
+    while True:
+        n._msg_full()  # tail.out deliveries; PINGs are answered inside
+
+
+def cluster_setup(args):
+    """The cluster test's streams: R1_N1, R1_N2, R1_N3 (one replica, placed
+    by tag on server n1, n2, n3), R3A and R3B (three replicas); R3A gets 5
+    messages and a durable consumer. Retries while the cluster is still
+    forming (no meta leader yet, peers not known)."""
+    n = client(args, args.port)
+    specs = [("R1_N%d" % i, 1, {"tags": ["n%d" % i]}) for i in (1, 2, 3)]
+    specs += [("R3A", 3, None), ("R3B", 3, None)]
+    for name, replicas, placement in specs:
+        cfg = {"name": name, "subjects": [name.lower() + ".>"], "storage": "file",
+               "num_replicas": replicas}
+        if placement:
+            cfg["placement"] = placement
+        for attempt in range(100):
+            try:
+                n.js("STREAM.CREATE." + name, cfg)
+                break
+            except RuntimeError:
+                if attempt == 99:
+                    raise
+                time.sleep(0.2)
+    for i in range(5):
+        n.publish("r3a.x", "m%d" % i)
+    for i in range(2):
+        n.publish("r1_n1.x", "m%d" % i)
+    n.js("CONSUMER.DURABLE.CREATE.R3A.c", {"stream_name": "R3A", "config": {
+        "durable_name": "c", "ack_policy": "explicit"}})
+
+
+def api(args):
+    """One request; prints the reply (JSON)."""
+    n = client(args, args.port)
+    print(n.request(args.subject, args.json or b"").decode())
+
+
 def mkstreams(args):
     n = client(args, args.port)
     t0 = time.time()
@@ -170,6 +323,18 @@ def mkstreams(args):
         if i % 3 == 0:  # a third with messages, the rest empty
             n.publish("s.%d.x" % i, "m%d" % i)
     print("created %d %s streams in %.1f s" % (args.count, args.storage, time.time() - t0))
+
+
+def mkconsumers(args):
+    """A durable pull consumer "c" on each of mkstreams' first N streams
+    (on the third with a message it has that message pending)."""
+    n = client(args, args.port)
+    t0 = time.time()
+    for i in range(args.count):
+        name = "S%05d" % i
+        n.js("CONSUMER.DURABLE.CREATE.%s.c" % name, {"stream_name": name, "config": {
+            "durable_name": "c", "ack_policy": "explicit"}})
+    print("created %d consumers in %.1f s" % (args.count, time.time() - t0))
 
 
 def publish(args):
@@ -366,6 +531,75 @@ def compare(args):
     return 1 if errors else 0
 
 
+def compare_consumers(args):
+    jsz = json.loads(urllib.request.urlopen(
+        "http://127.0.0.1:%d/jsz?accounts=true&streams=true&consumers=true&config=true"
+        % args.monport, timeout=10).read())
+    ms = read_metrics(args.metrics)
+    errors, checked = [], 0
+    want = {}
+    for acct in jsz.get("account_details") or []:
+        for st in acct.get("stream_detail") or []:
+            for c in st.get("consumer_detail") or []:
+                want[(st["name"], c["name"])] = c
+    got = {}
+    for name, labels, v in ms:
+        if name.startswith("memacct_jetstream_consumer_"):
+            got.setdefault((labels.get("stream"), labels.get("consumer")), []).append(
+                (name, labels, v))
+    if set(got) != set(want):
+        errors.append("exported consumers differ from /jsz: missing %s, extra %s" % (
+            sorted(set(want) - set(got)), sorted(set(got) - set(want))))
+    for key in sorted(set(got) & set(want)):
+        c, series = want[key], got[key]
+        cfg = c.get("config", {})
+
+        def one(metric):
+            f = [(l, v) for n, l, v in series if n == metric]
+            if len(f) != 1:
+                errors.append("%s %s: %d series" % (key, metric, len(f)))
+                return None
+            return f[0]
+        values = {
+            "memacct_jetstream_consumer_pending_messages": c.get("num_pending", 0),
+            "memacct_jetstream_consumer_ack_pending_messages": c.get("num_ack_pending", 0),
+            "memacct_jetstream_consumer_redelivered_messages": c.get("num_redelivered", 0),
+            "memacct_jetstream_consumer_waiting_requests": c.get("num_waiting", 0),
+            "memacct_jetstream_consumer_delivered_stream_seq": c["delivered"]["stream_seq"],
+            "memacct_jetstream_consumer_ack_floor_stream_seq": c["ack_floor"]["stream_seq"],
+            "memacct_jetstream_consumer_max_ack_pending": cfg.get("max_ack_pending", -1),
+        }
+        for metric, w in values.items():
+            checked += 1
+            f = one(metric)
+            if f and f[1] != float(w):
+                errors.append("%s %s = %r, server says %r" % (key, metric, f[1], w))
+        for metric, part in (("memacct_jetstream_consumer_last_delivery_age_seconds", "delivered"),
+                             ("memacct_jetstream_consumer_last_ack_age_seconds", "ack_floor")):
+            checked += 1
+            ts = c[part].get("last_active")
+            f = [(l, v) for n, l, v in series if n == metric]
+            if ts is None or ts.startswith("0001-"):
+                if f:
+                    errors.append("%s %s exported, the server reports none" % (key, metric))
+                continue
+            wa = args.scrape_time - parse_ts(ts)
+            if len(f) != 1 or abs(f[0][1] - wa) > 1.5:
+                errors.append("%s %s = %r, want %.3f" % (key, metric, f, wa))
+        checked += 1
+        info = one("memacct_jetstream_consumer_info")
+        wi = {"kind": "push" if cfg.get("deliver_subject") else "pull",
+              "durable": "true" if cfg.get("durable_name") else "false",
+              "ack_policy": cfg.get("ack_policy")}
+        if info and any(info[0].get(k) != x for k, x in wi.items()):
+            errors.append("%s info %r, server says %r" % (key, info[0], wi))
+    for e in errors[:40]:
+        print("MISMATCH:", e)
+    print("compared %d consumers, %d values against /jsz?consumers=true: %d mismatches" % (
+        len(set(got) & set(want)), checked, len(errors)))
+    return 1 if errors else 0
+
+
 def metric(args):
     want = dict(a.split("=", 1) for a in args.labels)
     found = [v for n, l, v in read_metrics(args.metrics)
@@ -388,10 +622,26 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("values-setup")
     s.add_argument("port", type=int)
+    s = sub.add_parser("consumers-setup")
+    s.add_argument("port", type=int)
+    s.add_argument("ready")
+    s = sub.add_parser("cluster-setup")
+    s.add_argument("port", type=int)
+    s = sub.add_parser("api")
+    s.add_argument("port", type=int)
+    s.add_argument("subject")
+    s.add_argument("json", nargs="?")
+    s = sub.add_parser("compare-consumers")
+    s.add_argument("monport", type=int)
+    s.add_argument("metrics")
+    s.add_argument("scrape_time", type=float)
     s = sub.add_parser("mkstreams")
     s.add_argument("port", type=int)
     s.add_argument("count", type=int)
     s.add_argument("storage", choices=["file", "memory"])
+    s = sub.add_parser("mkconsumers")
+    s.add_argument("port", type=int)
+    s.add_argument("count", type=int)
     s = sub.add_parser("publish")
     s.add_argument("port", type=int)
     s.add_argument("subject")
@@ -415,7 +665,9 @@ def main():
     s.add_argument("name")
     s.add_argument("labels", nargs="*")
     args = p.parse_args()
-    fn = {"values-setup": values_setup, "mkstreams": mkstreams, "publish": publish,
+    fn = {"values-setup": values_setup, "consumers-setup": consumers_setup,
+          "cluster-setup": cluster_setup, "api": api,
+          "compare-consumers": compare_consumers, "mkstreams": mkstreams, "mkconsumers": mkconsumers, "publish": publish,
           "publish-bulk": publish_bulk, "read-back": read_back,
           "compare": compare, "metric": metric}[args.cmd]
     sys.exit(fn(args) or 0)

@@ -2,7 +2,8 @@
 # Paging and cardinality: 2,000 file-storage streams (the server lists 256 a
 # page) must all be exported with the server's values, and the poll time is
 # printed. Then --nats.stream-exclude and --nats.max-streams: what is left
-# out is counted (memacct_jetstream_poll_streams, and the dropped counter
+# out is counted (memacct_jetstream_poll_streams, whose results add up to
+# memacct_jetstream_poll_streams_listed, and the dropped counter
 # grows poll after poll). MEMACCT_JS_STREAMS=N and MEMACCT_JS_STORAGE=memory
 # change the count and storage (10,000 file streams need more than 20,000
 # open files in nats-server; 10,000 memory streams were measured by hand).
@@ -23,7 +24,7 @@ scrape > "$m"
 grep -q '^memacct_jetstream_up 1$' "$m" || fail "memacct_jetstream_up is not 1"
 got=$(grep -c '^memacct_jetstream_stream_bytes{' "$m")
 [ "$got" = "$n" ] || fail "exported $got streams, want $n"
-[ "$(value "$m" memacct_jetstream_poll_streams 'result="listed"')" = "$n" ] || fail "listed != $n"
+[ "$(value "$m" memacct_jetstream_poll_streams_listed)" = "$n" ] || fail "listed != $n"
 [ "$(value "$m" memacct_jetstream_account_streams)" = "$n" ] || fail "account streams != $n"
 python3 "$JS_PY" compare "$NATS_MON" "$m" "$scrape_time" || fail "exported values differ from /jsz"
 # Five polls' durations, to see the spread.
@@ -48,6 +49,10 @@ grep -q 'memacct_jetstream_stream_bytes{stream="S[0-9]*7"' "$m" && fail "exclude
 [ "$(value "$m" memacct_jetstream_poll_streams 'result="filtered"')" = "$filtered" ] || fail "filtered count"
 [ "$(value "$m" memacct_jetstream_poll_streams 'result="dropped"')" = "$dropped" ] || fail "dropped count"
 [ "$(value "$m" memacct_jetstream_poll_streams 'result="exported"')" = "$cap" ] || fail "exported count"
+[ "$(value "$m" memacct_jetstream_poll_streams_listed)" = "$n" ] || fail "listed count"
+# The results are disjoint: their sum is the listed total.
+[ "$(awk '/^memacct_jetstream_poll_streams\{/{s+=$2} END{print s}' "$m")" = "$n" ] ||
+  fail "sum of memacct_jetstream_poll_streams is not the listed total"
 d1=$(value "$m" memacct_jetstream_streams_dropped_total)
 wait_fresh_poll "$m" "$(now)" 30 || fail "no fresh poll"
 d2=$(value "$m" memacct_jetstream_streams_dropped_total)

@@ -77,6 +77,11 @@ struct config {
 	const char *nats_stream_include;
 	const char *nats_stream_exclude;
 	unsigned nats_max_streams;	/* 2000; 0: up to JS_MAX_STREAMS_HARD */
+	const char *nats_consumer_include;
+	const char *nats_consumer_exclude;
+	unsigned nats_max_consumers;	/* 2000; 0: up to JS_MAX_CONSUMERS_HARD */
+	const char *nats_domain;	/* JetStream domain: API prefix $JS.<domain>.API */
+	const char *nats_api_prefix;	/* API prefix; NULL: $JS.API */
 
 	/* explain */
 	const char *explain_target; /* NULL: all cgroups */

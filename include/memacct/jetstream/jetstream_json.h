@@ -42,18 +42,30 @@ int js_parse_user_account(const char *json, size_t len, char *name, size_t cap, 
  * JWT is found, -ENOMEM. Does not check signatures. */
 int js_parse_creds_account(const char *text, size_t len, char *name, size_t cap);
 
-/* What a $JS.API.STREAM.LIST page says besides its streams. */
+/* What a $JS.API.STREAM.LIST or CONSUMER.LIST page says besides its
+ * records. */
 struct js_page {
-	uint64_t total;	      /* the server's stream count */
-	size_t count;	      /* streams in this page, any skipped as malformed included */
-	uint64_t fingerprint; /* of the page's stream names in order: tells a repeated page */
+	uint64_t total;	      /* the server's count */
+	size_t count;	      /* records in this page, any skipped as malformed included */
+	uint64_t fingerprint; /* of the page's names in order: tells a repeated page */
+	uint64_t missing;     /* names in the reply's missing array / offline object */
 };
 
 /* One $JS.API.STREAM.LIST page: adds its streams to snap (js_snapshot_add)
- * and fills page. A total that is not an integer from 0 to 2^63 - 1 (1e400,
- * -1, 2^64) is -EINVAL: it would otherwise read as 2^64 - 1. -EFBIG past
- * JS_MAX_STREAMS_HARD or JS_JSON_TREE_MAX. */
+ * and fills page. A stream named in the reply's "missing" array or
+ * "offline" object is added as missing (without state; without config when
+ * the page does not list it otherwise). A total that is not an integer
+ * from 0 to 2^63 - 1 (1e400, -1, 2^64) is -EINVAL: it would otherwise read
+ * as 2^64 - 1. -EFBIG past JS_MAX_STREAMS_HARD or JS_JSON_TREE_MAX. */
 int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 			 struct js_page *page, struct errmsg *e);
+
+/* One $JS.API.CONSUMER.LIST.<stream> page for the finished stream at index
+ * stream: adds its consumers to snap (js_snapshot_add_consumer) and fills
+ * page. A consumer named in the reply's "missing" array is not added (the
+ * server lists no state for it) but counted in page->missing. Errors as
+ * js_parse_stream_page (-EFBIG past JS_MAX_CONSUMERS_HARD). */
+int js_parse_consumer_page(const char *json, size_t len, struct js_snapshot *snap, uint32_t stream,
+			   struct js_page *page, struct errmsg *e);
 
 #endif

@@ -1,6 +1,7 @@
 /* jetstream_poll: one JetStream poll over a transport (js_transport.h) into
- * a snapshot (jetstream_model.h), and the background poller that runs it
- * every interval and publishes the result. A scrape or the /explain page
+ * a snapshot (jetstream_model.h) (jetstream_poll.c, with the consumer step
+ * in jetstream_poll_consumers.c), and the background poller that runs it
+ * every interval and publishes the result (jetstream_poller.c). A scrape or the /explain page
  * takes a reference to the last snapshot under a short lock: it never waits
  * on NATS. main owns the poller and lends it out; the poller owns its
  * transport and its name filter.
@@ -28,11 +29,13 @@
 /* What one poll may take, whatever the server sends. A reply larger than
  * JS_REPLY_MAX (a 256-stream page of nats-server 2.9 is about 160 KiB), a
  * reply whose decoding would take more than JS_JSON_TREE_MAX
- * (jetstream_json.h), more than JS_MAX_PAGES pages (262,144 streams at 256
- * a page), a page seen earlier in the same poll, or more streams kept than
- * the cap (jetstream_model.h) end the poll with an error, and the poller
- * counts which limit it hit. With them, one poll holds at most one reply,
- * one decoded page and 2 x --nats.max-streams streams. */
+ * (jetstream_json.h), more than JS_MAX_PAGES pages of streams (262,144
+ * streams at 256 a page) or of consumers past each stream's first, a page
+ * seen earlier in the same poll, or more streams or consumers kept than
+ * the caps (jetstream_model.h) end the poll with an error, and the poller
+ * counts which limit it hit. With them, one poll holds at most JS_REPLY_MAX
+ * of replies in flight plus the one being read, one decoded page, 2 x
+ * --nats.max-streams streams and 2 x --nats.max-consumers consumers. */
 #define JS_REPLY_MAX ((size_t)4 << 20)
 #define JS_MAX_PAGES 1024u
 
@@ -43,6 +46,7 @@ enum js_limit {
 	JS_LIMIT_PAGES,		/* "pages" */
 	JS_LIMIT_REPEATED_PAGE, /* "repeated_page" */
 	JS_LIMIT_STREAMS,	/* "streams": JS_MAX_STREAMS_HARD without a cap */
+	JS_LIMIT_CONSUMERS,	/* "consumers": JS_MAX_CONSUMERS_HARD without a cap */
 	JS_LIMIT_COUNT
 };
 const char *js_limit_name(enum js_limit l);
@@ -50,8 +54,10 @@ const char *js_limit_name(enum js_limit l);
 /* State that lives from poll to poll (the account name of the current
  * connection, the reply buffer). Poller-thread only. */
 struct js_poll_state {
-	uint64_t generation; /* connection the account name belongs to */
-	bool account_known;  /* user info asked on this connection */
+	const char *api_prefix; /* "$JS.API" (NULL or ""), "$JS.<domain>.API", ... */
+	uint64_t polls;		/* polls begun: whose turn it is to refresh consumers */
+	uint64_t generation;	/* connection the account name belongs to */
+	bool account_known;	/* user info asked on this connection */
 	char account[256];
 	const char *account_hint;	     /* used when the server does not say; may be NULL */
 	struct mbuf *reply;		     /* max: JS_REPLY_MAX */
@@ -61,21 +67,28 @@ struct js_poll_state {
 };
 
 /* One poll: connect if needed (within the budget too), who am I (once per
- * connection), account info, every stream page. On success *out is a new
- * finished snapshot (refs 1). timeout_ms bounds the whole poll. Returns 0
- * or -errno with e: -ETIMEDOUT when the poll ran past timeout_ms, -EFBIG
- * or -ELOOP when it hit a limit (st->limit says which). */
+ * connection), account info, every stream page, the kept streams'
+ * consumers. prev is the last good snapshot (NULL: none), which lends a
+ * missing stream its state and an unchanged stream its consumers. On
+ * success *out is a new finished snapshot (refs 1). timeout_ms bounds the
+ * whole poll. Returns 0 or -errno with e: -ETIMEDOUT when the poll ran past
+ * timeout_ms, -EFBIG or -ELOOP when it hit a limit (st->limit says
+ * which). */
 int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const struct js_filter *f,
-		 unsigned timeout_ms, struct js_snapshot **out, struct errmsg *e);
+		 const struct js_snapshot *prev, unsigned timeout_ms, struct js_snapshot **out,
+		 struct errmsg *e);
 
 struct js_poller_config {
-	struct js_transport transport; /* taken: closed when the poller is freed */
-	struct name_filter *names;     /* taken (heap, freed with the poller); NULL: all */
-	unsigned max_streams;	       /* --nats.max-streams; 0: up to JS_MAX_STREAMS_HARD */
-	unsigned interval_s;	       /* between poll starts; 0: 15 */
-	unsigned timeout_s;	       /* per poll; 0: 10 */
-	unsigned stale_after_s;	       /* 0: serve the last values forever */
-	const char *urls;	       /* for log lines only (copied) */
+	struct js_transport transport;	    /* taken: closed when the poller is freed */
+	struct name_filter *names;	    /* taken (heap, freed with the poller); NULL: all */
+	unsigned max_streams;		    /* --nats.max-streams; 0: up to JS_MAX_STREAMS_HARD */
+	struct name_filter *consumer_names; /* taken, as names */
+	unsigned max_consumers; /* --nats.max-consumers; 0: up to JS_MAX_CONSUMERS_HARD */
+	const char *api_prefix; /* NULL: "$JS.API" (copied) */
+	unsigned interval_s;	/* between poll starts; 0: 15 */
+	unsigned timeout_s;	/* per poll; 0: 10 */
+	unsigned stale_after_s; /* 0: serve the last values forever */
+	const char *urls;	/* for log lines only (copied) */
 	/* The account name when the server does not say (the creds'); may be
 	 * NULL (copied). */
 	const char *account_hint;
@@ -91,9 +104,9 @@ struct js_view {
 	double last_success_s;	  /* Unix seconds; 0: never */
 	double last_duration_s;	  /* of the last poll, success or not */
 	uint64_t errors_total;
-	uint64_t dropped_total; /* streams left out by max-streams, summed over polls */
-	uint64_t limit_hits[JS_LIMIT_COUNT];	    /* polls ended by each limit */
-	uint64_t seen, exported, filtered, dropped; /* of the last good poll */
+	uint64_t dropped_total;		  /* streams left out by max-streams, summed over polls */
+	uint64_t consumers_dropped_total; /* consumers left out by max-consumers, over polls */
+	uint64_t limit_hits[JS_LIMIT_COUNT]; /* polls ended by each limit */
 };
 
 struct js_poller;

@@ -1,6 +1,7 @@
 /* js_transport: what the JetStream poller needs from a NATS connection, as
- * a table of functions over an opaque context: connect, request/reply,
- * interrupt, the connection events to log, close. nats_client.c implements
+ * a table of functions over an opaque context: connect, request/reply (one,
+ * or several in flight at once), interrupt, the connection events to log,
+ * close. nats_client.c implements
  * it over cnats (nats_client_transport()); unit tests pass a fake. The
  * poller depends on this interface only, never on cnats or on who built
  * the connection. */
@@ -24,6 +25,22 @@ struct js_transport_events {
 	char url[256];		    /* the server connected to now, "" when none */
 };
 
+/* One request of a batch. */
+struct js_request {
+	const char *subject;
+	const char *data;
+	size_t len;
+};
+
+/* Called for each reply of a batch as it arrives (in any order): i is the
+ * request's index, rc 0 with the reply in reply, or -ENOENT (no
+ * responders), -EFBIG (over reply->max). A negative return ends the batch
+ * with that value. */
+typedef int (*js_reply_fn)(void *arg, size_t i, int rc, const struct mbuf *reply, struct errmsg *e);
+
+/* At most this many requests in one batch. */
+#define JS_BATCH_MAX 64
+
 struct js_transport_ops {
 	/* 0 when connected (connecting if needed, all of it within
 	 * timeout_ms), else -errno with e: -EACCES auth, -ECONNREFUSED no
@@ -38,6 +55,16 @@ struct js_transport_ops {
 	 * responders), -ENOTCONN, -EFBIG (reply over reply->max), -EIO. */
 	int (*request)(void *ctx, const char *subject, const char *data, size_t len,
 		       unsigned timeout_ms, struct mbuf *reply, struct errmsg *e);
+	/* Sends n (at most JS_BATCH_MAX) requests at once and hands each
+	 * reply to on_reply as it arrives, waiting up to timeout_ms in all;
+	 * the replies in flight are held up to reply->max bytes together.
+	 * 0 when every request was answered; -ETIMEDOUT when some were not
+	 * in time; -EFBIG when replies were dropped for passing that; else
+	 * as request, or on_reply's negative return. Fewer round trips than
+	 * n requests one after the other, and the server writes its replies
+	 * in fewer, larger writes. May be NULL: the poller asks one by one. */
+	int (*request_many)(void *ctx, const struct js_request *reqs, size_t n, unsigned timeout_ms,
+			    struct mbuf *reply, js_reply_fn on_reply, void *arg, struct errmsg *e);
 	/* Any thread: makes a connect or request in flight return and every
 	 * later one fail with -ECANCELED (shutdown). May be NULL. */
 	void (*interrupt)(void *ctx);

@@ -77,6 +77,14 @@ uint64_t nats_client_generation(const struct nats_client *c);
 int nats_client_request(struct nats_client *c, const char *subject, const char *data, size_t len,
 			unsigned timeout_ms, struct mbuf *reply, struct errmsg *e);
 
+/* Several requests in flight at once, each reply handed to on_reply as it
+ * arrives (js_transport.h's request_many, which says what it returns).
+ * Replies come back on one subscription per connection whose pending
+ * replies cnats caps at reply->max bytes. */
+int nats_client_request_many(struct nats_client *c, const struct js_request *reqs, size_t n,
+			     unsigned timeout_ms, struct mbuf *reply, js_reply_fn on_reply,
+			     void *arg, struct errmsg *e);
+
 /* Makes a connect or request in flight return at once, and every later
  * one fail with -ECANCELED (shutdown). Thread-safe. */
 void nats_client_interrupt(struct nats_client *c);
