@@ -76,7 +76,10 @@ in_image() { podman run --rm "${podman_flags[@]}" "$@"; }
 ver=$(in_image "$tag" --version)
 [ "$ver" = "memacct_exporter $(sed -n 's/^project(memacct_exporter VERSION \([0-9.]*\).*/\1/p' "$MEMACCT_SRC/CMakeLists.txt")" ] ||
   fail "--version in the image says '$ver'"
-in_image "$tag" --help | grep -q -- '--path.sysfs' || fail "--help in the image does not list --path.sysfs"
+# To a file: grep -q would close the pipe early and podman's attach fails
+# writing the rest of --help (broken pipe).
+in_image "$tag" --help >"$work/help.txt" || fail "--help failed in the image"
+grep -q -- '--path.sysfs' "$work/help.txt" || fail "--help in the image does not list --path.sysfs"
 user=$(podman image inspect --format '{{.Config.User}}' "$tag")
 [ "$user" = 65534:65534 ] || fail "image user is '$user', want 65534:65534"
 entry=$(podman image inspect --format '{{json .Config.Entrypoint}}' "$tag")
