@@ -16,8 +16,9 @@
 # stime of nats-server, less its idle rate) for one
 # /jsz?accounts=true&streams=true&consumers=true&config=true (what the NATS
 # exporter asks, the same data) against one exporter poll: the first (every
-# consumer list asked) and the steady ones (unchanged idle streams' consumers
-# reused), with the poll's API requests. Target: a steady poll <= /jsz.
+# consumer list asked) and the steady ones (unchanged, settled streams' consumers
+# reused), with the poll's API requests; /jsz and the steady polls measured
+# in alternation, medians. Target: a steady poll <= /jsz.
 # Loopback only; everything is stopped at the end.
 # Usage: bash bench/jetstream.sh [N ...]
 set -euo pipefail
@@ -54,8 +55,11 @@ mem() {
 }
 
 # server_cpu N NATS_PID PORT MONPORT: one row of the server's CPU ms per
-# /jsz and per exporter poll (the first, which asks every consumer list, and
-# the steady ones), the steady poll's requests and consumer lists asked.
+# /jsz and per exporter poll: the first poll (every consumer list asked),
+# then rounds of one /jsz request and the next steady poll (unchanged,
+# settled streams' consumers reused) in back-to-back windows, each with the
+# garbage collection it causes, so that both see the same machine; medians,
+# with the steady poll's requests.
 server_cpu() {
   python3 - "$@" "$(port)" <<'PY'
 import os, statistics, subprocess, sys, time, urllib.request
@@ -79,35 +83,42 @@ def next_poll(after):
             return t, m
         time.sleep(0.05)
 ASKED = 'memacct_jetstream_poll_consumer_lists{result="asked"}'
+JSZ = "http://127.0.0.1:%d/jsz?accounts=true&streams=true&consumers=true&config=true" % mp
+SETTLE = 1.5  # after each, for the garbage collection it causes
+c0, w0 = cpu(), time.time(); time.sleep(2.0); idle = (cpu() - c0) / (time.time() - w0)
+interval = 4 if n <= 2000 else 8
 c0 = cpu()
 exporter = subprocess.Popen(["build-bench/memacct_exporter", "--web.listen-address=127.0.0.1:%d" % ep,
-    "--nats.url=nats://127.0.0.1:%d" % np, "--nats.poll-interval=2", "--nats.poll-timeout=60",
-    "--nats.max-streams=0", "--nats.max-consumers=0", "--no-collector.cgroup",
-    "--no-collector.process", "--no-collector.node", "--log.level=warn"])
+    "--nats.url=nats://127.0.0.1:%d" % np, "--nats.poll-interval=%d" % interval,
+    "--nats.poll-timeout=60", "--nats.max-streams=0", "--nats.max-consumers=0",
+    "--no-collector.cgroup", "--no-collector.process", "--no-collector.node", "--log.level=warn"])
 try:
     t, m = next_poll(0)  # the first poll asks every consumer list
+    time.sleep(SETTLE)
     first, first_asked = (cpu() - c0) * 1000, m.get(ASKED, 0)
     t, m = next_poll(t)
-    time.sleep(0.2)  # the server's idle rate between polls
-    c0, w0 = cpu(), time.time(); time.sleep(1.0); idle = (cpu() - c0) / (time.time() - w0)
-    t, m = next_poll(t)
-    c0, w0, reqs, asked = cpu(), time.time(), [], []
-    for _ in range(16):  # two rounds of refreshes
+    time.sleep(SETTLE)
+    # Contiguous windows, each holding one /jsz or one poll and what it
+    # leaves the garbage collector, less the idle rate.
+    jsz, polls, reqs, asked = [], [], [], []
+    c, w = cpu(), time.time()
+    for _ in range(12 if n <= 2000 else 8):
+        urllib.request.urlopen(JSZ, timeout=120).read()
+        time.sleep(SETTLE)
+        c1, w1 = cpu(), time.time()
+        jsz.append(((c1 - c) - idle * (w1 - w)) * 1000)
         t, m = next_poll(t)
+        time.sleep(SETTLE)
+        c, w = cpu(), time.time()
+        polls.append(((c - c1) - idle * (w - w1)) * 1000)
         reqs.append(m.get("memacct_jetstream_poll_requests", 0))
         asked.append(m.get(ASKED, 0))
-    steady = ((cpu() - c0) - idle * (time.time() - w0)) / 16 * 1000
 finally:
     exporter.terminate(); exporter.wait()
-reps = 10 if n <= 2000 else 3
-url = "http://127.0.0.1:%d/jsz?accounts=true&streams=true&consumers=true&config=true" % mp
-c0 = cpu()
-for _ in range(reps):
-    urllib.request.urlopen(url, timeout=120).read()
-jsz = (cpu() - c0) / reps * 1000
+j, p = statistics.median(jsz), statistics.median(polls)
 print("%-7d %-9d %-10.0f %-18s %-19.0f %-9.0f %-11.0f %-9.2f %.2f" % (
-    n, n, jsz, "%.0f (%d lists)" % (first, first_asked), steady, statistics.mean(reqs),
-    statistics.mean(asked), steady / jsz, first / jsz))
+    n, n, j, "%.0f (%d lists)" % (first, first_asked), p, statistics.mean(reqs),
+    statistics.mean(asked), p / j, first / j))
 PY
 }
 
