@@ -10,15 +10,17 @@
 # NATS (the baseline) and with N streams, --nats.max-streams=0 (all held) and
 # the default cap: VmRSS and VmHWM after 12 polls at 1 s with no scrape (what
 # polling costs), then after one scrape (what the scrape itself costs), and
-# the body's size. Target: polls <= 16 MiB above the baseline at 10,000
-# streams. Then the server's cost: a durable pull consumer on every stream
-# (a third have a message pending), and the server's CPU time (utime +
-# stime of nats-server, less its idle rate) for one
+# the body's size (and, once the consumers below exist, with N streams and
+# N consumers, no caps). Target: polls <= 16 MiB above the baseline at
+# 10,000 streams. Then the server's cost: a durable pull consumer on every stream
+# (a third have a message pending), and the server's CPU time (its
+# threads' schedstat, less its idle rate) for one
 # /jsz?accounts=true&streams=true&consumers=true&config=true (what the NATS
 # exporter asks, the same data) against one exporter poll: the first (every
 # consumer list asked) and the steady ones (unchanged, settled streams' consumers
 # reused), with the poll's API requests; /jsz and the steady polls measured
-# in alternation, medians. Target: a steady poll <= /jsz.
+# in alternation, each with the garbage collection it causes, medians.
+# Target: a steady poll <= /jsz.
 # Loopback only; everything is stopped at the end.
 # Usage: bash bench/jetstream.sh [N ...]
 set -euo pipefail
@@ -54,7 +56,8 @@ mem() {
   kill "$exporter"; wait "$exporter" || true; exporter=""
 }
 
-# server_cpu N NATS_PID PORT MONPORT: one row of the server's CPU ms per
+# server_cpu N NATS_PID PORT MONPORT: one row of the server's CPU ms (its
+# threads' schedstat, in ns) per
 # /jsz and per exporter poll: the first poll (every consumer list asked),
 # then rounds of one /jsz request and the next steady poll (unchanged,
 # settled streams' consumers reused) in back-to-back windows, each with the
@@ -62,12 +65,16 @@ mem() {
 # with the steady poll's requests.
 server_cpu() {
   python3 - "$@" "$(port)" <<'PY'
-import os, statistics, subprocess, sys, time, urllib.request
+import glob, statistics, subprocess, sys, time, urllib.request
 n, pid, np, mp, ep = (int(a) for a in sys.argv[1:])
-tick = os.sysconf("SC_CLK_TCK")
-def cpu():
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / tick
+def cpu():  # the server's threads' CPU time, in ns (schedstat), as seconds
+    t = 0
+    for f in glob.glob("/proc/%d/task/*/schedstat" % pid):
+        try:
+            t += int(open(f).read().split()[0])
+        except OSError:
+            pass
+    return t / 1e9
 def scrape():
     try:
         body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % ep, timeout=5).read().decode()
@@ -102,7 +109,7 @@ try:
     # leaves the garbage collector, less the idle rate.
     jsz, polls, reqs, asked = [], [], [], []
     c, w = cpu(), time.time()
-    for _ in range(12 if n <= 2000 else 8):
+    for _ in range(16 if n <= 2000 else 10):
         urllib.request.urlopen(JSZ, timeout=120).read()
         time.sleep(SETTLE)
         c1, w1 = cpu(), time.time()
@@ -170,6 +177,8 @@ PY
   # The server's CPU per poll, with a consumer on every stream.
   python3 "$py" mkconsumers "$np" "$N" >/dev/null
   cpurows+=("$(server_cpu "$N" "$nats" "$np" "$mp")")
+  memrows+=("$(mem "$N + $N consumers, no caps" --nats.url=nats://127.0.0.1:"$np" \
+    --nats.poll-interval=1 --nats.poll-timeout=60 --nats.max-streams=0 --nats.max-consumers=0)")
   kill "$nats"; wait "$nats" || true; nats=""
 done
 echo
