@@ -10,14 +10,17 @@
 # NATS (the baseline) and with N streams, --nats.max-streams=0 (all held) and
 # the default cap: VmRSS and VmHWM after 12 polls at 1 s with no scrape (what
 # polling costs), then after one scrape (what the scrape itself costs), and
-# the body's size. Target: polls <= 16 MiB above the baseline at 10,000
-# streams. Then the server's cost: a durable pull consumer on every stream
-# (a third have a message pending), and the server's CPU time (utime +
-# stime of nats-server, less its idle rate) for one
+# the body's size (and, once the consumers below exist, with N streams and
+# N consumers, no caps). Target: polls <= 16 MiB above the baseline at
+# 10,000 streams. Then the server's cost: a durable pull consumer on every stream
+# (a third have a message pending), and the server's CPU time (its
+# threads' schedstat, less its idle rate) for one
 # /jsz?accounts=true&streams=true&consumers=true&config=true (what the NATS
 # exporter asks, the same data) against one exporter poll: the first (every
-# consumer list asked) and the steady ones (unchanged idle streams' consumers
-# reused), with the poll's API requests. Target: a steady poll <= /jsz.
+# consumer list asked) and the steady ones (unchanged, settled streams' consumers
+# reused), with the poll's API requests; /jsz and the steady polls measured
+# in alternation, each with the garbage collection it causes, medians.
+# Target: a steady poll <= /jsz.
 # Loopback only; everything is stopped at the end.
 # Usage: bash bench/jetstream.sh [N ...]
 set -euo pipefail
@@ -53,17 +56,25 @@ mem() {
   kill "$exporter"; wait "$exporter" || true; exporter=""
 }
 
-# server_cpu N NATS_PID PORT MONPORT: one row of the server's CPU ms per
-# /jsz and per exporter poll (the first, which asks every consumer list, and
-# the steady ones), the steady poll's requests and consumer lists asked.
+# server_cpu N NATS_PID PORT MONPORT: one row of the server's CPU ms (its
+# threads' schedstat, in ns) per
+# /jsz and per exporter poll: the first poll (every consumer list asked),
+# then rounds of one /jsz request and the next steady poll (unchanged,
+# settled streams' consumers reused) in back-to-back windows, each with the
+# garbage collection it causes, so that both see the same machine; medians,
+# with the steady poll's requests.
 server_cpu() {
   python3 - "$@" "$(port)" <<'PY'
-import os, statistics, subprocess, sys, time, urllib.request
+import glob, statistics, subprocess, sys, time, urllib.request
 n, pid, np, mp, ep = (int(a) for a in sys.argv[1:])
-tick = os.sysconf("SC_CLK_TCK")
-def cpu():
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / tick
+def cpu():  # the server's threads' CPU time, in ns (schedstat), as seconds
+    t = 0
+    for f in glob.glob("/proc/%d/task/*/schedstat" % pid):
+        try:
+            t += int(open(f).read().split()[0])
+        except OSError:
+            pass
+    return t / 1e9
 def scrape():
     try:
         body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % ep, timeout=5).read().decode()
@@ -79,35 +90,42 @@ def next_poll(after):
             return t, m
         time.sleep(0.05)
 ASKED = 'memacct_jetstream_poll_consumer_lists{result="asked"}'
+JSZ = "http://127.0.0.1:%d/jsz?accounts=true&streams=true&consumers=true&config=true" % mp
+SETTLE = 1.5  # after each, for the garbage collection it causes
+c0, w0 = cpu(), time.time(); time.sleep(2.0); idle = (cpu() - c0) / (time.time() - w0)
+interval = 4 if n <= 2000 else 8
 c0 = cpu()
 exporter = subprocess.Popen(["build-bench/memacct_exporter", "--web.listen-address=127.0.0.1:%d" % ep,
-    "--nats.url=nats://127.0.0.1:%d" % np, "--nats.poll-interval=2", "--nats.poll-timeout=60",
-    "--nats.max-streams=0", "--nats.max-consumers=0", "--no-collector.cgroup",
-    "--no-collector.process", "--no-collector.node", "--log.level=warn"])
+    "--nats.url=nats://127.0.0.1:%d" % np, "--nats.poll-interval=%d" % interval,
+    "--nats.poll-timeout=60", "--nats.max-streams=0", "--nats.max-consumers=0",
+    "--no-collector.cgroup", "--no-collector.process", "--no-collector.node", "--log.level=warn"])
 try:
     t, m = next_poll(0)  # the first poll asks every consumer list
+    time.sleep(SETTLE)
     first, first_asked = (cpu() - c0) * 1000, m.get(ASKED, 0)
     t, m = next_poll(t)
-    time.sleep(0.2)  # the server's idle rate between polls
-    c0, w0 = cpu(), time.time(); time.sleep(1.0); idle = (cpu() - c0) / (time.time() - w0)
-    t, m = next_poll(t)
-    c0, w0, reqs, asked = cpu(), time.time(), [], []
-    for _ in range(16):  # two rounds of refreshes
+    time.sleep(SETTLE)
+    # Contiguous windows, each holding one /jsz or one poll and what it
+    # leaves the garbage collector, less the idle rate.
+    jsz, polls, reqs, asked = [], [], [], []
+    c, w = cpu(), time.time()
+    for _ in range(16 if n <= 2000 else 10):
+        urllib.request.urlopen(JSZ, timeout=120).read()
+        time.sleep(SETTLE)
+        c1, w1 = cpu(), time.time()
+        jsz.append(((c1 - c) - idle * (w1 - w)) * 1000)
         t, m = next_poll(t)
+        time.sleep(SETTLE)
+        c, w = cpu(), time.time()
+        polls.append(((c - c1) - idle * (w - w1)) * 1000)
         reqs.append(m.get("memacct_jetstream_poll_requests", 0))
         asked.append(m.get(ASKED, 0))
-    steady = ((cpu() - c0) - idle * (time.time() - w0)) / 16 * 1000
 finally:
     exporter.terminate(); exporter.wait()
-reps = 10 if n <= 2000 else 3
-url = "http://127.0.0.1:%d/jsz?accounts=true&streams=true&consumers=true&config=true" % mp
-c0 = cpu()
-for _ in range(reps):
-    urllib.request.urlopen(url, timeout=120).read()
-jsz = (cpu() - c0) / reps * 1000
+j, p = statistics.median(jsz), statistics.median(polls)
 print("%-7d %-9d %-10.0f %-18s %-19.0f %-9.0f %-11.0f %-9.2f %.2f" % (
-    n, n, jsz, "%.0f (%d lists)" % (first, first_asked), steady, statistics.mean(reqs),
-    statistics.mean(asked), steady / jsz, first / jsz))
+    n, n, j, "%.0f (%d lists)" % (first, first_asked), p, statistics.mean(reqs),
+    statistics.mean(asked), p / j, first / j))
 PY
 }
 
@@ -159,6 +177,8 @@ PY
   # The server's CPU per poll, with a consumer on every stream.
   python3 "$py" mkconsumers "$np" "$N" >/dev/null
   cpurows+=("$(server_cpu "$N" "$nats" "$np" "$mp")")
+  memrows+=("$(mem "$N + $N consumers, no caps" --nats.url=nats://127.0.0.1:"$np" \
+    --nats.poll-interval=1 --nats.poll-timeout=60 --nats.max-streams=0 --nats.max-consumers=0)")
   kill "$nats"; wait "$nats" || true; nats=""
 done
 echo

@@ -224,6 +224,20 @@ def table(title, desc, tgts, renames, hide=(), unit="bytes", overrides=None, sor
     return p
 
 
+def columns_table(title, desc, per, matchers, cols, sort):
+    """A table of one instant query per column: cols (metric, column name,
+    unit), each aggregated by per and filtered by matchers; bytes by default."""
+    return table(
+        title, desc,
+        [target(f"{per} ({m}{{{matchers}}})", ref=chr(ord("A") + i), instant=True, table=True)
+         for i, (m, _, _) in enumerate(cols)],
+        {f"Value #{chr(ord('A') + i)}": n for i, (_, n, _) in enumerate(cols)},
+        sort=sort,
+        overrides=[{"matcher": {"id": "byName", "options": n},
+                    "properties": [{"id": "unit", "value": u}]}
+                   for _, n, u in cols if u != "bytes"])
+
+
 def text(title, content):
     return {"type": "text", "title": title, "options": {"mode": "markdown", "content": content}}
 
@@ -619,13 +633,16 @@ def jetstream_dashboard():
     L.add(timeseries("Poll duration", POLLERS + "memacct_jetstream_poll_duration_seconds.",
                      targets((f"memacct_jetstream_poll_duration_seconds{{{cl}}}", "{{instance}}")),
                      unit="s", fill=0), 6, 5)
-    L.add(timeseries("Poll errors and dropped streams (per interval)",
-                     POLLERS + "memacct_jetstream_poll_errors_total and "
-                     "streams_dropped_total (streams beyond --nats.max-streams).",
+    L.add(timeseries("Poll errors, dropped streams and consumers (per interval)",
+                     POLLERS + "memacct_jetstream_poll_errors_total, "
+                     "streams_dropped_total (streams beyond --nats.max-streams) and "
+                     "consumers_dropped_total (consumers beyond --nats.max-consumers).",
                      targets((f"increase(memacct_jetstream_poll_errors_total{{{cl}}}[$__rate_interval])",
                               "{{instance}} errors"),
                              (f"increase(memacct_jetstream_streams_dropped_total{{{cl}}}[$__rate_interval])",
-                              "{{instance}} dropped streams")),
+                              "{{instance}} dropped streams"),
+                             (f"increase(memacct_jetstream_consumers_dropped_total{{{cl}}}[$__rate_interval])",
+                              "{{instance}} dropped consumers")),
                      unit="short", fill=0), 6, 5)
 
     L.row("Streams")
@@ -676,18 +693,105 @@ def jetstream_dashboard():
             ("memacct_jetstream_stream_oldest_message_age_seconds", "oldest", "s"),
             ("memacct_jetstream_stream_consumers", "consumers", "none"),
             ("memacct_jetstream_stream_retention_time_bounded_only", "age limit only", "none")]
-    L.add(table(
+    L.add(columns_table(
         "Streams: size against limits",
         STREAMS + "max_bytes, max_msgs and max_age as configured: 0 or −1 mean "
         "unlimited. \"age limit only\" = 1: bounded by max_age alone, so size follows "
         "the publish rate.",
-        [target(f"{per_stream} ({m}{{{js}}})", ref=chr(ord("A") + i), instant=True, table=True)
-         for i, (m, _, _) in enumerate(cols)],
-        {f"Value #{chr(ord('A') + i)}": n for i, (_, n, _) in enumerate(cols)},
-        sort="bytes",
-        overrides=[{"matcher": {"id": "byName", "options": n},
-                    "properties": [{"id": "unit", "value": u}]}
-                   for _, n, u in cols if u != "bytes"]), 12, 9)
+        per_stream, js, cols, "bytes"), 12, 9)
+
+    L.row("Consumers")
+    cons = f'{js}, consumer=~"$consumer"'
+    per_consumer = "max by (cluster, account, stream, consumer)"
+    CONSUMERS = ("Level: one line per consumer, the max over every exporter that polls "
+                 "it (never their sum). ")
+    L.add(timeseries(
+        "Consumer pending messages",
+        CONSUMERS + "Messages of the stream the consumer has not delivered yet "
+        "(num_pending). MemacctJetStreamConsumerPendingGrowing fires when it has grown "
+        "in every 5 minutes of the last 15.",
+        targets((f"{per_consumer} (memacct_jetstream_consumer_pending_messages{{{cons}}})",
+                 "{{stream}}/{{consumer}}")), unit="short", fill=0), 12, 9)
+    L.add(timeseries(
+        "Consumer ack pending against max_ack_pending",
+        CONSUMERS + "Messages delivered and not acknowledged, over the consumer's "
+        "max_ack_pending (0..1; consumers without a limit are left out). At 1 the "
+        "server delivers nothing more: MemacctJetStreamConsumerAckPendingAtMax fires "
+        "after 15 minutes there.",
+        targets((f"{per_consumer} (memacct_jetstream_consumer_ack_pending_messages{{{cons}}}) / "
+                 f"({per_consumer} (memacct_jetstream_consumer_max_ack_pending{{{cons}}}) > 0)",
+                 "{{stream}}/{{consumer}}")),
+        unit="percentunit", minv=0, maxv=1, fill=0), 12, 9)
+    L.add(timeseries(
+        "Redelivered messages and waiting pull requests",
+        CONSUMERS + "Messages delivered more than once and not acknowledged yet "
+        "(num_redelivered: clients that fail or time out), and the pull requests waiting "
+        "for messages (num_waiting: how many clients are pulling).",
+        targets((f"{per_consumer} (memacct_jetstream_consumer_redelivered_messages{{{cons}}})",
+                 "{{stream}}/{{consumer}} redelivered"),
+                (f"{per_consumer} (memacct_jetstream_consumer_waiting_requests{{{cons}}})",
+                 "{{stream}}/{{consumer}} waiting pulls")),
+        unit="short", fill=0), 12, 9)
+    ccols = [("memacct_jetstream_consumer_pending_messages", "pending", "short"),
+             ("memacct_jetstream_consumer_ack_pending_messages", "ack pending", "short"),
+             ("memacct_jetstream_consumer_max_ack_pending", "max_ack_pending", "short"),
+             ("memacct_jetstream_consumer_redelivered_messages", "redelivered", "short"),
+             ("memacct_jetstream_consumer_waiting_requests", "waiting pulls", "short"),
+             ("memacct_jetstream_consumer_last_delivery_age_seconds", "last delivery", "s"),
+             ("memacct_jetstream_consumer_last_ack_age_seconds", "last ack", "s")]
+    L.add(columns_table(
+        "Consumers",
+        CONSUMERS + "The consumers of the selected streams, the largest backlog first. "
+        "last delivery and last ack: how long ago (absent when the server reports "
+        "none). max_ack_pending −1 or 0: unlimited.",
+        per_consumer, cons, ccols, "pending"), 12, 9)
+
+    L.row("Clustered streams: leaders and replicas")
+    per_replica = "max by (cluster, account, stream, server)"
+    REPLICAS = ("Level: one line per replica (stream and server), the max over every "
+                "exporter that polls it. ")
+    L.add(table(
+        "Replicas not current or offline",
+        REPLICAS + "Replicas that their stream's leader reports offline or not caught "
+        "up, with how far behind (operations) and how long since it last heard from them. "
+        "MemacctJetStreamReplicaLagging fires after 10 minutes. nats-server 2.9 marks a "
+        "replica offline only when its server shut down cleanly; after a crash it shows "
+        "not current, its last_seen growing.",
+        [target(f"{per_replica} (memacct_jetstream_stream_replica_lag{{{js}}}) and on "
+                f"(cluster, account, stream, server) ({per_replica} "
+                f"(memacct_jetstream_stream_replica_current{{{js}}}) == 0 or {per_replica} "
+                f"(memacct_jetstream_stream_replica_offline{{{js}}}) == 1)",
+                ref="A", instant=True, table=True),
+         target(f"{per_replica} (memacct_jetstream_stream_replica_last_seen_seconds{{{js}}}) and on "
+                f"(cluster, account, stream, server) ({per_replica} "
+                f"(memacct_jetstream_stream_replica_current{{{js}}}) == 0 or {per_replica} "
+                f"(memacct_jetstream_stream_replica_offline{{{js}}}) == 1)",
+                ref="B", instant=True, table=True),
+         target(f"{per_replica} (memacct_jetstream_stream_replica_offline{{{js}}}) and on "
+                f"(cluster, account, stream, server) ({per_replica} "
+                f"(memacct_jetstream_stream_replica_current{{{js}}}) == 0 or {per_replica} "
+                f"(memacct_jetstream_stream_replica_offline{{{js}}}) == 1)",
+                ref="C", instant=True, table=True)],
+        {"Value #A": "lag", "Value #B": "last seen", "Value #C": "offline"},
+        sort="lag", unit="short",
+        overrides=[{"matcher": {"id": "byName", "options": "last seen"},
+                    "properties": [{"id": "unit", "value": "s"}]}]), 12, 8)
+    L.add(timeseries(
+        "Streams led by each server",
+        "Level: one line per NATS server, the streams it leads (max over the exporters "
+        "for each stream, then counted). A server that leads nothing after a restart "
+        "has not taken leaderships back.",
+        targets((f"count by (cluster, server) ({per_replica} "
+                 f"(memacct_jetstream_stream_replica_leader{{{js}}}) == 1)", "{{server}}")),
+        unit="short", fill=0), 6, 8)
+    L.add(timeseries(
+        "Streams missing from the stream list",
+        "Level: one line per account, the streams whose leader did not answer the last "
+        "poll's stream list (memacct_jetstream_stream_missing: their series hold the last "
+        "values seen), the max over the exporters for each stream, then counted.",
+        targets((f"count by (cluster, account) ({per_stream.replace(', storage', '')} "
+                 f"(memacct_jetstream_stream_missing{{{js}}}) == 1)", "{{account}} missing")),
+        unit="short", fill=0), 6, 8)
 
     L.row("Accounts")
     L.add(timeseries(
@@ -763,8 +867,9 @@ def jetstream_dashboard():
                                "matches every cgroup: then pick the cgroup.")
     return dashboard(
         "memacct-jetstream", "memacct / JetStream",
-        "JetStream streams: size, messages, oldest message age, retention limits and "
-        "account storage, one series per stream however many exporters poll it, "
+        "JetStream streams: size, messages, oldest message age, retention limits, their "
+        "consumers' backlogs and acks, clustered streams' replicas, and account storage, "
+        "one series per stream (consumer, replica) however many exporters poll it, "
         "beside the NATS server container's memory split.",
         ["memacct", "nats", "jetstream"],
         [var_datasource(), CLUSTER_VAR,
@@ -772,6 +877,9 @@ def jetstream_dashboard():
                    f'label_values(memacct_jetstream_account_storage_bytes{{{cl}}}, account)'),
          var_query("stream", "Stream",
                    f'label_values(memacct_jetstream_stream_bytes{{{cl}, account=~"$account"}}, stream)'),
+         var_query("consumer", "Consumer",
+                   f'label_values(memacct_jetstream_consumer_pending_messages{{{cl}, '
+                   f'account=~"$account", stream=~"$stream"}}, consumer)'),
          NODE_VAR, NAMESPACE_VAR,
          var_textbox("nats_pod_regex", "NATS pod regex", ".*(nats|jetstream).*",
                      "Regex on pod names that the Pod list is drawn from."),

@@ -140,7 +140,7 @@ static void set_defaults(struct config *c)
 	/* A scrape takes about 3.5 KiB per stream: 2,000 fit two concurrent
 	 * scrapes in the chart's 64 MiB limit with room for the rest. */
 	c->nats_max_streams = 2000;
-	/* A consumer takes about 1.5 KiB of a scrape: 2,000 add 3 MiB. */
+	/* A consumer takes about 1.8 KiB of a scrape: 2,000 add 3.5 MiB. */
 	c->nats_max_consumers = 2000;
 }
 

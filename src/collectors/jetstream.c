@@ -34,6 +34,19 @@ static int jetstream_init(const struct collector_env *env, void **state, struct 
 
 #define H_UNLIMITED_NEG " -1 (or 0) means unlimited."
 
+/* The listed total, and name{result} for the disjoint results that add up
+ * to it (so that sum() over them is the total): n[0] the listed total, then
+ * exported, missing, filtered, dropped. */
+static void poll_results(struct registry *reg, const char *listed, const char *listed_help,
+			 const char *name, const char *help, const uint64_t n[5])
+{
+	static const char *const results[] = {"exported", "missing", "filtered", "dropped"};
+	metric_u64(registry_family(reg, listed, METRIC_GAUGE, listed_help), NULL, NULL, NULL, n[0]);
+	struct family *f = registry_family(reg, name, METRIC_GAUGE, help);
+	for (int i = 0; i < 4; i++)
+		metric_u64(f, NULL, "result", results[i], n[i + 1]);
+}
+
 static void collect_health(struct registry *reg, const struct js_view *v)
 {
 	metric_u64(registry_family(reg, "memacct_jetstream_up", METRIC_GAUGE,
@@ -78,38 +91,29 @@ static void collect_health(struct registry *reg, const struct js_view *v)
 	const struct js_snapshot *s = v->snap;
 	if (!s)
 		return;
-	/* Disjoint results, so that sum() over them is the listed total,
-	 * which is its own metric. */
-	metric_u64(registry_family(reg, "memacct_jetstream_poll_streams_listed", METRIC_GAUGE,
-				   "Streams the server listed in the last good poll."),
-		   NULL, NULL, NULL, s->seen);
-	struct family *f = registry_family(
-	    reg, "memacct_jetstream_poll_streams", METRIC_GAUGE,
-	    "Streams in the last good poll by what became of them: exported with this poll's "
-	    "state, named missing or offline by the server (exported with the last state "
-	    "seen, if any), left out by --nats.stream-include/exclude (filtered) or by "
-	    "--nats.max-streams (dropped); they add up to "
-	    "memacct_jetstream_poll_streams_listed.");
-	metric_u64(f, NULL, "result", "exported", s->n_streams - s->missing);
-	metric_u64(f, NULL, "result", "missing", s->missing);
-	metric_u64(f, NULL, "result", "filtered", s->filtered);
-	metric_u64(f, NULL, "result", "dropped", s->dropped);
-	metric_u64(
-	    registry_family(reg, "memacct_jetstream_poll_consumers_listed", METRIC_GAUGE,
-			    "Consumers of the exported streams in the last good poll, as "
-			    "their lists (or, where not asked, the stream list) count them."),
-	    NULL, NULL, NULL, s->consumers_seen);
-	f = registry_family(
-	    reg, "memacct_jetstream_poll_consumers", METRIC_GAUGE,
-	    "Consumers in the last good poll by what became of them: exported, not obtained "
-	    "(missing: the stream or the consumer's leader did not answer), left out by "
-	    "--nats.consumer-include/exclude (filtered) or by --nats.max-consumers "
-	    "(dropped); they add up to memacct_jetstream_poll_consumers_listed.");
-	metric_u64(f, NULL, "result", "exported", s->n_consumers);
-	metric_u64(f, NULL, "result", "missing", s->consumers_missing);
-	metric_u64(f, NULL, "result", "filtered", s->consumers_filtered);
-	metric_u64(f, NULL, "result", "dropped", s->consumers_dropped);
-	f = registry_family(reg, "memacct_jetstream_poll_consumer_lists", METRIC_GAUGE,
+	poll_results(reg, "memacct_jetstream_poll_streams_listed",
+		     "Streams the server listed in the last good poll.",
+		     "memacct_jetstream_poll_streams",
+		     "Streams in the last good poll by what became of them: exported with this "
+		     "poll's state, named missing or offline by the server (exported with the "
+		     "last state seen, if any), left out by --nats.stream-include/exclude "
+		     "(filtered) or by --nats.max-streams (dropped); they add up to "
+		     "memacct_jetstream_poll_streams_listed.",
+		     (const uint64_t[]){s->seen, s->n_streams - s->missing, s->missing, s->filtered,
+					s->dropped});
+	poll_results(reg, "memacct_jetstream_poll_consumers_listed",
+		     "Consumers of the exported streams in the last good poll, as their lists "
+		     "(or, where not asked, the stream list) count them.",
+		     "memacct_jetstream_poll_consumers",
+		     "Consumers in the last good poll by what became of them: exported, not "
+		     "obtained (missing: the stream or the consumer's leader did not answer), "
+		     "left out by --nats.consumer-include/exclude (filtered) or by "
+		     "--nats.max-consumers (dropped); they add up to "
+		     "memacct_jetstream_poll_consumers_listed.",
+		     (const uint64_t[]){s->consumers_seen, s->n_consumers, s->consumers_missing,
+					s->consumers_filtered, s->consumers_dropped});
+	struct family *f =
+	    registry_family(reg, "memacct_jetstream_poll_consumer_lists", METRIC_GAUGE,
 			    "Streams whose consumers the last good poll asked the server for "
 			    "(asked), or took from the poll before because the stream had not "
 			    "changed and none of its consumers could change without a client "

@@ -565,26 +565,55 @@ static int add_name_only(struct js_snapshot *snap, const char *const *names, siz
 	return 0;
 }
 
+/* A list reply (STREAM.LIST, CONSUMER.LIST), opened: its JSON, the array
+ * of records under key, the sorted missing names. */
+struct list_reply {
+	json_object *root, *arr; /* arr NULL: none */
+	const char **missing;	 /* sorted, unique; into root's strings */
+	size_t n_missing;
+};
+
+/* Parses a list reply into r and fills page's total. On error r holds
+ * nothing (-errno with e); else close_list() it. */
+static int open_list(const char *json, size_t len, const char *what, const char *noun,
+		     const char *key, struct list_reply *r, struct js_page *page, struct errmsg *e)
+{
+	memset(r, 0, sizeof(*r));
+	memset(page, 0, sizeof(*page));
+	page->fingerprint = 14695981039346656037ULL;
+	int rc = parse_root(json, len, &r->root, what, e);
+	if (rc < 0)
+		return rc;
+	rc = page_total(r->root, what, noun, &page->total, e);
+	if (rc == 0)
+		rc = list_array(r->root, key, what, &r->arr, e);
+	if (rc == 0)
+		rc = missing_names(r->root, &r->missing, &r->n_missing);
+	if (rc < 0) {
+		json_object_put(r->root);
+		memset(r, 0, sizeof(*r));
+	}
+	return rc;
+}
+
+static void close_list(struct list_reply *r)
+{
+	free(r->missing);
+	json_object_put(r->root);
+}
+
 int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 			 struct js_page *page, struct errmsg *e)
 {
-	static const char what[] = "$JS.API.STREAM.LIST";
-	json_object *root, *arr = NULL;
-	const char **missing = NULL;
-	size_t n_missing = 0;
-	memset(page, 0, sizeof(*page));
-	page->fingerprint = 14695981039346656037ULL;
-	int rc = parse_root(json, len, &root, what, e);
+	struct list_reply r;
+	int rc = open_list(json, len, "$JS.API.STREAM.LIST", "stream", "streams", &r, page, e);
 	if (rc < 0)
 		return rc;
-
+	json_object *arr = r.arr;
+	const char **missing = r.missing;
+	size_t n_missing = r.n_missing;
 	bool *listed = NULL;
-	rc = page_total(root, what, "stream", &page->total, e);
-	if (rc == 0)
-		rc = list_array(root, "streams", what, &arr, e);
-	if (rc == 0)
-		rc = missing_names(root, &missing, &n_missing);
-	if (rc == 0 && n_missing && !(listed = calloc(n_missing, sizeof(*listed))))
+	if (n_missing && !(listed = calloc(n_missing, sizeof(*listed))))
 		rc = -ENOMEM;
 	size_t n = arr ? json_object_array_length(arr) : 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -622,19 +651,15 @@ int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 			errmsg_set(e, "more than %d streams", JS_MAX_STREAMS_HARD);
 	}
 	free(listed);
-	free(missing);
-	json_object_put(root);
+	close_list(&r);
 	return rc;
 }
 
 static enum js_ack_policy ack_policy_of(const char *s)
 {
-	if (s && !strcmp(s, "none"))
-		return JS_ACK_NONE;
-	if (s && !strcmp(s, "all"))
-		return JS_ACK_ALL;
-	if (s && !strcmp(s, "explicit"))
-		return JS_ACK_EXPLICIT;
+	for (int a = JS_ACK_NONE; s && a < JS_ACK_UNKNOWN; a++)
+		if (!strcmp(s, js_ack_policy_name((enum js_ack_policy)a)))
+			return (enum js_ack_policy)a;
 	return JS_ACK_UNKNOWN;
 }
 
@@ -677,21 +702,12 @@ static bool consumer_of(json_object *ci, struct js_consumer *c)
 int js_parse_consumer_page(const char *json, size_t len, struct js_snapshot *snap, uint32_t stream,
 			   struct js_page *page, struct errmsg *e)
 {
-	static const char what[] = "$JS.API.CONSUMER.LIST";
-	json_object *root, *arr = NULL;
-	const char **missing = NULL;
-	size_t n_missing = 0;
-	memset(page, 0, sizeof(*page));
-	page->fingerprint = 14695981039346656037ULL;
-	int rc = parse_root(json, len, &root, what, e);
+	struct list_reply r;
+	int rc =
+	    open_list(json, len, "$JS.API.CONSUMER.LIST", "consumer", "consumers", &r, page, e);
 	if (rc < 0)
 		return rc;
-
-	rc = page_total(root, what, "consumer", &page->total, e);
-	if (rc == 0)
-		rc = list_array(root, "consumers", what, &arr, e);
-	if (rc == 0)
-		rc = missing_names(root, &missing, &n_missing);
+	json_object *arr = r.arr;
 	size_t n = arr ? json_object_array_length(arr) : 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct js_consumer c;
@@ -703,7 +719,7 @@ int js_parse_consumer_page(const char *json, size_t len, struct js_snapshot *sna
 			break;
 		}
 		page->fingerprint = fnv1a(page->fingerprint, c.name);
-		if (missing_index(missing, n_missing, c.name) >= 0) {
+		if (missing_index(r.missing, r.n_missing, c.name) >= 0) {
 			/* its leader did not answer: no state to export */
 			free(c.name);
 			continue;
@@ -716,9 +732,8 @@ int js_parse_consumer_page(const char *json, size_t len, struct js_snapshot *sna
 				errmsg_set(e, "more than %d consumers", JS_MAX_CONSUMERS_HARD);
 		}
 	}
-	page->missing = n_missing; /* each name once, listed zeroed or not at all */
-	free(missing);
-	json_object_put(root);
+	page->missing = r.n_missing; /* each name once, listed zeroed or not at all */
+	close_list(&r);
 	return rc;
 }
 

@@ -18,16 +18,6 @@
 
 #define USER_INFO_TIMEOUT_MS 2000 /* old servers do not answer; do not wait long */
 
-/* Milliseconds left before deadline (mono_now_ns); 0 when past it. */
-static unsigned left_ms(uint64_t deadline_ns)
-{
-	uint64_t now = mono_now_ns();
-	if (now >= deadline_ns)
-		return 0;
-	uint64_t ms = (deadline_ns - now + 999999) / 1000000; /* rounded up */
-	return (unsigned)(ms > 0xffffffffu ? 0xffffffffu : ms);
-}
-
 const char *js_limit_name(enum js_limit l)
 {
 	static const char *const names[JS_LIMIT_COUNT] = {
@@ -113,7 +103,7 @@ static int list_streams(const struct js_poll_ctx *c, struct js_snapshot *snap, s
 
 	st->n_fingerprints = 0;
 	for (unsigned pages = 0;; pages++) {
-		unsigned to = left_ms(c->deadline_ns);
+		unsigned to = mono_left_ms(c->deadline_ns);
 		if (to == 0) {
 			errmsg_set(e, "poll ran out of its %u ms after %llu streams", timeout_ms,
 				   (unsigned long long)offset);
@@ -180,9 +170,9 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 	*out = NULL;
 	st->limit = JS_LIMIT_NONE;
 	st->polls++;
-	rc = t->ops->connect(t->ctx, left_ms(c.deadline_ns), e);
+	rc = t->ops->connect(t->ctx, mono_left_ms(c.deadline_ns), e);
 	if (rc == 0)
-		rc = ask_account(t, st, left_ms(c.deadline_ns), e);
+		rc = ask_account(t, st, mono_left_ms(c.deadline_ns), e);
 	if (rc < 0)
 		return rc;
 
@@ -191,7 +181,7 @@ int js_poll_once(const struct js_transport *t, struct js_poll_state *st, const s
 		return -ENOMEM;
 	memcpy(snap->account.name, st->account, sizeof(snap->account.name));
 
-	rc = api_request(&c, snap, "INFO", "", 0, left_ms(c.deadline_ns), e);
+	rc = api_request(&c, snap, "INFO", "", 0, mono_left_ms(c.deadline_ns), e);
 	if (rc == -ENOENT) {
 		errmsg_set(e,
 			   "%s.INFO: no responder: JetStream is not enabled on the server "

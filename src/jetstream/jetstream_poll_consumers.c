@@ -51,15 +51,6 @@ struct window {
 	unsigned extra_pages; /* pages past the first, this poll */
 };
 
-static unsigned left_ms(uint64_t deadline_ns)
-{
-	uint64_t now = mono_now_ns();
-	if (now >= deadline_ns)
-		return 0;
-	uint64_t ms = (deadline_ns - now + 999999) / 1000000; /* rounded up */
-	return (unsigned)(ms > 0xffffffffu ? 0xffffffffu : ms);
-}
-
 bool js_subject_token_ok(const char *name)
 {
 	if (!name || !*name)
@@ -168,7 +159,7 @@ static int send_window(struct window *w, uint64_t deadline_ns, struct errmsg *e)
 {
 	const struct js_transport *t = w->ctx->t;
 	struct mbuf *reply = w->ctx->st->reply;
-	unsigned to = left_ms(deadline_ns);
+	unsigned to = mono_left_ms(deadline_ns);
 	int rc;
 
 	if (to == 0) {
@@ -181,7 +172,7 @@ static int send_window(struct window *w, uint64_t deadline_ns, struct errmsg *e)
 	} else {
 		rc = 0;
 		for (size_t i = 0; i < w->n && rc == 0; i++) {
-			to = left_ms(deadline_ns);
+			to = mono_left_ms(deadline_ns);
 			int one = to ? t->ops->request(t->ctx, w->reqs[i].subject, w->reqs[i].data,
 						       w->reqs[i].len, to, reply, e)
 				     : -ETIMEDOUT;

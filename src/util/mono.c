@@ -33,3 +33,12 @@ uint64_t mono_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
+
+unsigned mono_left_ms(uint64_t deadline_ns)
+{
+	uint64_t now = mono_now_ns();
+	if (now >= deadline_ns)
+		return 0;
+	uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+	return (unsigned)(ms > 0xffffffffu ? 0xffffffffu : ms);
+}

@@ -76,22 +76,8 @@ class Nats:
         return d
 
     def _msg(self):
-        while True:
-            line = self._line()
-            if line == b"PING":
-                self.s.sendall(b"PONG\r\n")
-                continue
-            if line in (b"PONG", b"+OK"):
-                continue
-            if line.startswith(b"-ERR"):
-                raise RuntimeError(line.decode())
-            p = line.split()
-            if p[0] == b"MSG":
-                return p[1].decode(), self._payload(int(p[-1]))
-            if p[0] == b"HMSG":
-                hl, tl = int(p[-2]), int(p[-1])
-                d = self._payload(tl)
-                return p[1].decode(), d[hl:]
+        subj, data, _, _ = self._msg_full()
+        return subj, data
 
     def request(self, subj, data=b""):
         if isinstance(data, str):

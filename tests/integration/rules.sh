@@ -8,9 +8,10 @@
 #     recording rules are named level:metric:operation;
 #   - one alert per incident: every alert on per-cgroup series joins
 #     cgroup:memacct_cgroup_info:workload (containers and leaf services, not
-#     their ancestors); every JetStream stream alert takes the max by
-#     stream, without instance, pod or node (once per stream, however many
-#     exporters poll it);
+#     their ancestors); every JetStream stream (and replica) alert takes
+#     the max by stream, every consumer alert the max by stream and
+#     consumer, without instance, pod or node (once per stream or consumer,
+#     however many exporters poll it);
 #   - every dashboard JSON loads, has schemaVersion and a datasource variable
 #     named "datasource", uses no datasource uid but ${datasource}, and every
 #     panel target has an expr; every panel's description says its level
@@ -120,6 +121,17 @@ memacct_jetstream_up memacct_jetstream_poll_streams memacct_jetstream_poll_strea
 memacct_jetstream_last_poll_success_timestamp_seconds
 memacct_jetstream_poll_duration_seconds memacct_jetstream_poll_errors_total
 memacct_jetstream_streams_dropped_total memacct_jetstream_poll_limit_hits_total
+memacct_jetstream_stream_missing memacct_jetstream_stream_replica_leader
+memacct_jetstream_stream_replica_current memacct_jetstream_stream_replica_offline
+memacct_jetstream_stream_replica_lag memacct_jetstream_stream_replica_last_seen_seconds
+memacct_jetstream_consumer_pending_messages memacct_jetstream_consumer_ack_pending_messages
+memacct_jetstream_consumer_redelivered_messages memacct_jetstream_consumer_waiting_requests
+memacct_jetstream_consumer_delivered_stream_seq memacct_jetstream_consumer_ack_floor_stream_seq
+memacct_jetstream_consumer_last_delivery_age_seconds memacct_jetstream_consumer_last_ack_age_seconds
+memacct_jetstream_consumer_max_ack_pending memacct_jetstream_consumer_info
+memacct_jetstream_poll_consumers memacct_jetstream_poll_consumers_listed
+memacct_jetstream_consumers_dropped_total memacct_jetstream_poll_consumer_lists
+memacct_jetstream_poll_requests
 memacct_build_info memacct_scrape_collector_duration_seconds
 memacct_scrape_collector_success memacct_cgroup_read_errors_total
 memacct_process_vanished_total
@@ -209,11 +221,15 @@ for a in alerts:
     if re.search(r"\bcgroup:|memacct_cgroup_", expr) and "cgroup:memacct_cgroup_info:workload" not in expr:
         err(f"alert {name}: reads per-cgroup series but does not join "
             "cgroup:memacct_cgroup_info:workload: it would fire once per ancestor")
-    if "memacct_jetstream_stream_" in expr:
+    if "memacct_jetstream_stream_" in expr or "memacct_jetstream_consumer_" in expr:
         bys = re.findall(r"max by \(([^)]*)\)", expr)
         if not bys or any(re.search(r"\b(instance|pod|node)\b", b) for b in bys):
             err(f"alert {name}: a stream alert must take max by (stream, ...) without "
                 "instance, pod or node, to fire once per stream")
+    if "memacct_jetstream_consumer_" in expr:
+        if any(not re.search(r"\bconsumer\b", b) for b in re.findall(r"max by \(([^)]*)\)", expr)):
+            err(f"alert {name}: a consumer alert must take max by (..., stream, consumer) "
+                "to fire once per consumer")
 
 # --- rule tests: each alert fires somewhere and stays silent somewhere ----
 fires, silent = set(), set()

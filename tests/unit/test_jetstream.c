@@ -747,7 +747,9 @@ struct fake {
 	int err_stream;
 	bool repeat_consumer_page;
 	unsigned last_seq_base; /* added to every stream's last_seq */
-	const char *api;	/* the prefix subjects must have; NULL: "$JS.API" */
+	unsigned
+	    missing_nth; /* this stream (1: the first) listed in "missing", zeroed, no consumers */
+	const char *api; /* the prefix subjects must have; NULL: "$JS.API" */
 	unsigned requests, list_requests, user_info_requests, consumer_requests;
 	unsigned batches; /* request_many calls */
 	uint64_t generation;
@@ -798,7 +800,7 @@ static int f_consumers(struct fake *f, const char *stream, const char *data, siz
 		return 0;
 	}
 	unsigned off = f->repeat_consumer_page ? 0 : parse_offset(data, len);
-	unsigned total = f->n_consumers;
+	unsigned total = (unsigned)idx + 1 == f->missing_nth ? 0 : f->n_consumers;
 	mbuf_printf(reply, "{\"total\":%u,\"offset\":%u,\"limit\":256,\"consumers\":[", total, off);
 	for (unsigned i = off, n = 0; i < total && n < 256; i++, n++)
 		mbuf_printf(
@@ -863,14 +865,19 @@ static int f_request(void *ctx, const char *subject, const char *data, size_t le
 			snprintf(name, sizeof(name), "A%05u", i);
 		else
 			snprintf(name, sizeof(name), "S%05u", f->list_requests > 1 ? i - grown : i);
+		bool gone = i + 1 == f->missing_nth;
 		mbuf_printf(reply,
 			    "%s{\"config\":{\"name\":\"%s\",\"retention\":\"limits\","
 			    "\"storage\":\"file\",\"max_bytes\":100,\"num_replicas\":1},"
 			    "\"state\":{\"messages\":%u,\"bytes\":10,\"last_seq\":%u,"
 			    "\"consumer_count\":%u}}",
-			    n ? "," : "", name, i, f->last_seq_base + i, f->n_consumers);
+			    n ? "," : "", name, gone ? 0 : i, gone ? 0 : f->last_seq_base + i,
+			    gone ? 0 : f->n_consumers);
 	}
-	mbuf_addstr(reply, "]}");
+	mbuf_addstr(reply, "]");
+	if (f->missing_nth)
+		mbuf_printf(reply, ",\"missing\":[\"S%05u\"]", f->missing_nth - 1);
+	mbuf_addstr(reply, "}");
 	return mbuf_error(reply);
 }
 
@@ -1169,6 +1176,58 @@ static void test_poll_consumers_reuse(void **unused)
 	s = sim_poll(&p, &filt, 0);
 	assert_int_equal(f.consumer_requests, 100);
 	assert_int_equal(s->consumer_lists_reused, 0);
+	sim_fini(&p);
+}
+
+/* A stream whose leader stops answering: the list names it missing with a
+ * zeroed state; the poll before lends its state and its consumers, and it
+ * is counted, not dropped. */
+static void test_poll_missing_stream(void **unused)
+{
+	(void)unused;
+	struct fake f = {.n_streams = 5,
+			 .page = 256,
+			 .fail_list_at = -1,
+			 .err_stream = -1,
+			 .n_consumers = 2,
+			 .pending = 1};
+	struct poller_sim p;
+	sim_init(&p, &f, &fake_batch_ops);
+	struct js_filter filt = {0};
+	const struct js_snapshot *s = sim_poll(&p, &filt, 0);
+	assert_int_equal(s->n_consumers, 10);
+	f.missing_nth = 4; /* S00003 */
+	s = sim_poll(&p, &filt, 0);
+	assert_int_equal(s->missing, 1);
+	assert_int_equal(s->seen, 5);
+	const struct js_stream *st = &s->streams[3];
+	assert_true(st->missing && st->has_state);
+	assert_int_equal(st->messages, 3); /* the poll before's, not the zeroes */
+	assert_int_equal(st->consumers, 2);
+	assert_int_equal(st->n_consumers, 2); /* its consumers as they were */
+	assert_false(st->consumers_complete);
+	assert_int_equal(s->n_consumers, 10);
+	assert_int_equal(s->consumers_missing, 0);
+	assert_int_equal(s->consumer_lists_reused, 1);
+	/* Back: asked again (not complete before), fresh. */
+	f.missing_nth = 0;
+	f.consumer_requests = 0;
+	s = sim_poll(&p, &filt, 0);
+	assert_int_equal(s->missing, 0);
+	assert_int_equal(f.consumer_requests, 5);
+	sim_fini(&p);
+
+	/* Missing in the first poll: no state to lend; its consumers missing. */
+	f = (struct fake){.n_streams = 5,
+			  .page = 256,
+			  .fail_list_at = -1,
+			  .err_stream = -1,
+			  .n_consumers = 2,
+			  .missing_nth = 1};
+	sim_init(&p, &f, &fake_batch_ops);
+	s = sim_poll(&p, &filt, 0);
+	assert_false(s->streams[0].has_state);
+	assert_int_equal(s->n_consumers, 8);
 	sim_fini(&p);
 }
 
@@ -1606,6 +1665,7 @@ int main(void)
 	    cmocka_unit_test(test_poll_filters_and_cap),
 	    cmocka_unit_test(test_poll_consumers),
 	    cmocka_unit_test(test_poll_consumers_reuse),
+	    cmocka_unit_test(test_poll_missing_stream),
 	    cmocka_unit_test(test_poll_consumers_cap_and_errors),
 	    cmocka_unit_test(test_poll_consumers_limits),
 	    cmocka_unit_test(test_nkey),

@@ -1,6 +1,6 @@
 /* mono: the monotonic clock for timed waits: a condition variable whose
- * timed waits use it, the time some milliseconds from now on it, and now in
- * nanoseconds. It does not sleep or wait itself. */
+ * timed waits use it, the time some milliseconds from now on it, now in
+ * nanoseconds and what is left before a deadline. It does not sleep or wait itself. */
 #ifndef MEMACCT_MONO_H
 #define MEMACCT_MONO_H
 
@@ -15,5 +15,8 @@ int mono_cond_init(pthread_cond_t *c);
 struct timespec mono_after_ms(long ms);
 /* CLOCK_MONOTONIC's now in nanoseconds. */
 uint64_t mono_now_ns(void);
+/* Milliseconds left before deadline_ns (CLOCK_MONOTONIC), rounded up; 0
+ * once it has passed. */
+unsigned mono_left_ms(uint64_t deadline_ns);
 
 #endif

@@ -76,6 +76,8 @@ CM, JS = "memacct-container-memory", "memacct-jetstream"
 EVENTS = "memory.events and failcnt (events per interval, non-zero only)"
 NO_NODE_PSI = ("node = the v2 capture, which stores no proc/pressure/memory (it is "
                "proc/pressure_memory there), so no node PSI")
+ONE_SERVER = ("one nats-server here, not a cluster: no replicas, leaders or missing "
+              "streams (integration/jetstream_cluster checks those series)")
 # (dashboard, panel title or "variable NAME", refId, pass or "*") -> (NEVER | MAYBE, reason)
 ALLOW = {
     (CM, EVENTS, "A", "all"):
@@ -92,6 +94,11 @@ ALLOW = {
     (CM, "PSI: share of time stalled on memory", "C", "cgroup"): (NEVER, NO_NODE_PSI),
     (CM, "PSI: share of time stalled on memory", "D", "pod"): (NEVER, NO_NODE_PSI),
     (CM, "PSI: share of time stalled on memory", "D", "cgroup"): (NEVER, NO_NODE_PSI),
+    (JS, "Replicas not current or offline", "A", "*"): (NEVER, ONE_SERVER),
+    (JS, "Replicas not current or offline", "B", "*"): (NEVER, ONE_SERVER),
+    (JS, "Replicas not current or offline", "C", "*"): (NEVER, ONE_SERVER),
+    (JS, "Streams led by each server", "A", "*"): (NEVER, ONE_SERVER),
+    (JS, "Streams missing from the stream list", "A", "*"): (NEVER, ONE_SERVER),
     (JS, "variable account", "", "*"):
         (NEVER, "nats-server 2.9 has no $SYS.REQ.USER.INFO, so the exporter cannot "
                 "name the account and leaves the account label empty: no values "

@@ -4,7 +4,8 @@ the plain NATS client protocol on a socket (there is no nats CLI on Debian;
 standard library only). Used by dashboards_prometheus.sh.
 
     nats_js.py HOST:PORT setup    wait for the server, create the streams
-                                  below, a durable consumer, publish
+                                  below, a durable pull consumer on
+                                  UNBOUNDED, publish, take and ack one
 
 Streams (names are what the test expects):
   UNBOUNDED  file, no max_age/max_bytes/max_msgs: the retention-unbounded alert
@@ -57,12 +58,14 @@ class Nats:
         return data
 
     def _next(self):
-        """The next protocol message: ('MSG', subject, payload), ('PONG',)."""
+        """The next protocol message: ('MSG', subject, payload, reply or
+        None), ('PONG',)."""
         while True:
             line = self._line()
             if line.startswith(b"MSG "):
                 parts = line.split()
-                return ("MSG", parts[1].decode(), self._bytes(int(parts[-1])))
+                reply = parts[3].decode() if len(parts) == 5 else None
+                return ("MSG", parts[1].decode(), self._bytes(int(parts[-1])), reply)
             if line == b"PING":
                 self._send(b"PONG\r\n")
             elif line == b"PONG":
@@ -85,6 +88,21 @@ class Nats:
             m = self._next()
             if m[0] == "MSG" and m[1] == reply:
                 return json.loads(m[2]) if m[2] else {}
+
+
+    def take_one(self, stream, consumer):
+        """Pulls one message from a pull consumer and acks it (the ack as a
+        request: the server answers once it has applied it)."""
+        self.n += 1
+        inbox = f"{self.inbox}.{self.n}"
+        body = b'{"batch":1}'
+        self._send(f"PUB $JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer} {inbox} "
+                   f"{len(body)}\r\n".encode() + body + b"\r\n")
+        while True:
+            m = self._next()
+            if m[0] == "MSG" and m[3] and m[3].startswith(f"$JS.ACK.{stream}.{consumer}."):
+                self.request(m[3], b"+ACK")
+                return
 
 
 STREAMS = [
@@ -132,6 +150,9 @@ def setup(addr):
         nc.request(f"unbounded.orders.{i % 5}", body)
         nc.request(f"memory.events.{i % 3}", body[:200])
         nc.request("ageonly.logs", body[:300])
+    # The worker takes and acks one message: it has a last delivery and
+    # a last ack, 49 pending.
+    nc.take_one("UNBOUNDED", "worker")
     # NEARFULL: publish until the server refuses (discard new): it is then
     # within one message of max_bytes.
     for i in range(200):
