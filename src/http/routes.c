@@ -18,6 +18,7 @@
 #include "memacct/http/basic_auth.h"
 #include "memacct/http/negotiate.h"
 #include "memacct/http/stream_response.h"
+#include "memacct/util/parse.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -581,17 +582,6 @@ void routes_connection(void *cls, struct MHD_Connection *c, void **socket_contex
 	}
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t routes_unescape(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls;
@@ -599,7 +589,7 @@ size_t routes_unescape(void *cls, struct MHD_Connection *c, char *s)
 	char *out = s;
 	for (const char *p = s; *p; p++) {
 		int hi, lo;
-		if (p[0] == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0 &&
+		if (p[0] == '%' && (hi = parse_hex_digit(p[1])) >= 0 && (lo = parse_hex_digit(p[2])) >= 0 &&
 		    (hi | lo) != 0) {
 			*out++ = (char)(hi << 4 | lo);
 			p += 2;

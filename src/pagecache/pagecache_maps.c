@@ -8,35 +8,6 @@
 
 #include "memacct/util/parse.h"
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex digits at *p into *v; -EINVAL when none, -ERANGE past 64 bits. */
-static int parse_hex(const char **p, uint64_t *v)
-{
-	const char *s = *p;
-	uint64_t acc = 0;
-	int d;
-	if (hex_digit(*s) < 0)
-		return -EINVAL;
-	for (; (d = hex_digit(*s)) >= 0; s++) {
-		if (acc >> 60)
-			return -ERANGE;
-		acc = acc << 4 | (uint64_t)d;
-	}
-	*p = s;
-	*v = acc;
-	return 0;
-}
-
 static int expect(const char **p, char c)
 {
 	if (**p != c)
@@ -64,13 +35,13 @@ int pagecache_maps_parse_line(const char *line, struct pagecache_maps_line *out)
 	const char *p = line;
 	uint64_t major, minor;
 	int rc;
-	if ((rc = parse_hex(&p, &out->start)) || (rc = expect(&p, '-')) ||
-	    (rc = parse_hex(&p, &out->end)))
+	if ((rc = parse_hex_u64(&p, &out->start)) || (rc = expect(&p, '-')) ||
+	    (rc = parse_hex_u64(&p, &out->end)))
 		return rc;
 	out->range_end = p;
 	if ((rc = expect(&p, ' ')) || (rc = skip_field(&p)) /* perms */ ||
-	    (rc = skip_field(&p)) /* offset */ || (rc = parse_hex(&p, &major)) ||
-	    (rc = expect(&p, ':')) || (rc = parse_hex(&p, &minor)) || (rc = expect(&p, ' ')) ||
+	    (rc = skip_field(&p)) /* offset */ || (rc = parse_hex_u64(&p, &major)) ||
+	    (rc = expect(&p, ':')) || (rc = parse_hex_u64(&p, &minor)) || (rc = expect(&p, ' ')) ||
 	    (rc = parse_u64(&p, &out->ino)))
 		return rc;
 	if (major > 0xfffff || minor > 0xfffff)

@@ -37,6 +37,34 @@ int parse_u64(const char **p, uint64_t *v)
 	return rc;
 }
 
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int parse_hex_u64(const char **p, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t acc = 0;
+	int d;
+	if (parse_hex_digit(*s) < 0)
+		return -EINVAL;
+	for (; (d = parse_hex_digit(*s)) >= 0; s++) {
+		if (acc >> 60)
+			return -ERANGE;
+		acc = acc << 4 | (uint64_t)d;
+	}
+	*p = s;
+	*v = acc;
+	return 0;
+}
+
 static const char *line_end(const char *s)
 {
 	const char *e = strchr(s, '\n');

@@ -1,6 +1,6 @@
-/* Unit tests for parse.h: parse_u64 at its limits, parse_keyed on the three
- * shapes the kernel writes (memory.stat, /proc/meminfo, /proc/PID/status)
- * and on malformed input, parse_single_u64, parse_psi and parse_next_pid.
+/* Unit tests for parse.h: parse_u64 and parse_hex_u64 at their limits,
+ * parse_keyed on the three shapes the kernel writes (memory.stat,
+ * /proc/meminfo, /proc/PID/status) and on malformed input, parse_single_u64, parse_psi and parse_next_pid.
  * Every input is copied into an exact-size heap buffer so AddressSanitizer
  * catches a read past the NUL. It does not read files. */
 /* cmocka.h needs these first. */
@@ -99,6 +99,55 @@ static void test_u64_untouched_on_einval(void **state)
 	uint64_t v = SENTINEL;
 	assert_int_equal(parse_u64(&p, &v), -EINVAL);
 	assert_true(v == SENTINEL);
+}
+
+/* ---- parse_hex_digit, parse_hex_u64 ---- */
+
+static void test_hex_digit(void **state)
+{
+	(void)state;
+	const char *digits = "0123456789abcdefABCDEF";
+	const int want[] = {0,	1,  2,	3,  4,	5,  6,	7,  8,	9,  10,
+			    11, 12, 13, 14, 15, 10, 11, 12, 13, 14, 15};
+	for (size_t i = 0; digits[i]; i++)
+		assert_int_equal(parse_hex_digit(digits[i]), want[i]);
+	assert_int_equal(parse_hex_digit('g'), -1);
+	assert_int_equal(parse_hex_digit('G'), -1);
+	assert_int_equal(parse_hex_digit('/'), -1);
+	assert_int_equal(parse_hex_digit(':'), -1);
+	assert_int_equal(parse_hex_digit('@'), -1);
+	assert_int_equal(parse_hex_digit('`'), -1);
+	assert_int_equal(parse_hex_digit('\0'), -1);
+	assert_int_equal(parse_hex_digit('x'), -1);
+}
+
+static void check_hex(const char *in, int want_rc, uint64_t want_v, size_t want_adv)
+{
+	char *s = dup_exact(in);
+	const char *p = s;
+	uint64_t v = SENTINEL;
+	int rc = parse_hex_u64(&p, &v);
+	assert_int_equal(rc, want_rc);
+	assert_int_equal((size_t)(p - s), want_adv);
+	assert_true(v == (want_rc == 0 ? want_v : SENTINEL));
+	free(s);
+}
+
+static void test_hex_u64(void **state)
+{
+	(void)state;
+	/* a /proc/PID/maps line: start-end and major:minor */
+	check_hex("7f3a1c000000-7f3a1c021000 rw-p", 0, UINT64_C(0x7f3a1c000000), 12);
+	check_hex("fd:01 ", 0, 0xfd, 2);
+	check_hex("ffffffffffffffff", 0, UINT64_MAX, 16);
+	check_hex("0000ffffffffffffffff", 0, UINT64_MAX, 20);
+	check_hex("DeadBeef-", 0, 0xdeadbeef, 8);
+	/* past 64 bits, no digit, a "0x" prefix stops at the x */
+	check_hex("10000000000000000", -ERANGE, 0, 0);
+	check_hex("", -EINVAL, 0, 0);
+	check_hex("-1", -EINVAL, 0, 0);
+	check_hex("g1", -EINVAL, 0, 0);
+	check_hex("0x10", 0, 0, 1);
 }
 
 /* ---- parse_keyed ---- */
@@ -694,6 +743,8 @@ int main(void)
 	    cmocka_unit_test(test_u64_overflow),
 	    cmocka_unit_test(test_u64_junk),
 	    cmocka_unit_test(test_u64_untouched_on_einval),
+	    cmocka_unit_test(test_hex_digit),
+	    cmocka_unit_test(test_hex_u64),
 	    cmocka_unit_test(test_keyed_memory_stat),
 	    cmocka_unit_test(test_keyed_prefix_collisions),
 	    cmocka_unit_test(test_keyed_meminfo),

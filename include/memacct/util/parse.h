@@ -13,6 +13,14 @@
  * no digit is there, -ERANGE on overflow (then *p is past the digits). */
 int parse_u64(const char **p, uint64_t *v);
 
+/* The value of one hex digit (0-9, a-f, A-F), or -1 for anything else. */
+int parse_hex_digit(char c);
+
+/* Hex digits at *p (no "0x") into *v and advances *p past them, as in
+ * /proc/PID/maps addresses and device numbers. -EINVAL when no digit is
+ * there, -ERANGE past 64 bits (then *p is not moved). */
+int parse_hex_u64(const char **p, uint64_t *v);
+
 /* A table of wanted keys for parse_keyed(). slot indexes the out array. */
 struct keyed_field {
 	const char *key;
