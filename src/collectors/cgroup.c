@@ -284,18 +284,10 @@ static int cgroup_init(const struct collector_env *env, void **state, struct err
 	return 0;
 }
 
-static void cgroup_fini(void *state)
-{
-	struct cgroup_state *st = state;
-	if (!st)
-		return;
-	free(st);
-}
-
 const struct collector collector_cgroup = {
     .name = "cgroup",
     .default_on = true,
     .init = cgroup_init,
     .collect = cgroup_collect,
-    .fini = cgroup_fini,
+    .fini = free,
 };

@@ -123,15 +123,10 @@ static int pagecache_init(const struct collector_env *env, void **state, struct 
 	return 0;
 }
 
-static void pagecache_fini(void *state)
-{
-	free(state);
-}
-
 const struct collector collector_pagecache = {
     .name = "pagecache",
     .default_on = false,
     .init = pagecache_init,
     .collect = pagecache_collect,
-    .fini = pagecache_fini,
+    .fini = free,
 };

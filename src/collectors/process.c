@@ -142,18 +142,10 @@ static int process_init(const struct collector_env *env, void **state, struct er
 	return 0;
 }
 
-static void process_fini(void *state)
-{
-	struct process_state *st = state;
-	if (!st)
-		return;
-	free(st);
-}
-
 const struct collector collector_process = {
     .name = "process",
     .default_on = true,
     .init = process_init,
     .collect = process_collect,
-    .fini = process_fini,
+    .fini = free,
 };

@@ -164,11 +164,6 @@ static int self_init(const struct collector_env *env, void **state, struct errms
 	return 0;
 }
 
-static void self_fini(void *state)
-{
-	free(state);
-}
-
 /* Counts /proc/self/fd entries, not counting the descriptor used to list
  * them. */
 static int count_open_fds(uint64_t *n, struct errmsg *e)
@@ -274,5 +269,5 @@ const struct collector collector_self = {
     .default_on = true,
     .init = self_init,
     .collect = self_collect,
-    .fini = self_fini,
+    .fini = free,
 };
