@@ -233,8 +233,8 @@ static const struct {
     [F_MAX_PER_SUBJECT] = {"memacct_jetstream_stream_max_messages_per_subject",
 			   "The stream's configured max_msgs_per_subject;" H_UNLIMITED_NEG},
     [F_INFO] = {"memacct_jetstream_stream_info",
-		"The stream's retention, discard policy, storage and replicas as labels; "
-		"always 1."},
+		"The stream's retention, discard policy, storage, replicas and NATS cluster "
+		"(nats_cluster, empty on a single server) as labels; always 1."},
     [F_UNBOUNDED] = {"memacct_jetstream_stream_retention_unbounded",
 		     "1 when a limits-retention stream has no max_age, no max_bytes and no "
 		     "max_msgs, so it grows until storage runs out; 0 otherwise (a sealed "
@@ -307,6 +307,7 @@ static void collect_streams(struct registry *reg, const struct js_snapshot *s)
 		labels_add(&info, "discard", js_discard_name(st->discard));
 		snprintf(replicas, sizeof(replicas), "%lld", (long long)st->replicas);
 		labels_add(&info, "replicas", replicas);
+		labels_add(&info, "nats_cluster", st->cluster ? st->cluster : "");
 		metric_u64(f[F_INFO], &info, NULL, NULL, 1);
 
 		metric_u64(f[F_UNBOUNDED], &ls, NULL, NULL, js_stream_unbounded(st) ? 1 : 0);

@@ -354,6 +354,9 @@ static int replicas_of(json_object *cl, struct js_stream *st)
 	if (!cname || !*cname)
 		return 0;
 	st->clustered = true;
+	st->cluster = strdup(cname);
+	if (!st->cluster)
+		return -ENOMEM;
 	json_object *reps = get(cl, "replicas");
 	size_t n =
 	    reps && json_object_is_type(reps, json_type_array) ? json_object_array_length(reps) : 0;

@@ -88,6 +88,8 @@ void js_stream_fini(struct js_stream *st)
 {
 	free(st->name);
 	st->name = NULL;
+	free(st->cluster);
+	st->cluster = NULL;
 	for (unsigned i = 0; i < st->n_peers; i++)
 		free(st->peers[i].name);
 	free(st->peers);
@@ -203,6 +205,7 @@ int js_snapshot_add(struct js_snapshot *s, struct js_stream *st)
 	}
 	s->streams[s->n_streams++] = *st;
 	st->name = NULL;
+	st->cluster = NULL;
 	st->peers = NULL;
 	st->n_peers = 0;
 	return 0;
@@ -264,6 +267,8 @@ void js_snapshot_lend_missing(struct js_snapshot *s, const struct js_snapshot *p
 		st->deleted = p->deleted;
 		st->consumers = p->consumers;
 		st->has_state = true;
+		if (!st->cluster && p->cluster)
+			st->cluster = strdup(p->cluster); /* NULL (no label) without memory */
 		if (!st->has_config && p->has_config) {
 			st->storage = p->storage;
 			st->retention = p->retention;

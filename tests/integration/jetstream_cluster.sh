@@ -129,6 +129,11 @@ for i in 1 2 3; do
   # An R1 stream is clustered too: its leader is the server it lives on.
   [ "$(value "$m" memacct_jetstream_stream_replica_leader 'stream="R1_N2"' 'server="n2"')" = 1 ] ||
     fail "n$i: R1_N2 is not led by n2"
+  # The cluster each stream is placed in, on its info series.
+  for s in $streams; do
+    [ "$(value "$m" memacct_jetstream_stream_info "stream=\"$s\"" 'nats_cluster="C1"')" = 1 ] ||
+      fail "n$i: $s's info has no nats_cluster=\"C1\""
+  done
 done
 echo "3 exporters, one per server: each exports $streams once; R3A led by $r3a_leader"
 for i in 2 3; do

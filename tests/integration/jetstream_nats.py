@@ -453,7 +453,11 @@ def compare(args):
         info = one(series, "memacct_jetstream_stream_info")
         checked += 1
         wi = {"retention": cfg["retention"], "discard": cfg["discard"],
-              "storage": cfg["storage"], "replicas": str(cfg["num_replicas"])}
+              "storage": cfg["storage"], "replicas": str(cfg["num_replicas"]),
+              # /jsz names a cluster for a lone server too (a leaf's is
+              # its server name); a stream is in one only with a meta group.
+              "nats_cluster": (st.get("cluster") or {}).get("name", "")
+              if jsz.get("meta_cluster") else ""}
         if len(info) != 1 or any(info[0][0].get(k) != x for k, x in wi.items()):
             errors.append("%s info %r, server says %r" % (sname, info, wi))
 

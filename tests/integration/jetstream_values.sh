@@ -44,7 +44,7 @@ grep -q 'memacct_jetstream_stream_newest_message_age_seconds{stream="EMPTY"' "$m
   fail "an empty stream exports a newest message age"
 grep -q 'memacct_jetstream_stream_limit_utilization_ratio{stream="UNBOUNDED"' "$m" &&
   fail "utilization exported for a stream without limits"
-grep -q 'memacct_jetstream_stream_info{stream="WORK",account="",storage="file",retention="workqueue",discard="new",replicas="1"} 1' "$m" ||
+grep -q 'memacct_jetstream_stream_info{stream="WORK",account="",storage="file",retention="workqueue",discard="new",replicas="1",nats_cluster=""} 1' "$m" ||
   fail "WORK's info series is not as expected"
 
 out=$(promtool check metrics < "$m" 2>&1) || true

@@ -393,6 +393,7 @@ static void test_stream_page_cluster(void **unused)
 				.has_state = true,
 				.has_config = true};
 	struct js_stream r9 = {.name = strdup("R9"),
+			       .cluster = strdup("C2"),
 			       .messages = 1,
 			       .max_bytes = 64,
 			       .storage = JS_STORAGE_MEMORY,
@@ -417,6 +418,7 @@ static void test_stream_page_cluster(void **unused)
 	assert_true(a->missing);
 	assert_false(a->has_state); /* the zeroed state is not believed */
 	assert_true(a->clustered);
+	assert_string_equal(a->cluster, "C1");
 	assert_int_equal(a->n_peers, 1); /* no leader: the offline follower only */
 	assert_string_equal(a->peers[0].name, "n2");
 	assert_false(a->peers[0].leader);
@@ -428,6 +430,7 @@ static void test_stream_page_cluster(void **unused)
 	assert_true(b->has_state);
 	assert_int_equal(b->messages, 8);
 	assert_int_equal(b->n_peers, 3);
+	assert_string_equal(b->cluster, "C1");
 	assert_string_equal(b->peers[0].name, "n3");
 	assert_true(b->peers[0].leader && b->peers[0].current && !b->peers[0].offline);
 	assert_string_equal(b->peers[1].name, "n1");
@@ -439,6 +442,7 @@ static void test_stream_page_cluster(void **unused)
 	const struct js_stream *c = &s->streams[2];
 	assert_string_equal(c->name, "R9");
 	assert_true(c->missing && !c->has_config && !c->has_state);
+	assert_null(c->cluster);
 
 	/* The poll before lends its state; R9 its config too. */
 	js_snapshot_lend_missing(s, prev);
@@ -449,6 +453,8 @@ static void test_stream_page_cluster(void **unused)
 	assert_true(c->has_state && c->has_config);
 	assert_int_equal(c->storage, JS_STORAGE_MEMORY);
 	assert_int_equal(c->max_bytes, 64);
+	assert_string_equal(c->cluster, "C2"); /* lent with the state */
+	assert_string_equal(a->cluster, "C1"); /* its own stays */
 	js_snapshot_free(s);
 	js_snapshot_free(prev);
 
@@ -458,6 +464,7 @@ static void test_stream_page_cluster(void **unused)
 	s = js_snapshot_new(NULL);
 	assert_int_equal(js_parse_stream_page(single, strlen(single), s, &pg, &e), 0);
 	assert_false(s->streams[0].clustered);
+	assert_null(s->streams[0].cluster);
 	assert_int_equal(s->streams[0].n_peers, 0);
 	js_snapshot_free(s);
 }

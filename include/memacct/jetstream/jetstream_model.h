@@ -62,6 +62,7 @@ struct js_stream {
 	 * servers holding a replica, the leader first (when there is one),
 	 * then the followers. */
 	bool clustered;
+	char *cluster; /* that cluster's name (where the stream is placed); owned */
 	unsigned n_peers;
 	struct js_replica *peers; /* owned */
 	enum js_storage storage;
