@@ -384,7 +384,14 @@ int jetstream_explain_streams(void *poller_arg, struct explain_stream_sink *sink
 		    .max_bytes = st->max_bytes > 0 ? (uint64_t)st->max_bytes : 0,
 		    .max_messages = st->max_msgs > 0 ? (uint64_t)st->max_msgs : 0,
 		    .max_age_s = st->max_age_ns > 0 ? (double)st->max_age_ns / 1e9 : 0,
+		    .consumers = st->n_consumers,
 		};
+		for (size_t k = 0; k < st->n_consumers; k++) {
+			const struct js_consumer *c = &v.snap->consumers[st->first_consumer + k];
+			if (c->num_pending > r.max_pending)
+				r.max_pending = c->num_pending;
+			r.ack_pending += c->num_ack_pending;
+		}
 		rc = explain_stream_add(sink, &r);
 	}
 	js_poller_release(poller, &v);

@@ -356,6 +356,19 @@ static void add_limit_cell(struct mbuf *b, const struct explain_stream *v)
 	mbuf_addstr(b, "</td>");
 }
 
+/* "none", or "N: P undelivered (the most behind), A unacked". */
+static void add_consumer_cell(struct mbuf *b, const struct explain_stream *v)
+{
+	if (!v->consumers) {
+		mbuf_addstr(b, "<td>none</td>");
+		return;
+	}
+	mbuf_printf(b,
+		    "<td data-pending=\"%" PRIu64 "\" data-ack-pending=\"%" PRIu64 "\">%" PRIu64
+		    ": %" PRIu64 " undelivered, %" PRIu64 " unacked</td>",
+		    v->max_pending, v->ack_pending, v->consumers, v->max_pending, v->ack_pending);
+}
+
 static void add_streams(struct mbuf *b, const struct explain_page *p)
 {
 	mbuf_addstr(b, "<h2>JetStream streams</h2>\n");
@@ -404,7 +417,8 @@ static void add_streams(struct mbuf *b, const struct explain_page *p)
 		mbuf_printf(b, "; the %zu largest shown", shown);
 	mbuf_addstr(b, ".</p>\n<table id=\"streams\"><thead><tr><th>stream</th><th>account</th>"
 		       "<th>storage</th><th class=\"num\">size</th><th class=\"num\">messages</th>"
-		       "<th class=\"num\">oldest message</th><th>limits</th><th></th></tr></thead>"
+		       "<th class=\"num\">oldest message</th><th>limits</th><th>consumers</th>"
+		       "<th></th></tr></thead>"
 		       "\n<tbody>\n");
 	for (size_t i = 0; i < shown; i++) {
 		const struct explain_stream *v = &sink.rows[i].v;
@@ -424,6 +438,7 @@ static void add_streams(struct mbuf *b, const struct explain_page *p)
 			    v->has_oldest ? explain_human_age(h, sizeof(h), v->oldest_age_s)
 					  : "empty");
 		add_limit_cell(b, v);
+		add_consumer_cell(b, v);
 		mbuf_printf(b, "<td>%s</td></tr>\n",
 			    v->unbounded ? "<span class=\"badge\">unbounded</span>" : "");
 	}

@@ -840,7 +840,10 @@ static int fake_streams(void *arg, struct explain_stream_sink *sink)
 				   .oldest_age_s = 65,
 				   .max_bytes = UINT64_C(1) << 30,
 				   .max_messages = 1000,
-				   .max_age_s = 86400};
+				   .max_age_s = 86400,
+				   .consumers = 2,
+				   .max_pending = 17,
+				   .ack_pending = 5};
 	struct explain_stream c = {.name = name, .storage = "file"};
 	assert_int_equal(explain_stream_add(sink, &b), 0);
 	assert_int_equal(explain_stream_add(sink, &a), 0);
@@ -881,12 +884,13 @@ static void test_page_streams(void **state)
 	assert_null(strstr(html, "<script>"));
 	assert_null(strstr(html, "clobbered"));
 	assert_non_null(strstr(orders, "<td class=\"num\">5 GiB</td><td class=\"num\">123456</td>"
-				       "<td class=\"num\">3d 2h</td><td>none</td><td><span "
+				       "<td class=\"num\">3d 2h</td><td>none</td><td>none</td><td><span "
 				       "class=\"badge\">unbounded</span></td>"));
 	assert_non_null(strstr(script,
 			       "<td class=\"num\">12 MiB</td><td class=\"num\">42</td>"
 			       "<td class=\"num\">1m 5s</td><td>1 GiB, 1000 msgs, 1d 0h</td>"
-			       "<td></td>"));
+			       "<td data-pending=\"17\" data-ack-pending=\"5\">2: 17 undelivered, 5 "
+			       "unacked</td><td></td>"));
 	assert_non_null(strstr(empty, "<td class=\"num\">empty</td>"));
 	assert_int_equal(count(html, "class=\"badge\">unbounded<"), 1);
 	free(html);

@@ -29,6 +29,11 @@ struct explain_stream {
 	uint64_t max_bytes;    /* 0: unlimited */
 	uint64_t max_messages; /* 0: unlimited */
 	double max_age_s;      /* 0: unlimited */
+	/* Its consumers the poll has (after the consumer filter and cap): how
+	 * many, the most messages one of them has not been delivered yet
+	 * (num_pending), and the messages delivered and not acked (sum of
+	 * num_ack_pending). */
+	uint64_t consumers, max_pending, ack_pending;
 };
 
 struct explain_stream_sink;
