@@ -16,9 +16,9 @@ jobs=$(nproc)
 echo "== sanitizer build (ASan+UBSan): unit, fixture and integration tests"
 # Every process's sanitizer report (the exporter's leak check at SIGTERM
 # included, whose exit status the tests do not see) goes to a file here; any
-# file is a failure. valgrind_scrape cannot run an ASan binary, and
-# load_concurrent's RSS bound is for the normal allocator: both run in the
-# plain build below, and so does vm_cgroup_v2, which boots the plain
+# file is a failure. valgrind_scrape and valgrind_jetstream cannot run an
+# ASan binary, and load_concurrent's RSS bound is for the normal allocator:
+# they run in the plain build below, and so does vm_cgroup_v2, which boots the plain
 # exporter in a VM. helm_podman and fresh_machine build the exporter
 # themselves (in the image, in a fresh Debian root), not this build's: they
 # run once, below.
@@ -27,7 +27,7 @@ cmake --build build-asan -j"$jobs" >/dev/null
 san_logs=$(mktemp -d)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$san_logs/asan \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$san_logs/ubsan \
-  ctest --test-dir build-asan -E 'valgrind_scrape|load_concurrent|helm_podman|fresh_machine|vm_cgroup_v2' --output-on-failure
+  ctest --test-dir build-asan -E 'valgrind_|load_concurrent|helm_podman|fresh_machine|vm_cgroup_v2' --output-on-failure
 if [ -n "$(ls -A "$san_logs")" ]; then
   echo "sanitizer reports:"; cat "$san_logs"/*; exit 1
 fi

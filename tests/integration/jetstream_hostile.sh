@@ -25,26 +25,7 @@
 set -euo pipefail
 source "$(dirname "$0")/jetstream_lib.bash"
 js_require
-FAKE="$(dirname "$0")/jetstream_fake.py"
-FAKE_PID=""
 trap 'stop_fake; js_cleanup' EXIT
-
-start_fake() {  # MODE [ARGS]: sets NATS_URL and FAKE_PORT_FILE
-  FAKE_PORT_FILE="$JS_WORK/fake-$1.port"
-  rm -f "$FAKE_PORT_FILE"
-  python3 "$FAKE" "$1" "$FAKE_PORT_FILE" --lifetime 120 "${@:2}" &
-  FAKE_PID=$!
-  for _ in $(seq 100); do [ -s "$FAKE_PORT_FILE" ] && break; sleep 0.05; done
-  [ -s "$FAKE_PORT_FILE" ] || fail "the fake server did not start"
-  NATS_URL="nats://127.0.0.1:$(cat "$FAKE_PORT_FILE")"
-}
-
-stop_fake() {
-  [ -n "$FAKE_PID" ] || return 0
-  kill "$FAKE_PID" 2>/dev/null || true
-  wait "$FAKE_PID" 2>/dev/null || true
-  FAKE_PID=""
-}
 
 # scrape_fast FILE: one scrape that must answer within 1 s.
 scrape_fast() {

@@ -8,6 +8,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 JS_PY="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/jetstream_nats.py"
 JS_FIXTURE="$MEMACCT_FIXTURES/cgroup-v2/3-read-twice"
+JS_FAKE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/jetstream_fake.py"
+FAKE_PID=""
 
 js_require() {
   command -v nats-server >/dev/null || skip "nats-server not installed (Debian package nats-server)"
@@ -97,3 +99,23 @@ wait_fresh_poll() {
 }
 
 now() { python3 -c 'import time; print("%.3f" % time.time())'; }
+
+# start_fake MODE [ARGS]: jetstream_fake.py misbehaving as MODE (its header
+# lists them) on a free loopback port; sets FAKE_PID, NATS_URL and
+# FAKE_PORT_FILE. Callers trap stop_fake.
+start_fake() {
+  FAKE_PORT_FILE="$JS_WORK/fake-$1.port"
+  rm -f "$FAKE_PORT_FILE"
+  python3 "$JS_FAKE" "$1" "$FAKE_PORT_FILE" --lifetime 120 "${@:2}" &
+  FAKE_PID=$!
+  for _ in $(seq 100); do [ -s "$FAKE_PORT_FILE" ] && break; sleep 0.05; done
+  [ -s "$FAKE_PORT_FILE" ] || fail "the fake server did not start"
+  NATS_URL="nats://127.0.0.1:$(cat "$FAKE_PORT_FILE")"
+}
+
+stop_fake() {
+  [ -n "$FAKE_PID" ] || return 0
+  kill "$FAKE_PID" 2>/dev/null || true
+  wait "$FAKE_PID" 2>/dev/null || true
+  FAKE_PID=""
+}

@@ -12,6 +12,17 @@ skip() { echo "SKIPPED: $*"; exit 77; }
 need_promtool() { command -v promtool >/dev/null || skip "promtool not installed (Debian package prometheus)"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# memcheck LOG CMD ARGS...: runs CMD under valgrind in its place (exec: run
+# it with & and $! is valgrind), failing with status 99 on an invalid access,
+# an uninitialised value or a definitely lost block, with valgrind.supp's
+# third-party suppressions; the report goes to LOG.
+memcheck() {
+  local log=$1; shift
+  exec valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+    --error-exitcode=99 --track-origins=yes --num-callers=30 \
+    --suppressions="$(dirname "${BASH_SOURCE[0]}")/valgrind.supp" --log-file="$log" "$@"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

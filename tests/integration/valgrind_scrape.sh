@@ -9,8 +9,8 @@
 # block (--errors-for-leak-kinds=definite --error-exitcode=99). Third-party
 # frames only may be suppressed, in tests/integration/valgrind.supp (each
 # entry says why). It prints the heap and leak summaries. It does not fail
-# on possibly lost/still reachable blocks, and does not cover JetStream (see
-# the JetStream tests).
+# on possibly lost/still reachable blocks, and does not cover JetStream
+# (valgrind_jetstream does).
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 command -v valgrind >/dev/null || skip "valgrind not installed (Debian package valgrind)"
@@ -25,16 +25,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fx="$MEMACCT_FIXTURES/cgroup-v2/6-over-high"
-supp="$(dirname "$0")/valgrind.supp"
 # Starts the exporter under valgrind on TREE; sets vg, port, EXPORTER_URL.
 start_vg() {  # NAME TREE
   port=$(free_port)
   EXPORTER_URL="http://127.0.0.1:$port"
-  valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-    --error-exitcode=99 --track-origins=yes --num-callers=30 --suppressions="$supp" \
-    --log-file="$work/$1.valgrind.log" \
-    "$MEMACCT_BIN" --web.listen-address=127.0.0.1:"$port" --path.cgroupfs="$2/sys" \
-    --path.procfs="$2/proc" --collector.process.pss >"$work/$1.log" 2>&1 &
+  memcheck "$work/$1.valgrind.log" "$MEMACCT_BIN" --web.listen-address=127.0.0.1:"$port" \
+    --path.cgroupfs="$2/sys" --path.procfs="$2/proc" --collector.process.pss >"$work/$1.log" 2>&1 &
   vg=$!
   local up=false
   for _ in $(seq 1 300); do
