@@ -57,6 +57,14 @@ __attribute__((format(printf, 4, 5))) static int fail(struct parse_ctx *p, const
 	return -EINVAL;
 }
 
+/* "section.key" into field, cut to fit: it only names the field in an error
+ * message. (Using snprintf's result tells gcc the cut is meant.) */
+static void field_name(char *field, size_t size, const char *section, const char *key)
+{
+	if (snprintf(field, size, "%s.%s", section, key) < 0)
+		field[0] = '\0';
+}
+
 static const char *scalar(const yaml_node_t *n)
 {
 	return (const char *)n->data.scalar.value;
@@ -174,7 +182,7 @@ static int tls_pair(struct parse_ctx *p, const char *section, const yaml_node_t 
 {
 	const char *key = scalar(k);
 	char field[96];
-	snprintf(field, sizeof(field), "%s.%s", section, key);
+	field_name(field, sizeof(field), section, key);
 	struct web_tls *t = &p->wc->tls;
 	const yaml_node_t **slot = NULL;
 	if (strcmp(key, "cert") == 0)
@@ -243,7 +251,7 @@ static int header_pair(struct parse_ctx *p, const char *section, const yaml_node
 		       const yaml_node_t *v)
 {
 	char field[96];
-	snprintf(field, sizeof(field), "%s.%s", section, scalar(k));
+	field_name(field, sizeof(field), section, scalar(k));
 	size_t i = 0;
 	while (i < WEB_CONFIG_MAX_HEADERS && strcasecmp(header_table[i].name, scalar(k)) != 0)
 		i++;
@@ -290,7 +298,7 @@ static int http_pair(struct parse_ctx *p, const char *section, const yaml_node_t
 {
 	const char *key = scalar(k);
 	char field[96];
-	snprintf(field, sizeof(field), "%s.%s", section, key);
+	field_name(field, sizeof(field), section, key);
 	if (strcmp(key, "http2") == 0) {
 		bool on = false;
 		int rc = is_null(v) ? 0 : want_bool(p, v, field, &on);
@@ -307,7 +315,7 @@ static int user_pair(struct parse_ctx *p, const char *section, const yaml_node_t
 {
 	const char *name = scalar(k);
 	char field[BASIC_AUTH_USER_MAX_BYTES + 32];
-	snprintf(field, sizeof(field), "%s.%s", section, name);
+	field_name(field, sizeof(field), section, name);
 	const char *why = basic_auth_bad_name(name);
 	if (why)
 		return fail(p, k, *name && strlen(name) <= BASIC_AUTH_USER_MAX_BYTES ? field : section,

@@ -36,7 +36,7 @@
 static char *slurp(const char *dir, const char *name)
 {
 	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_true(snprintf(p, sizeof(p), "%s/%s", dir, name) < (int)sizeof(p));
 	char *text = read_whole_file(p, NULL);
 	if (!text)
 		assert_int_equal(errno, ENOENT);

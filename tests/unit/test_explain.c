@@ -340,7 +340,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static void write_file(const char *dir, const char *name, const char *content)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_true(snprintf(p, sizeof(p), "%s/%s", dir, name) < (int)sizeof(p));
 	FILE *f = fopen(p, "w");
 	assert_non_null(f);
 	fputs(content, f);

@@ -37,7 +37,7 @@
 static void mkdirs(const char *base, const char *rel)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	assert_true(snprintf(p, sizeof(p), "%s/%s", base, rel) < (int)sizeof(p));
 	for (char *s = p + strlen(base) + 1; *s; s++) {
 		if (*s == '/') {
 			*s = '\0';

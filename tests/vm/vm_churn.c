@@ -82,22 +82,23 @@ static void destroy(struct live *l, struct totals *t)
 static int create(const char *root, long n, struct live *l)
 {
 	int len = 0, plen = 0;
-	l->parent[0] = '\0';
+	char parent[sizeof(l->parent)] = ""; /* built here: gcc -O2 fears l's fields overlap */
 	if (n % 10 == 0) {
-		plen = snprintf(l->parent, sizeof(l->parent), "%s/cg-%ld", root, n);
-		len = snprintf(l->path, sizeof(l->path), "%s/inner", l->parent);
+		plen = snprintf(parent, sizeof(parent), "%s/cg-%ld", root, n);
+		len = snprintf(l->path, sizeof(l->path), "%s/inner", parent);
 	} else if (n % 10 == 5) {
-		plen = snprintf(l->parent, sizeof(l->parent),
+		plen = snprintf(parent, sizeof(parent),
 				"%s/kubepods-burstable-pod%08lx_1111_2222_3333_444455556666.slice",
 				root, n);
-		len = snprintf(l->path, sizeof(l->path), "%s/cri-containerd-%064lx.scope",
-			       l->parent, n);
+		len = snprintf(l->path, sizeof(l->path), "%s/cri-containerd-%064lx.scope", parent,
+			       n);
 	} else {
 		len = snprintf(l->path, sizeof(l->path), "%s/cg-%ld", root, n);
 	}
 	if (len < 0 || plen < 0 || (size_t)len >= sizeof(l->path) ||
 	    (size_t)plen >= sizeof(l->parent))
 		return -ENAMETOOLONG;
+	memcpy(l->parent, parent, sizeof(parent));
 	if (l->parent[0] && mkdir(l->parent, 0755) != 0)
 		return -errno;
 	if (l->parent[0]) {
