@@ -37,7 +37,7 @@ case "$code" in
   "200 text/html; charset=utf-8") ;;
   *) fail "GET /explain answered $code" ;;
 esac
-curl -fsS "$EXPORTER_URL/" | grep -qF 'href="explain"' || fail "the landing page does not link to explain"
+curl -fsS "$EXPORTER_URL/" | grep -F 'href="explain"' >/dev/null || fail "the landing page does not link to explain"
 
 # chromedriver on a free port, Chromium as the brief says.
 dport=$(free_port)

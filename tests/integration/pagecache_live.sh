@@ -111,7 +111,7 @@ PY
 #     cgroup rows of /explain link to it.
 start_exporter "$work/exporter.log" --path.cgroupfs="$mnt" --collector.cgroup.include="^$rel\$"
 enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="/"))' "$rel")
-curl -fsS "$EXPORTER_URL/explain" | grep -qF "href=\"explain?files=$enc\"" ||
+curl -fsS "$EXPORTER_URL/explain" | grep -F "href=\"explain?files=$enc\"" >/dev/null ||
   fail "/explain does not link to the files page of $rel"
 curl -fsS "$EXPORTER_URL/explain?files=$enc" > "$work/files.html"
 stop_exporter

@@ -33,7 +33,7 @@ done
 
 ctype=$(curl -fsS -o /dev/null -w '%{content_type}' "$EXPORTER_URL/metrics")
 [ "$ctype" = "text/plain; version=0.0.4; charset=utf-8" ] || fail "Content-Type is '$ctype'"
-curl -fsS "$EXPORTER_URL/" | grep -q 'href="metrics"' || fail "landing page has no metrics link"
+curl -fsS "$EXPORTER_URL/" | grep 'href="metrics"' >/dev/null || fail "landing page has no metrics link"
 [ "$(curl -fsS "$EXPORTER_URL/healthz")" = ok ] || fail "/healthz is not ok"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$EXPORTER_URL/nope")" = 404 ] || fail "unknown path is not 404"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$EXPORTER_URL/metrics")" = 405 ] || fail "POST is not 405"

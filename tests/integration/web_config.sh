@@ -170,7 +170,7 @@ for _ in $(seq 1 150); do
 done
 [ "$up" = 1 ] || { tail -20 "$work/prometheus.log"; fail "up{job=\"memacct\"} is '$up', want 1"; }
 [ "$up_wrong" = 0 ] || fail "up{job=\"memacct_wrong_password\"} is '$up_wrong', want 0"
-curl -fsS "http://127.0.0.1:$pport/api/v1/targets" | grep -q '401 Unauthorized' ||
+curl -fsS "http://127.0.0.1:$pport/api/v1/targets" | grep '401 Unauthorized' >/dev/null ||
   fail "Prometheus does not report 401 for the wrong password"
 echo "ok: Prometheus scrapes over HTTPS with basic_auth (up=1; wrong password up=0, 401)"
 kill -TERM "$PROM_PID"; wait "$PROM_PID" 2>/dev/null || true; PROM_PID=""
