@@ -128,7 +128,7 @@ void jetstream_collect_replicas(struct registry *reg, const struct js_snapshot *
 	labels_init(&ls);
 	for (size_t i = 0; i < s->n_streams && !registry_error(reg); i++) {
 		const struct js_stream *st = &s->streams[i];
-		if (!st->clustered && !st->missing)
+		if (!st->cluster && !st->missing)
 			continue;
 		if (!missing) {
 			missing = registry_family(

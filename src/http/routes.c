@@ -589,8 +589,8 @@ size_t routes_unescape(void *cls, struct MHD_Connection *c, char *s)
 	char *out = s;
 	for (const char *p = s; *p; p++) {
 		int hi, lo;
-		if (p[0] == '%' && (hi = parse_hex_digit(p[1])) >= 0 && (lo = parse_hex_digit(p[2])) >= 0 &&
-		    (hi | lo) != 0) {
+		if (p[0] == '%' && (hi = parse_hex_digit(p[1])) >= 0 &&
+		    (lo = parse_hex_digit(p[2])) >= 0 && (hi | lo) != 0) {
 			*out++ = (char)(hi << 4 | lo);
 			p += 2;
 		} else {

@@ -353,7 +353,6 @@ static int replicas_of(json_object *cl, struct js_stream *st)
 	const char *cname = get_str(cl, "name");
 	if (!cname || !*cname)
 		return 0;
-	st->clustered = true;
 	st->cluster = strdup(cname);
 	if (!st->cluster)
 		return -ENOMEM;

@@ -417,7 +417,6 @@ static void test_stream_page_cluster(void **unused)
 	assert_string_equal(a->name, "R1A");
 	assert_true(a->missing);
 	assert_false(a->has_state); /* the zeroed state is not believed */
-	assert_true(a->clustered);
 	assert_string_equal(a->cluster, "C1");
 	assert_int_equal(a->n_peers, 1); /* no leader: the offline follower only */
 	assert_string_equal(a->peers[0].name, "n2");
@@ -463,7 +462,6 @@ static void test_stream_page_cluster(void **unused)
 			     "\"state\":{},\"cluster\":{\"leader\":\"NAR5\"}}]}";
 	s = js_snapshot_new(NULL);
 	assert_int_equal(js_parse_stream_page(single, strlen(single), s, &pg, &e), 0);
-	assert_false(s->streams[0].clustered);
 	assert_null(s->streams[0].cluster);
 	assert_int_equal(s->streams[0].n_peers, 0);
 	js_snapshot_free(s);

@@ -58,11 +58,12 @@ struct js_stream {
 	 * else there is none. has_config: the reply held the stream's config
 	 * (not only its name). */
 	bool missing, has_state, has_config;
-	/* The reply had a "cluster" object naming a cluster: peers are the
+	/* The name of the cluster the stream is placed in (owned), when the
+	 * reply had a "cluster" object naming one (or, for a missing stream,
+	 * the poll before had): the stream is clustered. Then peers are the
 	 * servers holding a replica, the leader first (when there is one),
-	 * then the followers. */
-	bool clustered;
-	char *cluster; /* that cluster's name (where the stream is placed); owned */
+	 * then the followers. NULL on a single server. */
+	char *cluster;
 	unsigned n_peers;
 	struct js_replica *peers; /* owned */
 	enum js_storage storage;
