@@ -18,8 +18,8 @@ echo "== sanitizer build (ASan+UBSan): unit, fixture and integration tests"
 # included, whose exit status the tests do not see) goes to a file here; any
 # file is a failure. valgrind_scrape and valgrind_jetstream cannot run an
 # ASan binary, and load_concurrent's RSS bound is for the normal allocator:
-# they run in the plain build below, and so does vm_cgroup_v2, which boots the plain
-# exporter in a VM. helm_podman and fresh_machine build the exporter
+# they run in the plain build below, and so does vm_cgroup_v2, which boots
+# the plain exporter in a VM. helm_podman and fresh_machine build the exporter
 # themselves (in the image, in a fresh Debian root), not this build's: they
 # run once, below.
 cmake -S . -B build-asan -DMEMACCT_WERROR=ON -DMEMACCT_SANITIZE=ON -DMEMACCT_BENCH=OFF >/dev/null

@@ -23,6 +23,24 @@ memcheck() {
     --suppressions="$(dirname "${BASH_SOURCE[0]}")/valgrind.supp" --log-file="$log" "$@"
 }
 
+# stop_memcheck DIR NAME: SIGTERM to the exporter memcheck runs
+# (EXPORTER_PID; its logs DIR/NAME.log and DIR/NAME.valgrind.log). Valgrind
+# must exit 0 and the exporter must log its clean shutdown.
+stop_memcheck() {
+  local dir=$1 name=$2 rc=0
+  kill -TERM "$EXPORTER_PID"
+  wait "$EXPORTER_PID" || rc=$?
+  EXPORTER_PID=""
+  echo "$name: valgrind exit status $rc"
+  grep -E 'in use at exit|total heap usage|definitely lost|ERROR SUMMARY' "$dir/$name.valgrind.log" || true
+  if [ "$rc" != 0 ]; then
+    cat "$dir/$name.valgrind.log"
+    tail -5 "$dir/$name.log"
+    fail "$name: valgrind reported errors or the exporter exited $rc"
+  fi
+  grep -q 'shutting down' "$dir/$name.log" || fail "$name: no clean shutdown logged"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
