@@ -23,6 +23,7 @@
 
 #include "memacct/cgroup/cgroup_labels.h"
 #include "memacct/cgroup/cgroup_scope.h"
+#include "memacct/util/fnv1a.h"
 
 const char *const cgroup_file_names[CGF_N] = {
 	[CGF_STAT] = "memory.stat",
@@ -96,10 +97,7 @@ struct cgroup_cache {
 
 static size_t hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603u; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return (size_t)h;
+	return (size_t)fnv1a64(FNV1A64_BASIS, s, len);
 }
 
 static void labelset_free(struct labelset *ls)

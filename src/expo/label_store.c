@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memacct/util/fnv1a.h"
 #include "memacct/util/varint.h"
 
 #define BLOCK 16
@@ -19,10 +20,7 @@
 
 static uint32_t hash_text(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h;
+	return fnv1a32(FNV1A32_BASIS, p, n);
 }
 
 void label_store_init(struct label_store *s, size_t slab_size)

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "memacct/util/base64.h"
+#include "memacct/util/fnv1a.h"
 
 #define JSON_MAX_DEPTH 32
 
@@ -430,13 +431,9 @@ static int stream_of(json_object *si, struct js_stream *st)
 }
 
 /* FNV-1a over the names, each with its terminating NUL. */
-static uint64_t fnv1a(uint64_t h, const char *s)
+static uint64_t fingerprint_add(uint64_t h, const char *name)
 {
-	do {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	} while (*s++);
-	return h;
+	return fnv1a64(h, name, strlen(name) + 1);
 }
 
 /* The page's "total": an integer from 0 to INT64_MAX. json-c reads 1e400
@@ -556,7 +553,7 @@ static int add_name_only(struct js_snapshot *snap, const char *const *names, siz
 		st.name = strdup(names[k]);
 		if (!st.name)
 			return -ENOMEM;
-		page->fingerprint = fnv1a(page->fingerprint, st.name);
+		page->fingerprint = fingerprint_add(page->fingerprint, st.name);
 		page->missing++;
 		int rc = js_snapshot_add(snap, &st);
 		if (rc < 0) {
@@ -582,7 +579,7 @@ static int open_list(const char *json, size_t len, const char *what, const char 
 {
 	memset(r, 0, sizeof(*r));
 	memset(page, 0, sizeof(*page));
-	page->fingerprint = 14695981039346656037ULL;
+	page->fingerprint = FNV1A64_BASIS;
 	int rc = parse_root(json, len, &r->root, what, e);
 	if (rc < 0)
 		return rc;
@@ -627,7 +624,7 @@ int js_parse_stream_page(const char *json, size_t len, struct js_snapshot *snap,
 			continue;
 		}
 		if (rc == 0) {
-			page->fingerprint = fnv1a(page->fingerprint, st.name);
+			page->fingerprint = fingerprint_add(page->fingerprint, st.name);
 			long k = missing_index(missing, n_missing, st.name);
 			if (k >= 0 && !listed[k]) {
 				/* nats-server 2.9 lists it with a zeroed state */
@@ -720,7 +717,7 @@ int js_parse_consumer_page(const char *json, size_t len, struct js_snapshot *sna
 			rc = -ENOMEM;
 			break;
 		}
-		page->fingerprint = fnv1a(page->fingerprint, c.name);
+		page->fingerprint = fingerprint_add(page->fingerprint, c.name);
 		if (missing_index(r.missing, r.n_missing, c.name) >= 0) {
 			/* its leader did not answer: no state to export */
 			free(c.name);

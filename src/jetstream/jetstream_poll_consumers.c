@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "memacct/jetstream/jetstream_json.h"
+#include "memacct/util/fnv1a.h"
 #include "memacct/util/mbuf.h"
 #include "memacct/util/mono.h"
 
@@ -59,16 +60,6 @@ bool js_subject_token_ok(const char *name)
 		if (*p <= ' ' || *p == 0x7f || *p == '.' || *p == '*' || *p == '>')
 			return false;
 	return true;
-}
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
 }
 
 static uint64_t sat_sub(uint64_t a, uint64_t b)
@@ -215,7 +206,7 @@ static int settle(struct window *w, size_t i, const struct js_snapshot *prev)
 		snap->consumers_missing += st->consumers;
 		return 1;
 	}
-	if ((w->ctx->st->polls + fnv1a(st->name)) % JS_CONSUMER_REFRESH_POLLS != 0 &&
+	if ((w->ctx->st->polls + fnv1a64(FNV1A64_BASIS, st->name, strlen(st->name))) % JS_CONSUMER_REFRESH_POLLS != 0 &&
 	    js_snapshot_consumers_unchanged(snap, i, prev)) {
 		rc = js_snapshot_reuse_consumers(snap, i, prev);
 		if (rc < 0)
