@@ -67,6 +67,13 @@ static uint64_t sat_sub(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/* n of stream st's consumers were not obtained this poll. */
+static void count_missing(struct js_snapshot *snap, struct js_stream *st, uint64_t n)
+{
+	st->consumers_complete = false;
+	snap->consumers_missing += n;
+}
+
 /* Adds a request for job to the window. -ENAMETOOLONG when the subject
  * does not fit (the stream's consumers are then missing). */
 static int add_job(struct window *w, const struct job *j)
@@ -112,8 +119,7 @@ static int on_reply(void *arg, size_t i, int rc, const struct mbuf *reply, struc
 	if (rc == 0)
 		rc = js_parse_consumer_page(reply->data, reply->len, snap, j->stream, &page, e);
 	if (rc == -ENOENT || rc == -EREMOTEIO) {
-		st->consumers_complete = false;
-		snap->consumers_missing += sat_sub(st->consumers, j->offset);
+		count_missing(snap, st, sat_sub(st->consumers, j->offset));
 		return 0;
 	}
 	if (rc == -EFBIG)
@@ -195,7 +201,7 @@ static int settle(struct window *w, size_t i, const struct js_snapshot *prev)
 		if (rc == 0)
 			snap->consumer_lists_reused++;
 		else if (rc == -ENOENT)
-			snap->consumers_missing += st->consumers;
+			count_missing(snap, st, st->consumers);
 		return rc == -ENOENT ? 1 : rc < 0 ? rc : 1;
 	}
 	if (st->consumers == 0) {
@@ -203,7 +209,7 @@ static int settle(struct window *w, size_t i, const struct js_snapshot *prev)
 		return 1;
 	}
 	if (!js_subject_token_ok(st->name)) {
-		snap->consumers_missing += st->consumers;
+		count_missing(snap, st, st->consumers);
 		return 1;
 	}
 	if ((w->ctx->st->polls + fnv1a64(FNV1A64_BASIS, st->name, strlen(st->name))) % JS_CONSUMER_REFRESH_POLLS != 0 &&
@@ -277,8 +283,7 @@ int js_poll_consumers(const struct js_poll_ctx *ctx, struct js_snapshot *snap,
 			bytes += estimate(&snap->streams[i], 0);
 			rc = add_job(w, &j);
 			if (rc == -ENAMETOOLONG) {
-				snap->streams[i].consumers_complete = false;
-				snap->consumers_missing += snap->streams[i].consumers;
+				count_missing(snap, &snap->streams[i], snap->streams[i].consumers);
 				rc = 0;
 				continue;
 			}
