@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "memacct/collectors/collector.h"
+#include "memacct/util/mono.h"
 
 static const struct collector *const all_collectors[] = {
 	&collector_cgroup, &collector_process, &collector_node, &collector_jetstream,
@@ -134,12 +135,6 @@ int scraper_filter_arg(const struct scraper *s, struct scrape_filter *f, const c
 	return -EINVAL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Logs a failure: at once the first time, then at most every interval, and
  * once more when it recovers. */
@@ -183,9 +178,9 @@ int scraper_collect(struct scraper *s, const struct scrape_filter *f, struct reg
 		struct errmsg ce = {{0}};
 		if (!selected(f, i))
 			continue;
-		double t0 = now_s();
+		double t0 = mono_now_s();
 		int rc = a->c->collect(a->state, &ctx, reg, &ce);
-		dur[i] = now_s() - t0;
+		dur[i] = mono_now_s() - t0;
 		ok[i] = rc == 0;
 		if (registry_error(reg))
 			break;

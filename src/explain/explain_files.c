@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "memacct/cgroup/cgroup_scope.h"
@@ -21,6 +20,7 @@
 #include "memacct/proc/proc_mem.h"
 #include "memacct/util/json_out.h"
 #include "memacct/util/mbuf.h"
+#include "memacct/util/mono.h"
 
 const struct explain_row *explain_files_row(const struct explain_snapshot *s, const char *target)
 {
@@ -33,12 +33,6 @@ const struct explain_row *explain_files_row(const struct explain_snapshot *s, co
 	return best;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Opens a directory below root (path "/" is root itself). */
 static int open_dir_at(const char *root, const char *path)
@@ -67,7 +61,7 @@ int explain_files_take(const struct explain_ctx *ctx, const struct explain_row *
 	f->cgroup = row->path;
 	f->file_active = row->mem.comp[COMP_FILE_ACTIVE];
 	f->file_inactive = row->mem.comp[COMP_FILE_INACTIVE];
-	double t0 = now_s();
+	double t0 = mono_now_s();
 	const char *procfs = ctx->procfs ? ctx->procfs : "/proc";
 	int procfd = proc_open_root(procfs, e);
 	if (procfd < 0)
@@ -97,7 +91,7 @@ int explain_files_take(const struct explain_ctx *ctx, const struct explain_row *
 		errmsg_set(e, "measuring page cache: %s", strerror(-rc));
 out:
 	close(procfd);
-	f->seconds = now_s() - t0;
+	f->seconds = mono_now_s() - t0;
 	return rc;
 }
 

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "memacct/util/mbuf.h"
+#include "memacct/util/mono.h"
 
 #define LOG_MIN_INTERVAL_S 60
 /* The reply buffer is kept from poll to poll up to this size; a larger one
@@ -36,16 +37,7 @@
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double wall_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (int64_t)(mono_now_ns() / 1000000);
 }
 
 struct js_poller {
@@ -206,7 +198,7 @@ static void *poller_main(void *arg)
 		int rc = js_poll_once(&p->cfg.transport, &p->ps, &p->filter, p->snap, timeout_ms,
 				      &s, &e);
 		double dur = (double)(mono_ms() - t0) / 1000.0;
-		double now = wall_s();
+		double now = wall_now_s();
 		struct js_snapshot *old = NULL;
 
 		pthread_mutex_lock(&p->lock);
@@ -251,14 +243,7 @@ static void *poller_main(void *arg)
 			int64_t left = next - mono_ms();
 			if (left <= 0)
 				break;
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += left / 1000;
-			ts.tv_nsec += (left % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			struct timespec ts = mono_after_ms((long)left);
 			pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 		}
 		pthread_mutex_unlock(&p->lock);
@@ -281,7 +266,6 @@ static void close_owned(const struct js_poller_config *cfg)
 int js_poller_new(struct js_poller **out, const struct js_poller_config *cfg, struct logger *log)
 {
 	struct js_poller *p = calloc(1, sizeof(*p));
-	pthread_condattr_t ca;
 
 	*out = NULL;
 	if (!p) {
@@ -319,10 +303,7 @@ int js_poller_new(struct js_poller **out, const struct js_poller_config *cfg, st
 	p->ps.api_prefix = p->api_prefix;
 	p->ps.generation = UINT64_MAX;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	mono_cond_init(&p->cond); /* its timed waits are on CLOCK_MONOTONIC */
 	*out = p;
 	return 0;
 }
@@ -385,7 +366,7 @@ void js_poller_free(struct js_poller *p)
 
 void js_poller_view(struct js_poller *p, struct js_view *v)
 {
-	double now = wall_s();
+	double now = wall_now_s();
 	memset(v, 0, sizeof(*v));
 	pthread_mutex_lock(&p->lock);
 	v->up = p->up;

@@ -6,7 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "memacct/util/mono.h"
 
 static const char *const method_names[PAGECACHE_METHOD_N] = {"auto", "cachestat", "mincore"};
 
@@ -25,21 +26,15 @@ int pagecache_method_parse(const char *name, enum pagecache_method *m)
 	return -EINVAL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 uint64_t pagecache_deadline_after_ms(unsigned ms)
 {
-	return now_ns() + (uint64_t)ms * 1000000u;
+	return mono_now_ns() + (uint64_t)ms * 1000000u;
 }
 
 bool pagecache_deadline_passed(uint64_t deadline_ns)
 {
-	return deadline_ns && now_ns() >= deadline_ns;
+	return deadline_ns && mono_now_ns() >= deadline_ns;
 }
 
 void pagecache_set_init(struct pagecache_set *s, const struct pagecache_limits *limits)
