@@ -12,12 +12,12 @@
  * message times, so they keep growing with wall time between polls (and
  * while NATS is down and the last values are served stale). */
 #include <stdio.h>
-#include <time.h>
 
 #include "memacct/collectors/collector.h"
 #include "memacct/collectors/jetstream_series.h"
 #include "memacct/explain/explain_page.h"
 #include "memacct/jetstream/jetstream_poll.h"
+#include "memacct/util/mono.h"
 
 /* --- init --- */
 
@@ -248,24 +248,16 @@ static const struct {
 		"(limit=\"messages\"); absent when that limit is unset."},
 };
 
-static double age_s(double now, int64_t ts_ns)
-{
-	double a = now - (double)ts_ns / 1e9;
-	return a > 0 ? a : 0; /* clocks of two hosts: never negative */
-}
-
-static void collect_streams(struct registry *reg, const struct js_snapshot *s)
+/* now: the scrape's Unix time, for the message ages. */
+static void collect_streams(struct registry *reg, const struct js_snapshot *s, double now)
 {
 	struct family *f[F_COUNT];
 	struct labels ls, info;
-	struct timespec ts;
 	char replicas[24];
 
 	for (int i = 0; i < F_COUNT; i++)
 		f[i] = registry_family(reg, stream_families[i].name, METRIC_GAUGE,
 				       stream_families[i].help);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 
 	labels_init(&ls);
 	labels_init(&info);
@@ -286,10 +278,10 @@ static void collect_streams(struct registry *reg, const struct js_snapshot *s)
 			metric_u64(f[F_LAST_SEQ], &ls, NULL, NULL, st->last_seq);
 			if (st->messages > 0 && st->first_ts_ns > 0)
 				metric_f64(f[F_OLDEST], &ls, NULL, NULL,
-					   age_s(now, st->first_ts_ns));
+					   jetstream_age_s(now, st->first_ts_ns));
 			if (st->messages > 0 && st->last_ts_ns > 0)
 				metric_f64(f[F_NEWEST], &ls, NULL, NULL,
-					   age_s(now, st->last_ts_ns));
+					   jetstream_age_s(now, st->last_ts_ns));
 			metric_u64(f[F_CONSUMERS], &ls, NULL, NULL, st->consumers);
 			metric_u64(f[F_SUBJECTS], &ls, NULL, NULL, st->subjects);
 			metric_u64(f[F_DELETED], &ls, NULL, NULL, st->deleted);
@@ -337,13 +329,11 @@ static int jetstream_collect(void *state, struct scrape_ctx *ctx, struct registr
 	js_poller_view(poller, &v);
 	collect_health(reg, &v);
 	if (v.snap) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
+		double now = wall_now_s();
 		collect_account(reg, &v.snap->account);
-		collect_streams(reg, v.snap);
+		collect_streams(reg, v.snap, now);
 		jetstream_collect_replicas(reg, v.snap);
-		jetstream_collect_consumers(reg, v.snap,
-					    (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+		jetstream_collect_consumers(reg, v.snap, now);
 	}
 	js_poller_release(poller, &v);
 	/* NATS being down is memacct_jetstream_up 0, not a failed collector:
@@ -362,10 +352,8 @@ int jetstream_explain_streams(void *poller_arg, struct explain_stream_sink *sink
 {
 	struct js_poller *poller = poller_arg;
 	struct js_view v;
-	struct timespec ts;
 	int rc = 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	double now = wall_now_s();
 	js_poller_view(poller, &v);
 	explain_stream_status(sink, v.up, v.last_success_s > 0 ? now - v.last_success_s : -1, NULL);
 	for (size_t i = 0; v.snap && i < v.snap->n_streams && !rc; i++) {
@@ -379,7 +367,7 @@ int jetstream_explain_streams(void *poller_arg, struct explain_stream_sink *sink
 		    .bytes = st->bytes,
 		    .messages = st->messages,
 		    .has_oldest = st->messages > 0 && st->first_ts_ns > 0,
-		    .oldest_age_s = age_s(now, st->first_ts_ns),
+		    .oldest_age_s = jetstream_age_s(now, st->first_ts_ns),
 		    .unbounded = js_stream_unbounded(st),
 		    .max_bytes = st->max_bytes > 0 ? (uint64_t)st->max_bytes : 0,
 		    .max_messages = st->max_msgs > 0 ? (uint64_t)st->max_msgs : 0,

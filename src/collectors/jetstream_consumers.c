@@ -55,7 +55,7 @@ static const struct {
 		"policy as labels; always 1."},
 };
 
-static double age_s(double now, int64_t ts_ns)
+double jetstream_age_s(double now, int64_t ts_ns)
 {
 	double a = now - (double)ts_ns / 1e9;
 	return a > 0 ? a : 0; /* clocks of two hosts: never negative */
@@ -87,9 +87,9 @@ void jetstream_collect_consumers(struct registry *reg, const struct js_snapshot 
 		metric_u64(f[C_ACK_FLOOR_SEQ], &ls, NULL, NULL, c->ack_floor_stream_seq);
 		if (c->last_delivered_ns > 0)
 			metric_f64(f[C_LAST_DELIVERY], &ls, NULL, NULL,
-				   age_s(now, c->last_delivered_ns));
+				   jetstream_age_s(now, c->last_delivered_ns));
 		if (c->last_ack_ns > 0)
-			metric_f64(f[C_LAST_ACK], &ls, NULL, NULL, age_s(now, c->last_ack_ns));
+			metric_f64(f[C_LAST_ACK], &ls, NULL, NULL, jetstream_age_s(now, c->last_ack_ns));
 		metric_f64(f[C_MAX_ACK_PENDING], &ls, NULL, NULL, (double)c->max_ack_pending);
 
 		labels_add(&ls, "kind", c->push ? "push" : "pull");
